@@ -1,0 +1,70 @@
+import { DingTalkResponseError } from './errors';
+import { type HttpSettings, sendRequest } from './http';
+import { interpretResponse } from './response';
+import { parseTokenResponse } from './token';
+import type { DingTalkTokenResponse, DingTalkUserInfo } from './wire';
+
+export interface DingTalkClientSettings {
+  clientID: string;
+  clientSecret: string;
+  tokenURL: URL;
+  userProfileURL: URL;
+  http: HttpSettings;
+}
+
+/** The current user's answer, parsed and as it came. */
+export interface CurrentUser {
+  json: DingTalkUserInfo;
+  raw: string;
+}
+
+const jsonHeaders = { 'content-type': 'application/json', accept: 'application/json' };
+
+/** Talks to DingTalk's v1.0 API: the token endpoint and the contact "me" endpoint. */
+export class DingTalkClient {
+  readonly #settings: DingTalkClientSettings;
+
+  constructor(settings: DingTalkClientSettings) {
+    this.#settings = settings;
+  }
+
+  /** Trades the authCode from the callback for a user access token. */
+  exchangeAuthCode(code: string): Promise<DingTalkTokenResponse> {
+    return this.#requestToken({ code, grantType: 'authorization_code' }, code);
+  }
+
+  /** Trades a refresh token for a new access token. */
+  refreshAccessToken(refreshToken: string): Promise<DingTalkTokenResponse> {
+    return this.#requestToken({ refreshToken, grantType: 'refresh_token' }, refreshToken);
+  }
+
+  /** Reads the user the access token belongs to. */
+  async fetchCurrentUser(accessToken: string): Promise<CurrentUser> {
+    const response = await sendRequest(this.#settings.http, {
+      endpoint: 'profile',
+      url: this.#settings.userProfileURL,
+      method: 'GET',
+      headers: { accept: 'application/json', 'x-acs-dingtalk-access-token': accessToken },
+    });
+    const json = interpretResponse('profile', response, [accessToken, this.#settings.clientSecret]);
+    if (typeof json.unionId !== 'string' || json.unionId.length === 0) {
+      throw new DingTalkResponseError('profile', response.status, 'answered without a unionId');
+    }
+    return { json: json as DingTalkUserInfo, raw: response.body };
+  }
+
+  async #requestToken(grant: Record<string, string>, grantSecret: string): Promise<DingTalkTokenResponse> {
+    const { clientID, clientSecret, tokenURL, http } = this.#settings;
+    const response = await sendRequest(http, {
+      endpoint: 'token',
+      url: tokenURL,
+      method: 'POST',
+      headers: jsonHeaders,
+      body: JSON.stringify({ clientId: clientID, clientSecret, ...grant }),
+    });
+    const json = interpretResponse('token', response, [clientSecret, grantSecret]);
+    const token = parseTokenResponse(json);
+    if (!token) throw new DingTalkResponseError('token', response.status, 'answered without an accessToken');
+    return token;
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * The errors this package raises. Every one is an `Error` subclass with a message that says what
+ * happened and what to do, and none ever carries the client secret, a token or an auth code.
+ */
+
+/** Which DingTalk endpoint a request went to. */
+export type DingTalkEndpoint = 'token' | 'profile';
+
+const endpointLabels: Record<DingTalkEndpoint, string> = {
+  token: 'token exchange (POST /v1.0/oauth2/userAccessToken)',
+  profile: 'profile request (GET /v1.0/contact/users/me)',
+};
+
+/** Base class of every error this package raises, so one `instanceof` check catches them all. */
+export class DingTalkError extends Error {
+  /** The DingTalk endpoint involved. */
+  readonly endpoint: DingTalkEndpoint;
+
+  constructor(endpoint: DingTalkEndpoint, message: string, options?: { cause?: unknown }) {
+    super(`DingTalk ${endpointLabels[endpoint]}: ${message}`, options);
+    this.name = new.target.name;
+    this.endpoint = endpoint;
+  }
+}
+
+/** What DingTalk said in an error answer, already stripped of secrets. */
+export interface DingTalkAPIErrorDetails {
+  /** HTTP status of the answer. */
+  status: number;
+  /** DingTalk's error code, always a string (`"InvalidAuthentication"`, `"90018"`). */
+  code: string;
+  /** DingTalk's own message, often in Chinese. */
+  description: string;
+  /** DingTalk's request id, to quote when asking DingTalk support. */
+  requestId?: string;
+  /** Permissions the app lacks, from `accessdenieddetail.requiredScopes` on a 403. */
+  requiredScopes?: string[];
+  /** Seconds to wait before retrying, from a `Retry-After` header. */
+  retryAfterSeconds?: number;
+}
+
+// DingTalk's gateway reports throttling with these numeric codes or a "toofast" message.
+const throttleCodes = new Set(['90002', '90006', '90018']);
+
+/** DingTalk answered with an error of its own (a JSON body carrying `code`, or `errcode`). */
+export class DingTalkAPIError extends DingTalkError {
+  readonly status: number;
+  readonly code: string;
+  readonly description: string;
+  readonly requestId?: string;
+  readonly requiredScopes?: string[];
+  readonly retryAfterSeconds?: number;
+
+  constructor(endpoint: DingTalkEndpoint, details: DingTalkAPIErrorDetails) {
+    super(endpoint, describeAPIError(details));
+    this.status = details.status;
+    this.code = details.code;
+    this.description = details.description;
+    if (details.requestId !== undefined) this.requestId = details.requestId;
+    if (details.requiredScopes !== undefined) this.requiredScopes = details.requiredScopes;
+    if (details.retryAfterSeconds !== undefined) this.retryAfterSeconds = details.retryAfterSeconds;
+  }
+
+  /** True when DingTalk refused because the app calls too often; retry later. */
+  get throttled(): boolean {
+    return (
+      this.status === 429 ||
+      throttleCodes.has(this.code) ||
+      /toofast/i.test(this.code) ||
+      /toofast/i.test(this.description)
+    );
+  }
+
+  /** True when DingTalk refused because the app lacks a permission (HTTP 403). */
+  get permissionDenied(): boolean {
+    return this.status === 403 || this.code.startsWith('Forbidden');
+  }
+}
+
+function describeAPIError(details: DingTalkAPIErrorDetails): string {
+  const parts = [`HTTP ${details.status} ${details.code}: ${details.description || '(no message)'}`];
+  if (details.requiredScopes && details.requiredScopes.length > 0) {
+    const scopes = details.requiredScopes.join(', ');
+    parts.push(
+      `The app lacks the permission ${scopes}: enable it in the DingTalk developer console ` +
+        `(开发者后台 → 权限管理 → 个人权限), then log in again.`,
+    );
+  } else if (details.status === 403) {
+    parts.push(
+      'The app lacks a permission: check 权限管理 in the DingTalk developer console ' +
+        '(the profile needs Contact.User.Read).',
+    );
+  }
+  if (details.requestId) parts.push(`(requestid ${details.requestId})`);
+  return parts.join(' ');
+}
+
+/** DingTalk (or a proxy in front of it) answered with something that is not the expected JSON. */
+export class DingTalkResponseError extends DingTalkError {
+  /** HTTP status of the answer. */
+  readonly status: number;
+
+  constructor(endpoint: DingTalkEndpoint, status: number, message: string) {
+    super(endpoint, `${message} (HTTP ${status})`);
+    this.status = status;
+  }
+}
+
+/** The request never got an answer: DNS, refused or reset connection, TLS failure. */
+export class DingTalkNetworkError extends DingTalkError {
+  constructor(endpoint: DingTalkEndpoint, message: string, options?: { cause?: unknown }) {
+    super(endpoint, message, options);
+  }
+}
+
+/** DingTalk did not answer within the strategy's `timeout`. */
+export class DingTalkTimeoutError extends DingTalkNetworkError {
+  /** The timeout that ran out, in milliseconds. */
+  readonly timeoutMs: number;
+
+  constructor(endpoint: DingTalkEndpoint, timeoutMs: number) {
+    super(endpoint, `no complete answer within ${timeoutMs} ms (the strategy's \`timeout\` option)`);
+    this.timeoutMs = timeoutMs;
+  }
+}

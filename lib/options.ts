@@ -1,0 +1,216 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import nodeFetch from 'node-fetch';
+
+import type OAuth2Strategy = require('passport-oauth2');
+
+import type { FetchFunction, HttpSettings } from './http';
+
+/** Where DingTalk's browser OAuth lives unless the options say otherwise. */
+export const defaultURLs = {
+  authorizationURL: 'https://login.dingtalk.com/oauth2/auth',
+  tokenURL: 'https://api.dingtalk.com/v1.0/oauth2/userAccessToken',
+  userProfileURL: 'https://api.dingtalk.com/v1.0/contact/users/me',
+} as const;
+
+const defaultTimeoutMs = 10_000;
+const defaultMaxResponseBytes = 1024 * 1024;
+
+/** Decides per login whether to skip the profile request. */
+export type SkipUserProfileFunction = (accessToken: string, done: (err: unknown, skip?: boolean) => void) => void;
+
+/** Options shared by both forms of the constructor. */
+export interface StrategyOptionsBase {
+  /** The app's ClientId (AppKey) from the DingTalk developer console. */
+  clientID: string;
+  /** The app's ClientSecret. Sent only to `tokenURL`, never logged. */
+  clientSecret: string;
+  /** The callback URL, registered under 安全设置 → 重定向URL. May be relative to the request's host. */
+  callbackURL: string;
+  /** `openid` (the default), or `openid corpid` to learn the organization the user picked. */
+  scope?: string | string[];
+  /** `true` keeps a random state in the session and checks it on the callback (CSRF protection). */
+  state?: boolean;
+  /** A custom passport-oauth2 state store, or `true` for its session store. */
+  store?: OAuth2Strategy.StateStore | boolean;
+  /** Skip the profile request (`profile` is then undefined), always or per login. */
+  skipUserProfile?: boolean | SkipUserProfileFunction;
+  /** DingTalk's authorize page. */
+  authorizationURL?: string;
+  /** DingTalk's token endpoint. Must be https unless it is on loopback (an emulator). */
+  tokenURL?: string;
+  /** DingTalk's current-user endpoint. Must be https unless it is on loopback. */
+  userProfileURL?: string;
+  /** Milliseconds after which a request to DingTalk is aborted, body included. Default 10000. */
+  timeout?: number;
+  /** Largest answer body read from DingTalk, in bytes. Default 1 MiB. */
+  maxResponseBytes?: number;
+  /** A fetch implementation to use instead of node-fetch v2. */
+  fetch?: FetchFunction;
+  /** The agent for every request to DingTalk (for a proxy, or your own pooling). */
+  agent?: HttpAgent;
+  /** Trust `X-Forwarded-Proto`/`X-Forwarded-Host` when resolving a relative `callbackURL`. */
+  proxy?: boolean;
+  /** The session key the state is kept under. Default `oauth2:login.dingtalk.com`. */
+  sessionKey?: string;
+}
+
+/** Options for a verify callback without `req`. */
+export interface StrategyOptions extends StrategyOptionsBase {
+  passReqToCallback?: false;
+}
+
+/** Options for a verify callback that receives `req` first. */
+export interface StrategyOptionsWithRequest extends StrategyOptionsBase {
+  passReqToCallback: true;
+}
+
+/** The options after validation, with every default filled in. */
+export interface ResolvedOptions {
+  oauth2: OAuth2Strategy.StrategyOptions | OAuth2Strategy.StrategyOptionsWithRequest;
+  clientID: string;
+  clientSecret: string;
+  tokenURL: URL;
+  userProfileURL: URL;
+  http: HttpSettings;
+  passReqToCallback: boolean;
+  skipUserProfile: boolean | SkipUserProfileFunction;
+}
+
+const prefix = 'passport-dingtalk:';
+
+/**
+ * Validates the caller's options and fills in the defaults. The caller's object is only read:
+ * the result is built field by field, so nothing unknown reaches passport-oauth2.
+ */
+export function resolveOptions(options: StrategyOptionsBase & { passReqToCallback?: boolean }): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`${prefix} new Strategy(options, verify) needs an options object`);
+  }
+  const clientID = requireString(options, 'clientID', 'the ClientId (AppKey) from the DingTalk developer console');
+  const clientSecret = requireString(options, 'clientSecret', 'the ClientSecret from the DingTalk developer console');
+  const callbackURL = requireString(options, 'callbackURL', 'a redirect URL registered for the app');
+  const authorizationURL = readURL(options, 'authorizationURL', false);
+  const tokenURL = readURL(options, 'tokenURL', true);
+  const userProfileURL = readURL(options, 'userProfileURL', true);
+  const scope = readScope(options.scope);
+  const timeoutMs = readPositiveNumber(options, 'timeout', defaultTimeoutMs);
+  const maxResponseBytes = readPositiveNumber(options, 'maxResponseBytes', defaultMaxResponseBytes);
+  const fetch = readFetch(options.fetch);
+  const agentFor = readAgent(options.agent);
+  const skipUserProfile = readSkipUserProfile(options.skipUserProfile);
+  if (options.passReqToCallback !== undefined && typeof options.passReqToCallback !== 'boolean') {
+    throw new TypeError(`${prefix} the "passReqToCallback" option must be true or false`);
+  }
+  const passReqToCallback = options.passReqToCallback === true;
+
+  const oauth2: OAuth2Strategy.StrategyOptions = {
+    clientID,
+    clientSecret,
+    callbackURL,
+    authorizationURL: authorizationURL.href,
+    tokenURL: tokenURL.href,
+    scope,
+    scopeSeparator: ' ',
+    skipUserProfile,
+  };
+  if (options.state !== undefined) oauth2.state = options.state;
+  if (options.store !== undefined) oauth2.store = options.store as OAuth2Strategy.StateStore;
+  if (options.proxy !== undefined) oauth2.proxy = options.proxy;
+  if (options.sessionKey !== undefined) oauth2.sessionKey = requireString(options, 'sessionKey', 'a session key');
+  const http: HttpSettings = { fetch, agentFor, timeoutMs, maxResponseBytes };
+  return { oauth2, clientID, clientSecret, tokenURL, userProfileURL, http, passReqToCallback, skipUserProfile };
+}
+
+type StringOption = 'clientID' | 'clientSecret' | 'callbackURL' | 'sessionKey';
+
+function requireString(options: StrategyOptionsBase, name: StringOption, what: string): string {
+  const value: unknown = options[name];
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new TypeError(`${prefix} the "${name}" option is required: ${what}`);
+  }
+  return value;
+}
+
+function readURL(options: StrategyOptionsBase, name: keyof typeof defaultURLs, carriesSecrets: boolean): URL {
+  const value: unknown = options[name] ?? defaultURLs[name];
+  let url: URL;
+  try {
+    if (typeof value !== 'string') throw new TypeError('not a string');
+    url = new URL(value);
+  } catch {
+    throw new TypeError(`${prefix} the "${name}" option must be an absolute URL`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new TypeError(`${prefix} the "${name}" option must be an http(s) URL`);
+  }
+  // The client secret and tokens travel to these two: never in clear text over a network.
+  if (carriesSecrets && url.protocol === 'http:' && !isLoopback(url.hostname)) {
+    throw new TypeError(`${prefix} the "${name}" option must use https (plain http is allowed only on loopback)`);
+  }
+  return url;
+}
+
+export function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
+}
+
+function readScope(scope: unknown): string[] {
+  if (scope === undefined) return ['openid'];
+  const scopes = typeof scope === 'string' ? scope.split(' ') : scope;
+  if (!Array.isArray(scopes) || !scopes.every((item) => typeof item === 'string')) {
+    throw new TypeError(`${prefix} the "scope" option must be a string or an array of strings`);
+  }
+  const cleaned = scopes.map((item) => item.trim()).filter((item) => item.length > 0);
+  // DingTalk separates scopes with spaces; a comma makes it reject or ignore the scope.
+  if (cleaned.length === 0 || cleaned.some((item) => item.includes(','))) {
+    throw new TypeError(`${prefix} the "scope" option lists scopes separated by spaces, such as "openid corpid"`);
+  }
+  return cleaned;
+}
+
+function readPositiveNumber(
+  options: StrategyOptionsBase,
+  name: 'timeout' | 'maxResponseBytes',
+  fallback: number,
+): number {
+  const value: unknown = options[name];
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new TypeError(`${prefix} the "${name}" option must be a positive number`);
+  }
+  return value;
+}
+
+function readFetch(fetch: unknown): FetchFunction {
+  if (fetch === undefined) return nodeFetch as unknown as FetchFunction;
+  if (typeof fetch !== 'function') throw new TypeError(`${prefix} the "fetch" option must be a function`);
+  return fetch as FetchFunction;
+}
+
+function readAgent(agent: unknown): HttpSettings['agentFor'] {
+  if (agent !== undefined) {
+    if (typeof agent !== 'object' || agent === null) {
+      throw new TypeError(`${prefix} the "agent" option must be an http.Agent or https.Agent`);
+    }
+    const fixed = agent as HttpAgent;
+    return () => fixed;
+  }
+  // One keep-alive pool per strategy: a login then costs no new TLS handshake.
+  let httpsAgent: HttpsAgent | undefined;
+  let httpAgent: HttpAgent | undefined;
+  return (url) => {
+    if (url.protocol === 'http:') {
+      httpAgent ??= new HttpAgent({ keepAlive: true });
+      return httpAgent;
+    }
+    httpsAgent ??= new HttpsAgent({ keepAlive: true });
+    return httpsAgent;
+  };
+}
+
+function readSkipUserProfile(skip: unknown): boolean | SkipUserProfileFunction {
+  if (skip === undefined) return false;
+  if (typeof skip === 'boolean' || typeof skip === 'function') return skip as boolean | SkipUserProfileFunction;
+  throw new TypeError(`${prefix} the "skipUserProfile" option must be a boolean or a function`);
+}

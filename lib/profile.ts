@@ -1,0 +1,61 @@
+import type { Profile as PassportProfile } from 'passport';
+import type { DingTalkUserInfo } from './wire';
+
+/**
+ * The user as the verify callback sees it: Passport's portable contact shape, plus DingTalk's ids.
+ * `id` is the `unionId`, the identifier DingTalk recommends; `openId` differs per app.
+ */
+export interface Profile extends PassportProfile {
+  provider: 'dingtalk';
+  /** Same as `unionId`. */
+  id: string;
+  /** The DingTalk nickname (`nick`), or an empty string when DingTalk sends none. */
+  displayName: string;
+  /** DingTalk's cross-app user id. */
+  unionId: string;
+  /** DingTalk's per-app user id. */
+  openId?: string;
+  /** The organization the user picked, when the scope contained `corpid`. */
+  corpId?: string;
+  /** DingTalk does not verify emails, so `verified` is always false. */
+  emails?: Array<{ value: string; verified: false }>;
+  photos?: Array<{ value: string }>;
+  /** `+<stateCode><mobile>` (E.164), for example `+8613800000000`. */
+  phoneNumbers?: Array<{ value: string }>;
+  /** The profile answer's body text. */
+  _raw: string;
+  /** The profile answer, parsed. */
+  _json: DingTalkUserInfo;
+}
+
+/**
+ * Maps DingTalk's current-user answer to a Profile. Pure: no I/O, no throwing; fields that are
+ * missing, empty or of the wrong type are left out.
+ */
+export function parseProfile(json: DingTalkUserInfo, raw: string, corpId?: string): Profile {
+  const profile: Profile = {
+    provider: 'dingtalk',
+    id: json.unionId,
+    displayName: nonEmptyString(json.nick) ?? '',
+    unionId: json.unionId,
+    _raw: raw,
+    _json: json,
+  };
+  const openId = nonEmptyString(json.openId);
+  if (openId) profile.openId = openId;
+  if (corpId) profile.corpId = corpId;
+  const email = nonEmptyString(json.email);
+  if (email) profile.emails = [{ value: email, verified: false }];
+  const avatarUrl = nonEmptyString(json.avatarUrl);
+  if (avatarUrl) profile.photos = [{ value: avatarUrl }];
+  const mobile = nonEmptyString(json.mobile);
+  if (mobile) {
+    const stateCode = nonEmptyString(json.stateCode)?.replace(/^\+/, '');
+    profile.phoneNumbers = [{ value: stateCode ? `+${stateCode}${mobile}` : mobile }];
+  }
+  return profile;
+}
+
+function nonEmptyString(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}

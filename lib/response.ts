@@ -1,0 +1,109 @@
+import { DingTalkAPIError, type DingTalkAPIErrorDetails, type DingTalkEndpoint, DingTalkResponseError } from './errors';
+import { redactSecrets } from './redact';
+
+/** An answer from DingTalk, read in full (up to the size bound). */
+export interface ReceivedResponse {
+  status: number;
+  contentType: string | null;
+  requestIdHeader: string | null;
+  retryAfterHeader: string | null;
+  body: string;
+}
+
+/**
+ * The one place where an answer from DingTalk becomes either a JSON object or a typed error, in
+ * this order: a DingTalk error body, then an unparseable body, then success. `secrets` are the
+ * values sent with the request; they are cut out of anything DingTalk says back.
+ */
+export function interpretResponse(
+  endpoint: DingTalkEndpoint,
+  response: ReceivedResponse,
+  secrets: readonly (string | undefined)[],
+): Record<string, unknown> {
+  const json = parseJSONObject(response.body);
+  const apiError = json && readAPIError(response, json, secrets);
+  if (apiError) throw new DingTalkAPIError(endpoint, apiError);
+  const ok = response.status >= 200 && response.status < 300;
+  if (json && ok) return json;
+  throw new DingTalkResponseError(endpoint, response.status, describeUnexpectedBody(response, ok));
+}
+
+function parseJSONObject(body: string): Record<string, unknown> | undefined {
+  if (body.length === 0) return undefined;
+  try {
+    const value: unknown = JSON.parse(body);
+    return isPlainObject(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reads DingTalk's v1.0 error shape (`code` string) and the legacy one (`errcode` number). */
+function readAPIError(
+  response: ReceivedResponse,
+  json: Record<string, unknown>,
+  secrets: readonly (string | undefined)[],
+): DingTalkAPIErrorDetails | undefined {
+  const ok = response.status >= 200 && response.status < 300;
+  let code: string | undefined;
+  let description: unknown;
+  if (!ok && (typeof json.code === 'string' || typeof json.code === 'number')) {
+    code = String(json.code);
+    description = json.message;
+  } else if (typeof json.errcode === 'number' && json.errcode !== 0) {
+    // The legacy oapi gateway answers HTTP 200 with a non-zero errcode.
+    code = String(json.errcode);
+    description = json.errmsg;
+  } else if (!ok && typeof json.errcode === 'string') {
+    code = json.errcode;
+    description = json.errmsg;
+  }
+  if (code === undefined) return undefined;
+
+  const details: DingTalkAPIErrorDetails = {
+    status: response.status,
+    code: clip(redactSecrets(code, secrets), 200),
+    description: clip(redactSecrets(typeof description === 'string' ? description : '', secrets), 1000),
+  };
+  const requestId = stringField(json, 'requestid') ?? stringField(json, 'requestId') ?? response.requestIdHeader;
+  if (requestId) details.requestId = clip(requestId, 200);
+  const requiredScopes = readRequiredScopes(json.accessdenieddetail);
+  if (requiredScopes) details.requiredScopes = requiredScopes;
+  const retryAfter = parseRetryAfter(response.retryAfterHeader);
+  if (retryAfter !== undefined) details.retryAfterSeconds = retryAfter;
+  return details;
+}
+
+function readRequiredScopes(detail: unknown): string[] | undefined {
+  if (!isPlainObject(detail) || !Array.isArray(detail.requiredScopes)) return undefined;
+  const scopes = detail.requiredScopes.filter((scope): scope is string => typeof scope === 'string');
+  return scopes.length > 0 ? scopes.map((scope) => clip(scope, 200)) : undefined;
+}
+
+function parseRetryAfter(header: string | null): number | undefined {
+  if (!header) return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds;
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000));
+}
+
+function describeUnexpectedBody(response: ReceivedResponse, ok: boolean): string {
+  const kind = response.contentType ? response.contentType.split(';')[0]?.trim() : 'no content type';
+  if (response.body.length === 0) return `answered with an empty body (${kind})`;
+  const what = ok ? 'a body that is not a JSON object' : 'an error page that is not DingTalk JSON';
+  return `answered with ${what} (${kind}); a proxy or gateway may be in the way`;
+}
+
+function stringField(json: Record<string, unknown>, name: string): string | undefined {
+  const value = json[name];
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,20 @@
+import type { DingTalkTokenResponse } from './wire';
+
+/**
+ * Checks a token exchange answer and returns it typed: `accessToken` must be a non-empty string;
+ * `refreshToken`, `expireIn` and `corpId` are kept only when they have their documented type, so
+ * a verify callback can trust `params`. Returns undefined when there is no usable access token.
+ */
+export function parseTokenResponse(json: Record<string, unknown>): DingTalkTokenResponse | undefined {
+  const { accessToken, refreshToken, expireIn, corpId } = json;
+  if (typeof accessToken !== 'string' || accessToken.length === 0) return undefined;
+  const token: DingTalkTokenResponse = { ...json, accessToken };
+  delete token.refreshToken;
+  delete token.expireIn;
+  delete token.corpId;
+  if (typeof refreshToken === 'string' && refreshToken.length > 0) token.refreshToken = refreshToken;
+  const seconds = typeof expireIn === 'string' && expireIn.trim() !== '' ? Number(expireIn) : expireIn;
+  if (typeof seconds === 'number' && Number.isFinite(seconds) && seconds >= 0) token.expireIn = seconds;
+  if (typeof corpId === 'string' && corpId.length > 0) token.corpId = corpId;
+  return token;
+}
