@@ -1,0 +1,83 @@
+#!/usr/bin/env node
+// Starts a DingTalk emulator for trying a login by hand: `node dist/testing/cli.js --port 3980`.
+import { parseArgs } from 'node:util';
+
+import { createDingTalkEmulator } from './emulator';
+import type { DingTalkEmulatorOptions } from './types';
+
+const usage = `Usage: dingtalk-emulator [options]
+
+Runs a local DingTalk (钉钉) login page and API for passport-dingtalk.
+
+Options:
+  --port <n>            port to listen on (default: $PORT, else 3980; 0 picks a free one)
+  --host <address>      interface to listen on (default 127.0.0.1)
+  --client-id <id>      the app's ClientId (default dingemulatorclientid)
+  --client-secret <s>   the app's ClientSecret (default emulator-client-secret-change-me)
+  --redirect-uri <url>  a registered redirect URL; repeatable (default: any loopback URL)
+  -h, --help            show this help`;
+
+const defaultPort = 3980;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'client-id': { type: 'string' },
+      'client-secret': { type: 'string' },
+      'redirect-uri': { type: 'string', multiple: true },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(usage);
+    return;
+  }
+  const options: DingTalkEmulatorOptions = { port: readPort(values.port ?? process.env.PORT) };
+  if (values.host !== undefined) options.host = values.host;
+  if (values['client-id'] !== undefined) options.clientID = values['client-id'];
+  if (values['client-secret'] !== undefined) options.clientSecret = values['client-secret'];
+  if (values['redirect-uri'] !== undefined) options.redirectURIs = values['redirect-uri'];
+
+  const emulator = await createDingTalkEmulator(options);
+  console.log(`DingTalk emulator listening on ${emulator.url}
+
+  authorize page  ${emulator.authorizationURL}
+  token endpoint  ${emulator.tokenURL}
+  profile         ${emulator.userProfileURL}
+  client id       ${emulator.clientID}
+  client secret   ${emulator.clientSecret}
+  users           ${emulator.users.map((user) => `${user.nick} (${user.unionId})`).join(', ')}
+
+Strategy options (add your callbackURL):
+${JSON.stringify(emulator.strategyOptions(), null, 2)}
+
+Press Ctrl+C to stop.`);
+
+  const stop = (signal: NodeJS.Signals) => {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    console.log(`\n${signal}: closing the emulator.`);
+    emulator.close().catch((error: unknown) => {
+      console.error(error);
+      process.exitCode = 1;
+    });
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+function readPort(value: string | undefined): number {
+  if (value === undefined || value === '') return defaultPort;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(`dingtalk-emulator: the port must be an integer from 0 to 65535, not "${value}"`);
+  }
+  return port;
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,13 @@
+import type { GrantStore } from './grants';
+import type { RedirectPolicy } from './redirect-uri';
+import type { EmulatorUser } from './types';
+
+/** What the endpoint handlers share: the emulated app, its users and the issued grants. */
+export interface EmulatorContext {
+  clientID: string;
+  clientSecret: string;
+  redirects: RedirectPolicy;
+  users: readonly EmulatorUser[];
+  permissions: ReadonlySet<string>;
+  grants: GrantStore;
+}

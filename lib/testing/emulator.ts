@@ -1,0 +1,256 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+import { sendAPIError } from './api-response';
+import { consentPath } from './consent-page';
+import type { EmulatorContext } from './context';
+import { FaultTable } from './faults';
+import { GrantStore } from './grants';
+import { handleAuthorize, handleConsent } from './login-endpoints';
+import { type ResolvedEmulatorOptions, resolveEmulatorOptions } from './options';
+import { handleProfileRequest } from './profile-endpoint';
+import { parseScope } from './scope';
+import { handleTokenRequest } from './token-endpoint';
+import type {
+  DingTalkEmulator,
+  DingTalkEmulatorOptions,
+  EmulatorCounters,
+  EmulatorEndpoint,
+  EmulatorFault,
+  EmulatorRequestCounters,
+  EmulatorStrategyOptions,
+  EmulatorUser,
+  IssueAuthCodeOptions,
+} from './types';
+
+/** The paths DingTalk uses (shared reference §1, §3, §4); both of its hosts are served from one origin. */
+const paths = {
+  authorize: '/oauth2/auth',
+  token: '/v1.0/oauth2/userAccessToken',
+  profile: '/v1.0/contact/users/me',
+} as const;
+
+interface Route {
+  counter: keyof EmulatorRequestCounters;
+  /** The endpoint whose faults apply; the consent form has none. */
+  fault?: EmulatorEndpoint;
+  method: 'GET' | 'POST';
+  /** Answers come from api.dingtalk.com, so they carry a request id. */
+  api: boolean;
+  handle(context: EmulatorContext, req: IncomingMessage, res: ServerResponse, query: URLSearchParams): unknown;
+}
+
+const routes = new Map<string, Route>([
+  [
+    paths.authorize,
+    {
+      counter: 'authorize',
+      fault: 'authorize',
+      method: 'GET',
+      api: false,
+      handle: (context, _req, res, query) => handleAuthorize(context, query, res),
+    },
+  ],
+  [
+    consentPath,
+    { counter: 'consent', method: 'POST', api: false, handle: (context, req, res) => handleConsent(context, req, res) },
+  ],
+  [
+    paths.token,
+    {
+      counter: 'token',
+      fault: 'token',
+      method: 'POST',
+      api: true,
+      handle: (context, req, res) => handleTokenRequest(context, req, res),
+    },
+  ],
+  [
+    paths.profile,
+    {
+      counter: 'profile',
+      fault: 'profile',
+      method: 'GET',
+      api: true,
+      handle: (context, req, res) => handleProfileRequest(context, req, res),
+    },
+  ],
+]);
+
+/**
+ * Starts an in-process DingTalk: the login page and the v1.0 API on one local HTTP server, with
+ * test users, injectable faults and request counters. Close it when done.
+ *
+ * ```ts
+ * const dingtalk = await createDingTalkEmulator();
+ * passport.use(new Strategy({ ...dingtalk.strategyOptions(), callbackURL }, verify));
+ * // ...
+ * await dingtalk.close();
+ * ```
+ */
+export async function createDingTalkEmulator(options?: DingTalkEmulatorOptions): Promise<DingTalkEmulator> {
+  const resolved = resolveEmulatorOptions(options);
+  const emulator = new RunningEmulator(resolved);
+  await emulator.listen(resolved.host, resolved.port);
+  return emulator;
+}
+
+class RunningEmulator implements DingTalkEmulator {
+  readonly clientID: string;
+  readonly clientSecret: string;
+  readonly #context: EmulatorContext;
+  readonly #faults = new FaultTable();
+  readonly #server: Server;
+  readonly #sockets = new Set<Socket>();
+  #requests: { -readonly [K in keyof EmulatorRequestCounters]: number } = emptyRequestCounters();
+  #connections = 0;
+  #url = '';
+  #closing: Promise<void> | undefined;
+
+  constructor(options: ResolvedEmulatorOptions) {
+    this.clientID = options.clientID;
+    this.clientSecret = options.clientSecret;
+    this.#context = {
+      clientID: options.clientID,
+      clientSecret: options.clientSecret,
+      redirects: options.redirects,
+      users: options.users,
+      permissions: options.permissions,
+      grants: new GrantStore(options),
+    };
+    this.#server = createServer((req, res) => {
+      this.#handle(req, res).catch(() => {
+        if (res.headersSent) res.destroy();
+        else sendAPIError(res, 500, 'InternalError', '模拟器内部错误。/ The emulator failed to answer.');
+      });
+    });
+    this.#server.on('connection', (socket: Socket) => {
+      this.#connections += 1;
+      this.#sockets.add(socket);
+      socket.once('close', () => this.#sockets.delete(socket));
+    });
+  }
+
+  get url(): string {
+    return this.#url;
+  }
+
+  get authorizationURL(): string {
+    return this.#url + paths.authorize;
+  }
+
+  get tokenURL(): string {
+    return this.#url + paths.token;
+  }
+
+  get userProfileURL(): string {
+    return this.#url + paths.profile;
+  }
+
+  get users(): readonly EmulatorUser[] {
+    return this.#context.users;
+  }
+
+  get counters(): EmulatorCounters {
+    return { requests: { ...this.#requests }, connections: this.#connections };
+  }
+
+  async listen(host: string, port: number): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen(port, host, () => {
+        this.#server.off('error', reject);
+        resolve();
+      });
+    });
+    this.#url = baseURL(host, (this.#server.address() as AddressInfo).port);
+  }
+
+  strategyOptions(): EmulatorStrategyOptions {
+    return {
+      clientID: this.clientID,
+      clientSecret: this.clientSecret,
+      authorizationURL: this.authorizationURL,
+      tokenURL: this.tokenURL,
+      userProfileURL: this.userProfileURL,
+    };
+  }
+
+  issueAuthCode(options: IssueAuthCodeOptions = {}): string {
+    const users = this.#context.users;
+    const user = options.unionId === undefined ? users[0] : users.find((u) => u.unionId === options.unionId);
+    if (!user) throw new TypeError(`DingTalk emulator: no user has the unionId "${options.unionId}"`);
+    const scopes = parseScope(options.scope ?? 'openid');
+    if (!scopes.ok) throw new TypeError(`DingTalk emulator: ${scopes.problem.en}`);
+    let corpId: string | undefined;
+    if (scopes.value.includes('corpid')) {
+      corpId = options.corpId ?? user.organizations[0]?.corpId;
+      if (corpId !== undefined && !user.organizations.some((org) => org.corpId === corpId)) {
+        throw new TypeError(`DingTalk emulator: ${user.nick} is not in the organization "${corpId}"`);
+      }
+    } else if (options.corpId !== undefined) {
+      throw new TypeError('DingTalk emulator: a corpId is only granted when the scope contains corpid');
+    }
+    return this.#context.grants.issueCode({
+      clientId: this.clientID,
+      unionId: user.unionId,
+      scopes: scopes.value,
+      corpId,
+    });
+  }
+
+  resetCounters(): void {
+    this.#requests = emptyRequestCounters();
+    this.#connections = 0;
+  }
+
+  inject(endpoint: EmulatorEndpoint, fault: EmulatorFault): void {
+    this.#faults.inject(endpoint, fault);
+  }
+
+  clearFaults(): void {
+    this.#faults.clear();
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= new Promise<void>((resolve, reject) => {
+      this.#faults.cancelTimers();
+      this.#server.close((error) => (error ? reject(error) : resolve()));
+      // server.close() only waits for connections to end; keep-alive and hanging ones never would.
+      for (const socket of this.#sockets) socket.destroy();
+    });
+    return this.#closing;
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const target = req.url ?? '/';
+    const queryStart = target.indexOf('?');
+    const path = queryStart === -1 ? target : target.slice(0, queryStart);
+    const route = routes.get(path);
+    this.#requests[route?.counter ?? 'other'] += 1;
+    if (!route) {
+      sendAPIError(res, 404, 'InvalidAction.NotFound', 'Specified api is not found, please check your url and method.');
+      return;
+    }
+    const fault = route.fault && this.#faults.take(route.fault);
+    if (fault && (await this.#faults.apply(fault, req, res, route.api)) === 'answered') return;
+    if (req.method !== route.method) {
+      sendAPIError(res, 405, 'MethodNotAllowed', `Only ${route.method} is allowed on ${path}.`, {
+        headers: { allow: route.method },
+      });
+      return;
+    }
+    const query = new URLSearchParams(queryStart === -1 ? '' : target.slice(queryStart + 1));
+    await route.handle(this.#context, req, res, query);
+  }
+}
+
+function emptyRequestCounters(): { -readonly [K in keyof EmulatorRequestCounters]: number } {
+  return { authorize: 0, consent: 0, token: 0, profile: 0, other: 0 };
+}
+
+/** The URL clients should use: a wildcard address is reached through loopback. */
+function baseURL(host: string, port: number): string {
+  const reachable = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  return `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
+}

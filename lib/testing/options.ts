@@ -1,0 +1,62 @@
+import { RedirectPolicy } from './redirect-uri';
+import type { DingTalkEmulatorOptions, EmulatorUser } from './types';
+import { copyUsers, defaultEmulatorUsers } from './users';
+
+/** The emulator's options with every default filled in. */
+export interface ResolvedEmulatorOptions {
+  clientID: string;
+  clientSecret: string;
+  redirects: RedirectPolicy;
+  users: readonly EmulatorUser[];
+  permissions: ReadonlySet<string>;
+  authCodeTTLSeconds: number;
+  accessTokenTTLSeconds: number;
+  host: string;
+  port: number;
+  now: () => number;
+}
+
+/** Checks the caller's options (only reading them) and fills in the defaults. */
+export function resolveEmulatorOptions(options: DingTalkEmulatorOptions = {}): ResolvedEmulatorOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError('DingTalk emulator: the options must be an object');
+  }
+  const permissions = options.permissions ?? ['Contact.User.Read', 'Contact.User.mobile'];
+  if (!Array.isArray(permissions) || permissions.some((permission) => typeof permission !== 'string')) {
+    throw new TypeError('DingTalk emulator: the "permissions" option must be an array of strings');
+  }
+  const now = options.now ?? Date.now;
+  if (typeof now !== 'function') throw new TypeError('DingTalk emulator: the "now" option must be a function');
+  const port = options.port ?? 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new TypeError('DingTalk emulator: the "port" option must be an integer from 0 to 65535');
+  }
+  return {
+    clientID: text(options.clientID, 'clientID', 'dingemulatorclientid'),
+    clientSecret: text(options.clientSecret, 'clientSecret', 'emulator-client-secret-change-me'),
+    redirects: new RedirectPolicy(options.redirectURIs),
+    users: options.users === undefined ? defaultEmulatorUsers : copyUsers(options.users),
+    permissions: new Set(permissions),
+    authCodeTTLSeconds: seconds(options.authCodeTTLSeconds, 'authCodeTTLSeconds', 300),
+    accessTokenTTLSeconds: seconds(options.accessTokenTTLSeconds, 'accessTokenTTLSeconds', 7200),
+    host: text(options.host, 'host', '127.0.0.1'),
+    port,
+    now,
+  };
+}
+
+function text(value: string | undefined, name: string, fallback: string): string {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new TypeError(`DingTalk emulator: the "${name}" option must be a non-empty string`);
+  }
+  return value;
+}
+
+function seconds(value: number | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new TypeError(`DingTalk emulator: the "${name}" option must be a number of seconds > 0`);
+  }
+  return value;
+}

@@ -1,0 +1,131 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+import { sendAPIError, sendJSON } from './api-response';
+import { mediaType, readBody } from './body';
+import type { EmulatorContext } from './context';
+import type { Grant } from './grants';
+
+type TokenRequestBody = Partial<Record<'clientId' | 'clientSecret' | 'grantType' | 'code' | 'refreshToken', string>>;
+
+const fields = ['clientId', 'clientSecret', 'grantType', 'code', 'refreshToken'] as const;
+
+/**
+ * `POST /v1.0/oauth2/userAccessToken` (shared reference §3): JSON in, camelCase JSON out. DingTalk
+ * does not publish its error codes for this endpoint; these name the problem, and their messages
+ * never repeat the code, token or secret that was sent.
+ */
+export async function handleTokenRequest(
+  context: EmulatorContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  if (mediaType(req) !== 'application/json') {
+    sendAPIError(
+      res,
+      400,
+      'InvalidContentType',
+      '请求的 Content-Type 必须是 application/json。/ The request body must be JSON (Content-Type: application/json).',
+    );
+    return;
+  }
+  const raw = await readBody(req);
+  if (!raw.ok) {
+    if (raw.reason === 'too-large') {
+      sendAPIError(res, 413, 'RequestEntityTooLarge', '请求体过大。/ The request body is too large.', {
+        headers: { connection: 'close' },
+      });
+    }
+    return;
+  }
+  const body = parseBody(raw.text);
+  if (typeof body === 'string') {
+    sendAPIError(res, 400, 'InvalidParameter', body);
+    return;
+  }
+  if (!body.clientId) return missing(res, 'clientId');
+  if (body.clientId !== context.clientID) {
+    sendAPIError(res, 401, 'invalidClientId', '应用不存在，请检查 clientId。/ No app has this clientId.');
+    return;
+  }
+  if (!body.clientSecret) return missing(res, 'clientSecret');
+  if (!sameSecret(body.clientSecret, context.clientSecret)) {
+    sendAPIError(res, 401, 'invalidClientSecret', 'clientSecret 不正确。/ The clientSecret is wrong.');
+    return;
+  }
+  if (!body.grantType) return missing(res, 'grantType');
+  if (body.grantType === 'authorization_code') {
+    if (!body.code) return missing(res, 'code');
+    const grant = context.grants.redeemCode(body.code, body.clientId);
+    if (!grant) {
+      sendAPIError(
+        res,
+        400,
+        'invalidAuthCode',
+        '授权码无效、已被使用或已过期。/ The authCode is invalid, already used or expired.',
+      );
+      return;
+    }
+    answerWithTokens(context, res, grant);
+    return;
+  }
+  if (body.grantType === 'refresh_token') {
+    if (!body.refreshToken) return missing(res, 'refreshToken');
+    const grant = context.grants.redeemRefreshToken(body.refreshToken, body.clientId);
+    if (!grant) {
+      sendAPIError(
+        res,
+        400,
+        'invalidRefreshToken',
+        'refreshToken 无效、已被使用或已过期。/ The refreshToken is invalid, already used or expired.',
+      );
+      return;
+    }
+    answerWithTokens(context, res, grant);
+    return;
+  }
+  sendAPIError(
+    res,
+    400,
+    'unsupportedGrantType',
+    'grantType 只能是 authorization_code 或 refresh_token。/ grantType must be authorization_code or refresh_token.',
+  );
+}
+
+function answerWithTokens(context: EmulatorContext, res: ServerResponse, grant: Grant): void {
+  const tokens = context.grants.issueTokens(grant);
+  // corpId only when the user was asked for an organization (scope `corpid`), as DingTalk does.
+  const corpId = grant.scopes.includes('corpid') ? grant.corpId : undefined;
+  sendJSON(res, 200, corpId === undefined ? tokens : { ...tokens, corpId });
+}
+
+/** The body's fields, or a message saying why it is not a usable JSON object. */
+function parseBody(text: string): TokenRequestBody | string {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return '请求体不是合法的 JSON。/ The request body is not valid JSON.';
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return '请求体必须是 JSON 对象。/ The request body must be a JSON object.';
+  }
+  const body: TokenRequestBody = {};
+  for (const field of fields) {
+    const fieldValue: unknown = (value as Record<string, unknown>)[field];
+    if (fieldValue === undefined || fieldValue === null) continue;
+    if (typeof fieldValue !== 'string') return `参数 ${field} 必须是字符串。/ ${field} must be a string.`;
+    body[field] = fieldValue;
+  }
+  return body;
+}
+
+function missing(res: ServerResponse, field: string): void {
+  sendAPIError(res, 400, 'MissingParameter', `缺少参数 ${field}。/ The parameter ${field} is missing.`);
+}
+
+/** Compares secrets in constant time (hashing first makes the lengths equal). */
+function sameSecret(given: string, expected: string): boolean {
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}
