@@ -19,7 +19,14 @@ export {
   type StrategyOptionsWithRequest,
 } from './options';
 export type { Profile } from './profile';
-export { Strategy, type VerifyCallback, type VerifyFunction, type VerifyFunctionWithRequest } from './strategy';
+export { Strategy } from './strategy';
+export type {
+  VerifyCallback,
+  VerifyFunction,
+  VerifyFunctionWithParams,
+  VerifyFunctionWithRequest,
+  VerifyFunctionWithRequestAndParams,
+} from './verify';
 export type { DingTalkTokenResponse, DingTalkUserInfo } from './wire';
 
 export default Strategy;

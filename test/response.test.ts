@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { DingTalkAPIError, DingTalkResponseError } from '../lib/errors';
+import { interpretResponse, type ReceivedResponse } from '../lib/response';
+import { invalidAuthenticationBody, permissionDeniedBody, userMeBody } from './fixtures/dingtalk';
+
+function answer(status: number, body: unknown, extra: Partial<ReceivedResponse> = {}): ReceivedResponse {
+  return {
+    status,
+    contentType: 'application/json;charset=utf-8',
+    requestIdHeader: null,
+    retryAfterHeader: null,
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    ...extra,
+  };
+}
+
+function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  assert.fail('expected an error');
+}
+
+describe('response classification', () => {
+  it('returns the parsed object of a 200 JSON answer', () => {
+    assert.deepEqual(interpretResponse('profile', answer(200, userMeBody), []), userMeBody);
+  });
+
+  describe('a DingTalk error body', () => {
+    it('becomes a DingTalkAPIError with status, string code, message and request id', () => {
+      const error = thrown(() => interpretResponse('profile', answer(400, invalidAuthenticationBody), []));
+      assert.ok(error instanceof DingTalkAPIError);
+      assert.equal(error.status, 400);
+      assert.equal(error.code, 'InvalidAuthentication');
+      assert.equal(error.description, '不合法的access_token');
+      assert.equal(error.requestId, invalidAuthenticationBody.requestid);
+      assert.equal(error.endpoint, 'profile');
+      assert.match(error.message, /HTTP 400 InvalidAuthentication: 不合法的access_token/);
+    });
+
+    it('names the missing permission and where to enable it on a 403', () => {
+      const error = thrown(() => interpretResponse('profile', answer(403, permissionDeniedBody), []));
+      assert.ok(error instanceof DingTalkAPIError);
+      assert.deepEqual(error.requiredScopes, ['Contact.User.Read']);
+      assert.equal(error.permissionDenied, true);
+      assert.match(error.message, /Contact\.User\.Read/);
+      assert.match(error.message, /developer console/);
+    });
+
+    it('keeps a numeric code as a string instead of losing it', () => {
+      const error = thrown(() => interpretResponse('token', answer(429, { code: 90018, message: 'toofast' }), []));
+      assert.ok(error instanceof DingTalkAPIError);
+      assert.equal(error.code, '90018');
+      assert.equal(error.throttled, true);
+    });
+
+    it('reads the legacy errcode shape even on HTTP 200', () => {
+      const error = thrown(() =>
+        interpretResponse('token', answer(200, { errcode: 40078, errmsg: '不存在的临时授权码' }), []),
+      );
+      assert.ok(error instanceof DingTalkAPIError);
+      assert.equal(error.code, '40078');
+      assert.equal(error.description, '不存在的临时授权码');
+    });
+
+    it('takes the request id from the x-acs-request-id header when the body has none', () => {
+      const error = thrown(() =>
+        interpretResponse('token', answer(500, { code: 'ServiceUnavailable' }, { requestIdHeader: 'REQ-1' }), []),
+      );
+      assert.ok(error instanceof DingTalkAPIError);
+      assert.equal(error.requestId, 'REQ-1');
+    });
+
+    it('reads Retry-After in seconds', () => {
+      const error = thrown(() =>
+        interpretResponse('token', answer(429, { code: 'Throttling' }, { retryAfterHeader: '3' }), []),
+      );
+      assert.ok(error instanceof DingTalkAPIError);
+      assert.equal(error.retryAfterSeconds, 3);
+      assert.equal(error.throttled, true);
+    });
+
+    it('cuts the secrets sent with the request out of what DingTalk says back', () => {
+      const body = { code: 'invalidAuthCode', message: 'code SECRETCODE123 is invalid for secret CLIENTSECRET9' };
+      const error = thrown(() => interpretResponse('token', answer(400, body), ['SECRETCODE123', 'CLIENTSECRET9']));
+      assert.ok(error instanceof DingTalkAPIError);
+      assert.doesNotMatch(error.message, /SECRETCODE123|CLIENTSECRET9/);
+      assert.match(error.message, /\[redacted\]/);
+    });
+  });
+
+  describe('a body that is not DingTalk JSON', () => {
+    it('is a DingTalkResponseError that keeps the status, for an HTML error page', () => {
+      const html = '<html><body><h1>502 Bad Gateway</h1></body></html>';
+      const error = thrown(() => interpretResponse('token', answer(502, html, { contentType: 'text/html' }), []));
+      assert.ok(error instanceof DingTalkResponseError);
+      assert.equal(error.status, 502);
+      assert.match(error.message, /text\/html/);
+      assert.doesNotMatch(error.message, /Bad Gateway/);
+    });
+
+    it('is a DingTalkResponseError for an empty 200 body', () => {
+      const error = thrown(() => interpretResponse('profile', answer(200, ''), []));
+      assert.ok(error instanceof DingTalkResponseError);
+      assert.match(error.message, /empty body/);
+    });
+
+    it('is a DingTalkResponseError for invalid JSON and for JSON that is not an object', () => {
+      for (const body of ['{"accessToken":', '[1,2]', '"text"', 'null']) {
+        const error = thrown(() => interpretResponse('token', answer(200, body), []));
+        assert.ok(error instanceof DingTalkResponseError, body);
+        assert.equal(error.status, 200);
+      }
+    });
+
+    it('is a DingTalkResponseError for a JSON error without a code', () => {
+      const error = thrown(() => interpretResponse('token', answer(500, { oops: true }), []));
+      assert.ok(error instanceof DingTalkResponseError);
+      assert.equal(error.status, 500);
+    });
+  });
+});

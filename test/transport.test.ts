@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { Agent } from 'node:http';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import nodeFetch from 'node-fetch';
+import type { FetchFunction } from '../lib/index';
+import { createDingTalkEmulator, type DingTalkEmulator } from '../lib/testing/index';
+import { startApp, type TestApp } from './helpers/app';
+
+describe('requests to DingTalk', () => {
+  let emulator: DingTalkEmulator;
+  const apps: TestApp[] = [];
+  const app = async (strategy: object = {}) => {
+    const started = await startApp({
+      strategy: { ...emulator.strategyOptions(), callbackURL: '/callback', ...strategy },
+    });
+    apps.push(started);
+    return started;
+  };
+  const logIn = (started: TestApp) =>
+    started.browser().get('/callback').query({ authCode: emulator.issueAuthCode() }).expect(200);
+
+  before(async () => {
+    emulator = await createDingTalkEmulator();
+  });
+  beforeEach(() => emulator.resetCounters());
+  after(async () => {
+    await Promise.all(apps.map((started) => started.close()));
+    await emulator.close();
+  });
+
+  it('reuses the keep-alive connection across logins', async () => {
+    const started = await app();
+    for (let i = 0; i < 10; i++) await logIn(started);
+    assert.equal(emulator.counters.requests.token, 10);
+    assert.equal(emulator.counters.requests.profile, 10);
+    assert.equal(emulator.counters.connections, 1);
+  });
+
+  it('posts the token request as JSON and sends the access token in x-acs-dingtalk-access-token', async () => {
+    const seen: { url: string; method: string; headers: Record<string, string>; body?: string }[] = [];
+    const recording: FetchFunction = (url, init) => {
+      seen.push({ url, method: init.method, headers: init.headers, ...(init.body ? { body: init.body } : {}) });
+      return nodeFetch(url, init as never) as never;
+    };
+    const started = await app({ fetch: recording });
+    const response = await logIn(started);
+    assert.equal(seen.length, 2);
+    const [token, profile] = seen;
+    assert.equal(token?.url, emulator.tokenURL);
+    assert.equal(token?.method, 'POST');
+    assert.equal(token?.headers['content-type'], 'application/json');
+    assert.deepEqual(Object.keys(JSON.parse(token?.body ?? '{}')).sort(), [
+      'clientId',
+      'clientSecret',
+      'code',
+      'grantType',
+    ]);
+    assert.equal(JSON.parse(token?.body ?? '{}').grantType, 'authorization_code');
+    assert.equal(profile?.url, emulator.userProfileURL);
+    assert.equal(profile?.method, 'GET');
+    assert.equal(profile?.headers['x-acs-dingtalk-access-token'], response.body.user.accessToken);
+  });
+
+  it('works with Node’s global fetch as the fetch option', async () => {
+    const started = await app({ fetch: globalThis.fetch as unknown as FetchFunction });
+    const response = await logIn(started);
+    assert.equal(response.body.user.profile.id, emulator.users[0]?.unionId);
+  });
+
+  it('sends every request through the agent option', async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    let created = 0;
+    const createConnection = agent.createConnection.bind(agent);
+    agent.createConnection = ((...args: Parameters<typeof createConnection>) => {
+      created++;
+      return createConnection(...args);
+    }) as typeof agent.createConnection;
+    try {
+      const started = await app({ agent });
+      await logIn(started);
+      await logIn(started);
+      assert.equal(created, 1);
+      assert.equal(emulator.counters.connections, 1);
+    } finally {
+      agent.destroy();
+    }
+  });
+});
