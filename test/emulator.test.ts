@@ -585,7 +585,7 @@ describe('emulator: current user', () => {
     assert.equal(profile.headers.get('content-type'), 'application/json;charset=utf-8');
     assert.deepEqual(profile.json, {
       nick: '张三',
-      avatarUrl: 'https://static.example.com/avatar/zhangsan.png',
+      avatarUrl: `${emulator.url}/avatars/union-zhangsan.svg`,
       mobile: '13800000001',
       stateCode: '86',
       openId: 'open-zhangsan',
@@ -593,6 +593,15 @@ describe('emulator: current user', () => {
       email: 'zhangsan@example.com',
       visitor: false,
     });
+  });
+
+  it('serves the default users’ avatars itself, so pages work offline', async () => {
+    const profile = await fetchProfile(emulator, await accessTokenFor(emulator, 'union-lisi'));
+    const avatar = await fetch(String(profile.json.avatarUrl));
+    assert.equal(avatar.status, 200);
+    assert.equal(avatar.headers.get('content-type'), 'image/svg+xml; charset=utf-8');
+    assert.match(await avatar.text(), /<svg[\s\S]*>李<\/text>/);
+    assert.equal((await fetch(`${emulator.url}/avatars/nobody.svg`)).status, 404);
   });
 
   it('leaves out what a user lacks', async () => {

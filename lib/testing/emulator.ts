@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 
 import { sendAPIError } from './api-response';
+import { avatarPathPrefix, handleAvatarRequest } from './avatar';
 import { consentPath } from './consent-page';
 import type { EmulatorContext } from './context';
 import { FaultTable } from './faults';
@@ -228,6 +229,10 @@ class RunningEmulator implements DingTalkEmulator {
     const path = queryStart === -1 ? target : target.slice(0, queryStart);
     const route = routes.get(path);
     this.#requests[route?.counter ?? 'other'] += 1;
+    if (!route && req.method === 'GET' && path.startsWith(avatarPathPrefix)) {
+      handleAvatarRequest(this.#context.users, path, res);
+      return;
+    }
     if (!route) {
       sendAPIError(res, 404, 'InvalidAction.NotFound', 'Specified api is not found, please check your url and method.');
       return;

@@ -20,7 +20,10 @@ export interface EmulatorUser {
   openId: string;
   /** Nickname, such as `'张三'`. */
   nick: string;
-  /** Avatar image URL; omitted from the profile answer when absent. */
+  /**
+   * Avatar image URL; omitted from the profile answer when absent. A path such as
+   * `/avatars/<unionId>.svg` is served by the emulator and answered as an absolute URL.
+   */
   avatarUrl?: string;
   /** Mobile number without country code; sent only when the app has `Contact.User.mobile`. */
   mobile?: string;

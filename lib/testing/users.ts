@@ -2,14 +2,15 @@ import type { EmulatorUser } from './types';
 
 /**
  * The accounts an emulator offers unless told otherwise. They differ where real accounts do:
- * 张三 is in two organizations, 李四 has no email, 王五 has no mobile and is a guest (visitor).
+ * 张三 is in two organizations, 李四 has no email, 王五 has no mobile nor avatar and is a guest
+ * (visitor). Their avatars are paths the emulator serves itself, answered as absolute URLs.
  */
 export const defaultEmulatorUsers: readonly EmulatorUser[] = freezeUsers([
   {
     unionId: 'union-zhangsan',
     openId: 'open-zhangsan',
     nick: '张三',
-    avatarUrl: 'https://static.example.com/avatar/zhangsan.png',
+    avatarUrl: '/avatars/union-zhangsan.svg',
     mobile: '13800000001',
     stateCode: '86',
     email: 'zhangsan@example.com',
@@ -23,7 +24,7 @@ export const defaultEmulatorUsers: readonly EmulatorUser[] = freezeUsers([
     unionId: 'union-lisi',
     openId: 'open-lisi',
     nick: '李四',
-    avatarUrl: 'https://static.example.com/avatar/lisi.png',
+    avatarUrl: '/avatars/union-lisi.svg',
     mobile: '13900000002',
     stateCode: '86',
     visitor: false,

@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+// Runs the demo: against the real DingTalk when DINGTALK_CLIENT_ID, DINGTALK_CLIENT_SECRET and
+// DINGTALK_CALLBACK_URL are set, otherwise against the local DingTalk emulator (no internet needed).
+const { randomBytes } = require('node:crypto');
+const { createDingTalkEmulator } = require('passport-dingtalk/testing');
+const { createApp, callbackPath } = require('./app');
+
+async function startDemo({ port = 3000, host = '127.0.0.1', env = process.env } = {}) {
+  const real = env.DINGTALK_CLIENT_ID && env.DINGTALK_CLIENT_SECRET && env.DINGTALK_CALLBACK_URL;
+  let emulator;
+  let strategyOptions;
+  if (real) {
+    if (new URL(env.DINGTALK_CALLBACK_URL).pathname !== callbackPath) {
+      throw new Error(`DINGTALK_CALLBACK_URL must end with ${callbackPath}: that is the demo's callback route`);
+    }
+    strategyOptions = {
+      clientID: env.DINGTALK_CLIENT_ID,
+      clientSecret: env.DINGTALK_CLIENT_SECRET,
+      callbackURL: env.DINGTALK_CALLBACK_URL,
+    };
+  } else {
+    emulator = await createDingTalkEmulator();
+    strategyOptions = emulator.strategyOptions();
+  }
+  const app = createApp({
+    strategyOptions,
+    sessionSecret: env.SESSION_SECRET || randomBytes(32).toString('hex'),
+    usingEmulator: Boolean(emulator),
+  });
+  const server = await new Promise((resolve, reject) => {
+    const listening = app.listen(port, host, () => resolve(listening));
+    listening.on('error', reject);
+  });
+  const url = `http://${host}:${server.address().port}`;
+  return {
+    url,
+    emulator,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      if (emulator) await emulator.close();
+    },
+  };
+}
+
+if (require.main === module) {
+  const port = Number(process.env.PORT ?? 3000);
+  startDemo({ port }).then(
+    (demo) => {
+      if (demo.emulator) {
+        console.log('No DINGTALK_CLIENT_ID/SECRET/CALLBACK_URL set: using the local DingTalk emulator.');
+        console.log('未设置 DINGTALK_CLIENT_ID/SECRET/CALLBACK_URL：使用本地钉钉模拟器。');
+        console.log(`DingTalk emulator: ${demo.emulator.url}`);
+      } else {
+        console.log('Using the real DingTalk. The callback path is /auth/dingtalk/callback.');
+      }
+      console.log(`\nDemo running: open ${demo.url}\n演示已启动：请打开 ${demo.url}`);
+      const stop = () => demo.close().then(() => process.exit(0));
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    },
+    (error) => {
+      console.error(`Could not start the demo: ${error.message}`);
+      process.exit(1);
+    },
+  );
+}
+
+module.exports = { startDemo };

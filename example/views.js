@@ -1,0 +1,85 @@
+// HTML for the demo's pages. Plain template strings keep the demo free of a view engine;
+// everything that comes from DingTalk or the query string goes through escapeHTML.
+
+const escapes = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+function escapeHTML(value) {
+  return String(value).replace(/[&<>"']/g, (char) => escapes[char]);
+}
+
+function page(title, body, { usingEmulator }) {
+  const banner = usingEmulator
+    ? `<p class="banner" id="emulator-banner">演示模式：使用本地钉钉模拟器，未连接真实钉钉。<br>
+Demo mode: signing in through the local DingTalk emulator, not the real DingTalk.</p>`
+    : '';
+  return `<!doctype html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHTML(title)}</title>
+<style>
+  body { font-family: system-ui, "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", sans-serif;
+         max-width: 40rem; margin: 3rem auto; padding: 0 1rem; color: #1f2329; }
+  .banner { background: #fff7e6; border: 1px solid #ffd591; padding: .6rem .9rem; border-radius: 6px; font-size: .9rem; }
+  .button { display: inline-block; background: #0089ff; color: #fff; padding: .7rem 1.4rem; border-radius: 6px;
+            text-decoration: none; font-size: 1.05rem; border: 0; cursor: pointer; margin: .3rem .3rem .3rem 0; }
+  .button.secondary { background: #fff; color: #0089ff; border: 1px solid #0089ff; }
+  .card { display: flex; gap: 1rem; align-items: center; border: 1px solid #e5e6eb; border-radius: 8px; padding: 1rem; }
+  .card img, .avatar-fallback { width: 64px; height: 64px; border-radius: 50%; background: #f2f3f5; }
+  .avatar-fallback { display: inline-flex; align-items: center; justify-content: center; font-size: 1.6rem; }
+  dl { display: grid; grid-template-columns: max-content 1fr; gap: .4rem 1rem; }
+  dt { color: #646a73; } dd { margin: 0; word-break: break-all; }
+  .error { color: #d83931; }
+</style>
+</head>
+<body>
+${banner}
+${body}
+</body>
+</html>`;
+}
+
+function homePage(user, options) {
+  const body = user
+    ? `<h1>欢迎回来，${escapeHTML(user.nick)} / Welcome back</h1>
+<p><a class="button" href="/profile">查看资料 / View profile</a></p>`
+    : `<h1>passport-dingtalk 演示 / demo</h1>
+<p>使用钉钉账号登录此应用。/ Sign in to this app with a DingTalk account.</p>
+<p><a class="button" id="login" href="/auth/dingtalk">钉钉登录 / Login with DingTalk</a>
+<a class="button secondary" id="login-corp" href="/auth/dingtalk/organization">选择组织登录 / Login and pick an organization</a></p>`;
+  return page('passport-dingtalk demo', body, options);
+}
+
+function profilePage(user, options) {
+  const expires = new Date(user.accessTokenExpiresAt);
+  const avatar = user.avatarUrl
+    ? `<img id="avatar" src="${escapeHTML(user.avatarUrl)}" alt="">`
+    : `<span class="avatar-fallback">${escapeHTML(Array.from(user.nick || '?')[0])}</span>`;
+  const body = `<h1>个人资料 / Profile</h1>
+<div class="card">${avatar}<div><strong id="nick">${escapeHTML(user.nick)}</strong></div></div>
+<dl>
+  <dt>unionId</dt><dd id="union-id">${escapeHTML(user.unionId)}</dd>
+  ${user.corpId ? `<dt>组织 corpId</dt><dd id="corp-id">${escapeHTML(user.corpId)}</dd>` : ''}
+  ${user.email ? `<dt>邮箱 email (未验证 / unverified)</dt><dd>${escapeHTML(user.email)}</dd>` : ''}
+  <dt>token 过期 / token expires</dt><dd id="token-expiry">${escapeHTML(expires.toISOString())}</dd>
+</dl>
+<form method="post" action="/logout"><button class="button secondary" id="logout">退出登录 / Log out</button></form>`;
+  return page('Profile', body, options);
+}
+
+function failurePage(reason, options) {
+  const body = `<h1>登录失败 / Login failed</h1>
+<p class="error" id="failure-reason">${escapeHTML(reason || '未知原因 / Unknown reason')}</p>
+<p><a class="button" href="/">返回首页 / Back to home</a></p>`;
+  return page('Login failed', body, options);
+}
+
+function errorPage(error, options) {
+  const body = `<h1>出错了 / Something went wrong</h1>
+<p class="error" id="error-message">${escapeHTML(error.message)}</p>
+<p><a class="button" href="/">返回首页 / Back to home</a></p>`;
+  return page('Error', body, options);
+}
+
+module.exports = { homePage, profilePage, failurePage, errorPage };
