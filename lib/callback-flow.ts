@@ -1,11 +1,15 @@
 import type { Request } from 'express';
 
-import type OAuth2Strategy = require('passport-oauth2');
-
 import type { CallbackQuery } from './callback-query';
 import type { DingTalkClient } from './client';
 import { classifyTokenFailure } from './failures';
-import type { SkipUserProfileFunction } from './options';
+import type {
+  SkipUserProfileFunction,
+  StateStore,
+  StateStoreMeta,
+  StateStoreVerify,
+  StateStoreVerifyWithMeta,
+} from './options';
 import { type Profile, parseProfile } from './profile';
 import { type AnyVerifyFunction, callVerify } from './verify';
 import type { DingTalkTokenResponse } from './wire';
@@ -23,8 +27,8 @@ export interface CallbackSettings {
   verify: AnyVerifyFunction;
   passReqToCallback: boolean;
   skipUserProfile: boolean | SkipUserProfileFunction;
-  stateStore: OAuth2Strategy.StateStore;
-  storeMeta: { authorizationURL: string; tokenURL: string; clientID: string; callbackURL: string };
+  stateStore: StateStore;
+  storeMeta: StateStoreMeta & { callbackURL: string };
 }
 
 type Returning = Extract<CallbackQuery, { kind: 'authorized' | 'refused' }>;
@@ -41,21 +45,23 @@ export function finishLogin(
   callbackURL: string | undefined,
   callback: Returning,
 ): void {
-  const stateVerified = (err: Error | null, ok: unknown, stateInfo: unknown) => {
+  const stateVerified = (err: Error | null, ok: boolean, stateInfo?: unknown) => {
     if (err) return actions.error(err);
     if (!ok) return actions.fail(stateInfo as object, 403);
     if (callback.kind === 'refused') {
       return actions.fail({ message: `DingTalk login was not authorized: ${callback.error}` }, 403);
     }
-    completeLogin(actions, settings, req, callback.code, stateInfo);
+    // Nothing inside rejects except code run after the login (the app's routes): hand that to the
+    // error handler rather than let it become an unhandled rejection that stops the process.
+    completeLogin(actions, settings, req, callback.code, stateInfo).catch((error: unknown) => actions.error(error));
   };
   const store = settings.stateStore;
   const state = callback.state as string;
   const meta = { ...settings.storeMeta, callbackURL: callbackURL ?? settings.storeMeta.callbackURL };
   try {
     // passport-oauth2 tells a store that wants the metadata by its arity; so do we.
-    if (store.verify.length === 4) store.verify(req, state, meta, stateVerified);
-    else store.verify(req, state, stateVerified);
+    if (store.verify.length === 4) (store.verify as StateStoreVerifyWithMeta)(req, state, meta, stateVerified);
+    else (store.verify as StateStoreVerify)(req, state, stateVerified);
   } catch (error) {
     actions.error(error);
   }

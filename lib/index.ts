@@ -14,6 +14,10 @@ export type { FetchFunction, FetchRequestInit, FetchResponse } from './http';
 export {
   defaultURLs,
   type SkipUserProfileFunction,
+  type StateStore,
+  type StateStoreMeta,
+  type StateStoreStoreCallback,
+  type StateStoreVerifyCallback,
   type StrategyOptions,
   type StrategyOptionsBase,
   type StrategyOptionsWithRequest,

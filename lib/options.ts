@@ -1,5 +1,6 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
+import type { Request } from 'express';
 import nodeFetch from 'node-fetch';
 
 import type OAuth2Strategy = require('passport-oauth2');
@@ -15,6 +16,42 @@ export const defaultURLs = {
 
 const defaultTimeoutMs = 10_000;
 const defaultMaxResponseBytes = 1024 * 1024;
+
+/** What passport-oauth2 tells a state store about the login. */
+export interface StateStoreMeta {
+  authorizationURL: string;
+  tokenURL: string;
+  clientID: string;
+  callbackURL: string | undefined;
+}
+
+/** Called by a state store once it has kept a state; `state` goes into the authorize URL. */
+export type StateStoreStoreCallback = (err: Error | null, state?: string) => void;
+
+/** Called by a state store with its verdict; `info` reaches `fail()` or the success info. */
+export type StateStoreVerifyCallback = (err: Error | null, ok: boolean, info?: unknown) => void;
+
+/**
+ * A passport-oauth2 state store. Like passport-oauth2, the strategy tells the forms apart by
+ * their number of parameters, so either form of each method may be implemented.
+ */
+export interface StateStore {
+  store:
+    | ((req: Request, callback: StateStoreStoreCallback) => void)
+    | ((req: Request, meta: StateStoreMeta, callback: StateStoreStoreCallback) => void);
+  verify: StateStoreVerify | StateStoreVerifyWithMeta;
+}
+
+/** `verify(req, state, callback)`. */
+export type StateStoreVerify = (req: Request, state: string, callback: StateStoreVerifyCallback) => void;
+
+/** `verify(req, state, meta, callback)`. */
+export type StateStoreVerifyWithMeta = (
+  req: Request,
+  state: string,
+  meta: StateStoreMeta,
+  callback: StateStoreVerifyCallback,
+) => void;
 
 /** Decides per login whether to skip the profile request. */
 export type SkipUserProfileFunction = (accessToken: string, done: (err: unknown, skip?: boolean) => void) => void;
@@ -32,7 +69,7 @@ export interface StrategyOptionsBase {
   /** `true` keeps a random state in the session and checks it on the callback (CSRF protection). */
   state?: boolean;
   /** A custom passport-oauth2 state store, or `true` for its session store. */
-  store?: OAuth2Strategy.StateStore | boolean;
+  store?: StateStore | boolean;
   /** Skip the profile request (`profile` is then undefined), always or per login. */
   skipUserProfile?: boolean | SkipUserProfileFunction;
   /** DingTalk's authorize page. */

@@ -60,14 +60,16 @@ function readAPIError(
   }
   if (code === undefined) return undefined;
 
+  // Every text DingTalk sends back is cut short and cleaned of the secrets of this request.
+  const clean = (text: string, max: number) => clip(redactSecrets(text, secrets), max);
   const details: DingTalkAPIErrorDetails = {
     status: response.status,
-    code: clip(redactSecrets(code, secrets), 200),
-    description: clip(redactSecrets(typeof description === 'string' ? description : '', secrets), 1000),
+    code: clean(code, 200),
+    description: clean(typeof description === 'string' ? description : '', 1000),
   };
   const requestId = stringField(json, 'requestid') ?? stringField(json, 'requestId') ?? response.requestIdHeader;
-  if (requestId) details.requestId = clip(requestId, 200);
-  const requiredScopes = readRequiredScopes(json.accessdenieddetail);
+  if (requestId) details.requestId = clean(requestId, 200);
+  const requiredScopes = readRequiredScopes(json.accessdenieddetail)?.map((scope) => clean(scope, 200));
   if (requiredScopes) details.requiredScopes = requiredScopes;
   const retryAfter = parseRetryAfter(response.retryAfterHeader);
   if (retryAfter !== undefined) details.retryAfterSeconds = retryAfter;
@@ -77,7 +79,7 @@ function readAPIError(
 function readRequiredScopes(detail: unknown): string[] | undefined {
   if (!isPlainObject(detail) || !Array.isArray(detail.requiredScopes)) return undefined;
   const scopes = detail.requiredScopes.filter((scope): scope is string => typeof scope === 'string');
-  return scopes.length > 0 ? scopes.map((scope) => clip(scope, 200)) : undefined;
+  return scopes.length > 0 ? scopes : undefined;
 }
 
 function parseRetryAfter(header: string | null): number | undefined {

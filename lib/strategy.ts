@@ -7,7 +7,7 @@ import { type CallbackSettings, finishLogin } from './callback-flow';
 import { readCallbackQuery } from './callback-query';
 import { resolveCallbackURL } from './callback-url';
 import { DingTalkClient } from './client';
-import { resolveOptions, type StrategyOptions, type StrategyOptionsWithRequest } from './options';
+import { resolveOptions, type StateStore, type StrategyOptions, type StrategyOptionsWithRequest } from './options';
 import { type Profile, parseProfile } from './profile';
 import type {
   AnyVerifyFunction,
@@ -61,7 +61,7 @@ export class Strategy extends OAuth2Strategy {
       passReqToCallback: resolved.passReqToCallback,
       skipUserProfile: resolved.skipUserProfile,
       // passport-oauth2 builds the store from the `state`/`store` options; the callback reuses it.
-      stateStore: (this as unknown as { _stateStore: OAuth2Strategy.StateStore })._stateStore,
+      stateStore: (this as unknown as { _stateStore: StateStore })._stateStore,
       storeMeta: { authorizationURL, tokenURL, clientID, callbackURL: callbackURL as string },
       proxyOption: resolved.oauth2.proxy as boolean | undefined,
     };
