@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { inspect } from 'node:util';
-import { Strategy } from '../lib/index';
+import { DingTalkError, Strategy } from '../lib/index';
 import { createDingTalkEmulator, type DingTalkEmulator, type EmulatorFault } from '../lib/testing/index';
 import { startApp, type TestApp } from './helpers/app';
 
+// Distinctive values: if any of them shows up anywhere a person or a log could read, it leaked.
 const clientSecret = 'SECRET-client-5f1c9e7a';
 const wrongSecret = 'SECRET-wrong-9b8a7c6d';
+const accessToken = 'SECRET-access-3e8d1f0b';
+const refreshToken = 'SECRET-refresh-7a2c4e6f';
 
 /** Every way an error can be shown or logged. */
 function renderings(error: unknown): string[] {
@@ -14,10 +17,111 @@ function renderings(error: unknown): string[] {
   return [err.message, err.stack ?? '', String(err), JSON.stringify(err), inspect(err, { depth: 10 })];
 }
 
-describe('secrets never leak into errors or responses', () => {
+/** Records what the process writes to stdout and stderr, passing it through. */
+function captureOutput(): { text(): string; stop(): void } {
+  const chunks: string[] = [];
+  const originals = { out: process.stdout.write, err: process.stderr.write };
+  const tee = (original: typeof process.stdout.write) =>
+    function (this: NodeJS.WriteStream, chunk: unknown, ...rest: unknown[]) {
+      chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString());
+      return (original as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
+    } as typeof process.stdout.write;
+  process.stdout.write = tee(originals.out);
+  process.stderr.write = tee(originals.err);
+  return {
+    text: () => chunks.join(''),
+    stop() {
+      process.stdout.write = originals.out;
+      process.stderr.write = originals.err;
+    },
+  };
+}
+
+type Inject = (endpoint: 'token' | 'profile', fault: EmulatorFault) => void;
+// Each case sets up one failure; `code` is the fresh authCode of the login that will meet it.
+type Case = [string, (code: string, inject: Inject, reuse: () => Promise<unknown>) => unknown];
+
+// What a misbehaving DingTalk could echo back: only what it was sent.
+const echoToken = (code: string) => `code=${code} secret=${clientSecret}`;
+const echoRefresh = `refresh=${refreshToken} secret=${clientSecret}`;
+const echoProfile = `token=${accessToken}`;
+// DingTalk hands out the distinctive tokens, so the profile request carries one.
+const distinctiveTokens: EmulatorFault = {
+  status: 200,
+  body: { accessToken, refreshToken, expireIn: 7200 },
+  times: 1,
+};
+
+const cases: Case[] = [
+  ['an already used code', (_code, _inject, reuse) => reuse()],
+  [
+    'a token error that echoes every secret',
+    (code, inject) => inject('token', { status: 400, body: { code: 'invalidAuthCode', message: echoToken(code) } }),
+  ],
+  [
+    'a 503 that echoes every secret',
+    (code, inject) => inject('token', { status: 503, body: { code: echoToken(code), message: echoToken(code) } }),
+  ],
+  [
+    'throttling that echoes every secret',
+    (code, inject) => inject('token', { status: 429, body: { code: '90018', message: echoToken(code) } }),
+  ],
+  ['an HTML page', (_code, inject) => inject('token', { kind: 'html' })],
+  ['an empty answer', (_code, inject) => inject('token', { kind: 'empty' })],
+  ['broken JSON', (_code, inject) => inject('token', { kind: 'malformed-json' })],
+  ['a dropped connection', (_code, inject) => inject('token', { kind: 'drop' })],
+  ['a timeout', (_code, inject) => inject('token', { kind: 'hang' })],
+  ['a profile refusal of the token (unknown to DingTalk)', (_code, inject) => inject('token', distinctiveTokens)],
+  [
+    'a profile error that echoes every secret',
+    (_code, inject) => {
+      inject('token', distinctiveTokens);
+      inject('profile', { status: 400, body: { code: 'InvalidAuthentication', message: echoProfile } });
+    },
+  ],
+  [
+    'a profile permission error',
+    (_code, inject) => {
+      inject('token', distinctiveTokens);
+      inject('profile', {
+        status: 403,
+        body: {
+          code: 'Forbidden.AccessDenied',
+          message: echoProfile,
+          accessdenieddetail: { requiredScopes: [echoProfile] },
+        },
+      });
+    },
+  ],
+  [
+    'a profile without a unionId',
+    (_code, inject) => {
+      inject('token', distinctiveTokens);
+      inject('profile', { status: 200, body: { nick: accessToken } });
+    },
+  ],
+  [
+    'a profile timeout',
+    (_code, inject) => {
+      inject('token', distinctiveTokens);
+      inject('profile', { kind: 'hang' });
+    },
+  ],
+];
+
+describe('secrets never leak into errors, responses or output', () => {
   let emulator: DingTalkEmulator;
   let app: TestApp;
-  const secrets = (code: string) => [clientSecret, wrongSecret, code];
+  const output = captureOutput();
+  const leaks: string[] = [];
+
+  function check(where: string, texts: string[], code = '') {
+    for (const text of texts) {
+      for (const secret of [clientSecret, wrongSecret, accessToken, refreshToken, code]) {
+        if (secret && text.includes(secret)) leaks.push(`${where}: "${secret}" in ${text.slice(0, 200)}`);
+      }
+    }
+  }
 
   before(async () => {
     emulator = await createDingTalkEmulator({ clientSecret });
@@ -25,45 +129,24 @@ describe('secrets never leak into errors or responses', () => {
   });
   beforeEach(() => emulator.clearFaults());
   after(async () => {
+    output.stop();
     await app.close();
     await emulator.close();
   });
-
-  // Each case sets up one failure for a login with `code`.
-  const cases: [string, (code: string, browser: ReturnType<TestApp['browser']>) => Promise<unknown> | undefined][] = [
-    ['a refused (already used) code', (code, browser) => browser.get('/callback').query({ authCode: code }).then()],
-    [
-      'a DingTalk error that echoes the code and the secret',
-      (code) => inject('token', { status: 400, body: { code: 'invalidAuthCode', message: `${code} ${clientSecret}` } }),
-    ],
-    ['an HTML page', () => inject('token', { kind: 'html' })],
-    ['a dropped connection', () => inject('token', { kind: 'drop' })],
-    ['a timeout', () => inject('profile', { kind: 'hang' })],
-    [
-      'a profile error',
-      () => inject('profile', { status: 400, body: { code: 'InvalidAuthentication', message: 'x' } }),
-    ],
-  ];
-  const inject = (endpoint: 'token' | 'profile', fault: EmulatorFault) => {
-    emulator.inject(endpoint, fault);
-    return undefined;
-  };
 
   for (const [label, prepare] of cases) {
     it(`after ${label}`, async () => {
       const code = emulator.issueAuthCode();
       const browser = app.browser();
-      await prepare(code, browser);
+      const callback = () => browser.get('/callback').query({ authCode: code }).redirects(1);
+      await prepare(code, (endpoint, fault) => emulator.inject(endpoint, fault), callback);
       const errorsBefore = app.errors.length;
-      const response = await browser.get('/callback').query({ authCode: code }).redirects(1);
+      const response = await callback();
       assert.notEqual(response.status, 200, 'the login must fail');
-      const texts = [response.text, JSON.stringify(response.headers)];
-      for (const error of app.errors.slice(errorsBefore)) texts.push(...renderings(error));
-      for (const text of texts) {
-        for (const secret of secrets(code)) {
-          assert.ok(!text.includes(secret), `${label}: "${secret}" appeared in ${text.slice(0, 200)}`);
-        }
-      }
+      const errors = app.errors.slice(errorsBefore);
+      for (const error of errors) assert.ok(error instanceof DingTalkError, String(error));
+      check(label, [response.text, JSON.stringify(response.headers), ...errors.flatMap(renderings)], code);
+      assert.deepEqual(leaks, []);
     });
   }
 
@@ -75,22 +158,45 @@ describe('secrets never leak into errors or responses', () => {
       const code = emulator.issueAuthCode();
       const response = await wrong.browser().get('/callback').query({ authCode: code });
       assert.equal(response.status, 500);
-      for (const text of [response.text, ...renderings(wrong.errors[0])]) {
-        for (const secret of secrets(code)) assert.ok(!text.includes(secret), `"${secret}" appeared`);
-      }
+      check('wrong secret', [response.text, ...renderings(wrong.errors[0])], code);
+      assert.deepEqual(leaks, []);
     } finally {
       await wrong.close();
     }
   });
 
-  it('in the profile request’s errors, for the access token', async () => {
+  it('after a failed refresh, for the refresh token', async () => {
     const strategy = new Strategy({ ...emulator.strategyOptions(), callbackURL: '/cb' }, (_a, _r, _p, done) =>
       done(null, {}),
     );
-    const accessToken = 'SECRET-access-token-1234abcd';
-    emulator.inject('profile', { status: 400, body: { code: 'InvalidAuthentication', message: `bad ${accessToken}` } });
-    const error = await new Promise<unknown>((resolve) => strategy.userProfile(accessToken, (err) => resolve(err)));
-    assert.ok(error instanceof Error);
-    for (const text of renderings(error)) assert.ok(!text.includes(accessToken), text);
+    type GetToken = (code: string, params: object, callback: (err: unknown) => void) => void;
+    const getToken = (strategy as unknown as { _oauth2: { getOAuthAccessToken: GetToken } })._oauth2
+      .getOAuthAccessToken;
+    for (const fault of [
+      { status: 400, body: { code: 'invalidRefreshToken', message: echoRefresh } },
+      { kind: 'drop' },
+    ]) {
+      emulator.inject('token', fault as EmulatorFault);
+      const error = await new Promise((resolve) => getToken(refreshToken, { grant_type: 'refresh_token' }, resolve));
+      assert.ok(error instanceof DingTalkError);
+      check('refresh', renderings(error));
+    }
+    assert.deepEqual(leaks, []);
+  });
+
+  it('after a failed profile request made by the app, for the access token', async () => {
+    const strategy = new Strategy({ ...emulator.strategyOptions(), callbackURL: '/cb' }, (_a, _r, _p, done) =>
+      done(null, {}),
+    );
+    emulator.inject('profile', { status: 400, body: { code: 'InvalidAuthentication', message: echoProfile } });
+    const error = await new Promise((resolve) => strategy.userProfile(accessToken, (err) => resolve(err)));
+    assert.ok(error instanceof DingTalkError);
+    check('userProfile', renderings(error));
+    assert.deepEqual(leaks, []);
+  });
+
+  it('wrote none of them to stdout or stderr', () => {
+    check('output', [output.text()]);
+    assert.deepEqual(leaks, []);
   });
 });

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express5 from 'express';
 import session from 'express-session';
@@ -22,6 +22,8 @@ export interface TestAppOptions {
   /** Options for the /login route. */
   login?: DingTalkAuthenticateOptions;
   express?: 4 | 5;
+  /** Node's limit on request headers (the URL included); default 16 KB. */
+  maxHeaderSize?: number;
 }
 
 export interface TestApp {
@@ -79,9 +81,8 @@ export async function startApp(options: TestAppOptions): Promise<TestApp> {
     res.status(500).json({ error: { name: error.name, message: error.message } });
   });
 
-  const server: Server = await new Promise((resolve) => {
-    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
-  });
+  const server: Server = createServer({ maxHeaderSize: options.maxHeaderSize ?? 16 * 1024 }, app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url,

@@ -1,0 +1,44 @@
+import { type Agent, request } from 'node:http';
+
+export interface Answer {
+  status: number;
+  location: string | undefined;
+  body: string;
+}
+
+/**
+ * A browser reduced to what a login needs: one cookie jar, GET requests, no redirects followed.
+ * Each instance is a separate user agent, so many can log in at once without sharing a session.
+ */
+export class CookieClient {
+  readonly #cookies = new Map<string, string>();
+
+  constructor(
+    readonly base: string,
+    readonly agent: Agent,
+  ) {}
+
+  get(path: string): Promise<Answer> {
+    const cookie = [...this.#cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+    return new Promise((resolve, reject) => {
+      const req = request(`${this.base}${path}`, { agent: this.agent, headers: cookie ? { cookie } : {} }, (res) => {
+        for (const header of res.headers['set-cookie'] ?? []) {
+          const [pair] = header.split(';');
+          const index = pair?.indexOf('=') ?? -1;
+          if (pair && index > 0) this.#cookies.set(pair.slice(0, index), pair.slice(index + 1));
+        }
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            location: res.headers.location,
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  }
+}
