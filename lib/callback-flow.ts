@@ -28,6 +28,7 @@ export interface CallbackSettings {
   passReqToCallback: boolean;
   skipUserProfile: boolean | SkipUserProfileFunction;
   stateStore: StateStore;
+  allowedCorpIds: ReadonlySet<string> | undefined;
   storeMeta: StateStoreMeta & { callbackURL: string };
 }
 
@@ -83,6 +84,8 @@ async function completeLogin(
     if (failure.kind === 'rejected-code') return actions.fail({ message: failure.message }, 401);
     return actions.error(failure.error);
   }
+  const refusal = organizationRefusal(settings.allowedCorpIds, token.corpId);
+  if (refusal) return actions.fail({ message: refusal }, 403);
   try {
     profile = await loadProfile(settings, token);
   } catch (error) {
@@ -95,6 +98,16 @@ async function completeLogin(
     if (stateInfo) successInfo.state = stateInfo;
     actions.success(user, successInfo);
   });
+}
+
+/** Why the organization the user picked may not log in, if it may not. */
+function organizationRefusal(allowed: ReadonlySet<string> | undefined, corpId: string | undefined): string | undefined {
+  if (!allowed) return undefined;
+  if (!corpId) {
+    return 'DingTalk did not say which organization was picked: this app needs the scope "openid corpid".';
+  }
+  if (!allowed.has(corpId)) return `The organization ${corpId} may not log in to this app.`;
+  return undefined;
 }
 
 async function loadProfile(settings: CallbackSettings, token: DingTalkTokenResponse): Promise<Profile | undefined> {

@@ -23,6 +23,7 @@ export {
   type StrategyOptionsWithRequest,
 } from './options';
 export type { Profile } from './profile';
+export { SignedCookieStateStore, type SignedCookieStateStoreOptions } from './state/signed-cookie-store';
 export { Strategy } from './strategy';
 export type {
   VerifyCallback,

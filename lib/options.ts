@@ -38,7 +38,9 @@ export type StateStoreVerifyCallback = (err: Error | null, ok: boolean, info?: u
 export interface StateStore {
   store:
     | ((req: Request, callback: StateStoreStoreCallback) => void)
-    | ((req: Request, meta: StateStoreMeta, callback: StateStoreStoreCallback) => void);
+    | ((req: Request, meta: StateStoreMeta, callback: StateStoreStoreCallback) => void)
+    // The four-parameter form also receives the route's `state` option when it is an object.
+    | ((req: Request, appState: unknown, meta: StateStoreMeta, callback: StateStoreStoreCallback) => void);
   verify: StateStoreVerify | StateStoreVerifyWithMeta;
 }
 
@@ -90,6 +92,11 @@ export interface StrategyOptionsBase {
   proxy?: boolean;
   /** The session key the state is kept under. Default `oauth2:login.dingtalk.com`. */
   sessionKey?: string;
+  /**
+   * Only users who pick one of these organizations may log in; others end in `fail()` before
+   * the verify callback runs. Needs `corpid` in the scope, such as `'openid corpid'`.
+   */
+  allowedCorpIds?: readonly string[];
 }
 
 /** Options for a verify callback without `req`. */
@@ -112,6 +119,7 @@ export interface ResolvedOptions {
   http: HttpSettings;
   passReqToCallback: boolean;
   skipUserProfile: boolean | SkipUserProfileFunction;
+  allowedCorpIds: ReadonlySet<string> | undefined;
 }
 
 const prefix = 'passport-dingtalk:';
@@ -140,6 +148,7 @@ export function resolveOptions(options: StrategyOptionsBase & { passReqToCallbac
     throw new TypeError(`${prefix} the "passReqToCallback" option must be true or false`);
   }
   const passReqToCallback = options.passReqToCallback === true;
+  const allowedCorpIds = readAllowedCorpIds(options.allowedCorpIds, scope);
 
   const oauth2: OAuth2Strategy.StrategyOptions = {
     clientID,
@@ -156,7 +165,17 @@ export function resolveOptions(options: StrategyOptionsBase & { passReqToCallbac
   if (options.proxy !== undefined) oauth2.proxy = options.proxy;
   if (options.sessionKey !== undefined) oauth2.sessionKey = requireString(options, 'sessionKey', 'a session key');
   const http: HttpSettings = { fetch, agentFor, timeoutMs, maxResponseBytes };
-  return { oauth2, clientID, clientSecret, tokenURL, userProfileURL, http, passReqToCallback, skipUserProfile };
+  return {
+    oauth2,
+    clientID,
+    clientSecret,
+    tokenURL,
+    userProfileURL,
+    http,
+    passReqToCallback,
+    skipUserProfile,
+    allowedCorpIds,
+  };
 }
 
 type StringOption = 'clientID' | 'clientSecret' | 'callbackURL' | 'sessionKey';
@@ -244,6 +263,18 @@ function readAgent(agent: unknown): HttpSettings['agentFor'] {
     httpsAgent ??= new HttpsAgent({ keepAlive: true });
     return httpsAgent;
   };
+}
+
+function readAllowedCorpIds(allowed: unknown, scope: readonly string[]): ReadonlySet<string> | undefined {
+  if (allowed === undefined) return undefined;
+  if (!Array.isArray(allowed) || allowed.length === 0 || !allowed.every((id) => typeof id === 'string' && id !== '')) {
+    throw new TypeError(`${prefix} the "allowedCorpIds" option must be a non-empty array of corpIds`);
+  }
+  // Without corpid in the scope DingTalk never says which organization the user picked.
+  if (!scope.includes('corpid')) {
+    throw new TypeError(`${prefix} the "allowedCorpIds" option needs the scope "openid corpid"`);
+  }
+  return new Set(allowed as string[]);
 }
 
 function readSkipUserProfile(skip: unknown): boolean | SkipUserProfileFunction {

@@ -62,6 +62,7 @@ export class Strategy extends OAuth2Strategy {
       skipUserProfile: resolved.skipUserProfile,
       // passport-oauth2 builds the store from the `state`/`store` options; the callback reuses it.
       stateStore: (this as unknown as { _stateStore: StateStore })._stateStore,
+      allowedCorpIds: resolved.allowedCorpIds,
       storeMeta: { authorizationURL, tokenURL, clientID, callbackURL: callbackURL as string },
       proxyOption: resolved.oauth2.proxy as boolean | undefined,
     };

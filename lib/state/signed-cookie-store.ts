@@ -1,0 +1,175 @@
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Request } from 'express';
+import type { StateStoreMeta, StateStoreStoreCallback, StateStoreVerifyCallback } from '../options';
+import { appendSetCookie, readCookie, serializeCookie } from './cookies';
+
+/** Options of {@link SignedCookieStateStore}. */
+export interface SignedCookieStateStoreOptions {
+  /**
+   * The HMAC key, at least 32 bytes; or a list when rotating keys: the first signs, all verify.
+   * Every app instance that may receive the callback needs the same secret(s).
+   */
+  secret: string | readonly string[];
+  /** Prefix of the cookie names. Default `dingtalk_state`. */
+  cookieName?: string;
+  /** How long a login may take, in seconds. Default 600. */
+  maxAgeSeconds?: number;
+  /** `Secure` cookies; by default when the callback URL is https. */
+  secure?: boolean;
+}
+
+/** What the signed cookie carries. */
+interface Payload {
+  /** The state sent to DingTalk. */
+  s: string;
+  /** Expiry, in ms since the epoch. */
+  e: number;
+  /** The app's per-request `state` object, handed back on success as `info.state`. */
+  d?: unknown;
+}
+
+const minimumSecretBytes = 32;
+// Bounds the memory the replay guard can use; entries also leave when they expire.
+const maxRememberedStates = 10_000;
+
+const failures = {
+  missing:
+    'Unable to verify authorization request state: the login cookie is missing (expired, blocked, or another browser).',
+  invalid: 'Invalid authorization request state.',
+  expired: 'The login took too long: its state has expired. Please log in again.',
+  replayed: 'This login state has already been used.',
+} as const;
+
+/**
+ * A passport-oauth2 state store that needs no session: the state, its expiry and the per-request
+ * `state` object travel in an HMAC-signed, HttpOnly, SameSite=Lax cookie scoped to the callback
+ * path. Any app instance sharing the secret can verify the callback, so it suits JWT APIs and
+ * apps behind a load balancer. Each login has its own cookie, so logins in several tabs work.
+ *
+ * ```ts
+ * new Strategy({ ...options, store: new SignedCookieStateStore({ secret: process.env.STATE_SECRET }) }, verify)
+ * ```
+ */
+export class SignedCookieStateStore {
+  readonly #secrets: readonly Buffer[];
+  readonly #cookieName: string;
+  readonly #maxAgeSeconds: number;
+  readonly #secure: boolean | undefined;
+  readonly #used = new Map<string, number>();
+
+  constructor(options: SignedCookieStateStoreOptions) {
+    const secrets = typeof options?.secret === 'string' ? [options.secret] : options?.secret;
+    if (!Array.isArray(secrets) || secrets.length === 0) {
+      throw new TypeError('SignedCookieStateStore: the "secret" option is required (a string of at least 32 bytes)');
+    }
+    for (const secret of secrets) {
+      if (typeof secret !== 'string' || Buffer.byteLength(secret) < minimumSecretBytes) {
+        throw new TypeError(
+          `SignedCookieStateStore: each secret must be a string of at least ${minimumSecretBytes} bytes`,
+        );
+      }
+    }
+    this.#secrets = secrets.map((secret) => Buffer.from(secret));
+    this.#cookieName = options.cookieName ?? 'dingtalk_state';
+    if (!/^[A-Za-z0-9_-]+$/.test(this.#cookieName)) {
+      throw new TypeError('SignedCookieStateStore: "cookieName" may contain only letters, digits, _ and -');
+    }
+    this.#maxAgeSeconds = options.maxAgeSeconds ?? 600;
+    if (!Number.isInteger(this.#maxAgeSeconds) || this.#maxAgeSeconds <= 0) {
+      throw new TypeError('SignedCookieStateStore: "maxAgeSeconds" must be a positive whole number');
+    }
+    this.#secure = options.secure;
+  }
+
+  /** Called by passport-oauth2 when a login starts: sets the cookie and gives the state. */
+  store(req: Request, appState: unknown, meta: StateStoreMeta, callback: StateStoreStoreCallback): void {
+    const res = req.res;
+    if (!res || typeof res.setHeader !== 'function') {
+      callback(
+        new Error('SignedCookieStateStore needs req.res to set its cookie (Express, or a framework that provides it)'),
+      );
+      return;
+    }
+    const state = randomBytes(24).toString('base64url');
+    const payload: Payload = { s: state, e: Date.now() + this.#maxAgeSeconds * 1000 };
+    if (appState !== undefined && appState !== null && typeof appState === 'object') payload.d = appState;
+    const encoded = Buffer.from(JSON.stringify(payload)).toString('base64url');
+    const value = `${encoded}.${this.#sign(encoded, this.#secrets[0] as Buffer)}`;
+    const attributes = { ...this.#scope(meta), maxAgeSeconds: this.#maxAgeSeconds };
+    appendSetCookie(res, serializeCookie(this.#cookieNameFor(state), value, attributes));
+    callback(null, state);
+  }
+
+  /** Called by passport-oauth2 on the callback: checks the cookie against the returned state. */
+  verify(req: Request, providedState: string, meta: StateStoreMeta, callback: StateStoreVerifyCallback): void {
+    if (typeof providedState !== 'string' || providedState.length === 0) {
+      callback(null, false, { message: failures.missing });
+      return;
+    }
+    const name = this.#cookieNameFor(providedState);
+    const cookie = readCookie(req.headers?.cookie, name);
+    // The cookie has done its job whatever the outcome: the browser should drop it.
+    this.#clearCookie(req, name, meta);
+    if (!cookie) return callback(null, false, { message: failures.missing });
+    const payload = this.#readSigned(cookie);
+    if (!payload || !sameText(payload.s, providedState)) return callback(null, false, { message: failures.invalid });
+    const now = Date.now();
+    if (payload.e <= now) return callback(null, false, { message: failures.expired });
+    this.#forgetExpired(now);
+    if (this.#used.has(providedState)) return callback(null, false, { message: failures.replayed });
+    if (this.#used.size < maxRememberedStates) this.#used.set(providedState, payload.e);
+    callback(null, true, payload.d);
+  }
+
+  #readSigned(cookie: string): Payload | undefined {
+    const dot = cookie.indexOf('.');
+    if (dot <= 0) return undefined;
+    const encoded = cookie.slice(0, dot);
+    const signature = cookie.slice(dot + 1);
+    if (!this.#secrets.some((secret) => sameText(this.#sign(encoded, secret), signature))) return undefined;
+    try {
+      const payload: unknown = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8'));
+      if (typeof payload !== 'object' || payload === null) return undefined;
+      const { s, e } = payload as Payload;
+      return typeof s === 'string' && typeof e === 'number' ? (payload as Payload) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  #sign(encoded: string, secret: Buffer): string {
+    return createHmac('sha256', secret).update(encoded).digest('base64url');
+  }
+
+  // One cookie per login, named after its state, so that two tabs logging in at once both work.
+  // A plain hash, not the HMAC: the name must not change when the signing secret is rotated.
+  #cookieNameFor(state: string): string {
+    return `${this.#cookieName}_${createHash('sha256').update(state).digest('base64url').slice(0, 16)}`;
+  }
+
+  /** The cookie lives on the callback path only, and is Secure when the callback is https. */
+  #scope(meta: StateStoreMeta): { path: string; secure: boolean } {
+    const callbackURL = new URL(meta.callbackURL ?? '/', 'http://relative.invalid');
+    return { path: callbackURL.pathname, secure: this.#secure ?? callbackURL.protocol === 'https:' };
+  }
+
+  #clearCookie(req: Request, name: string, meta: StateStoreMeta): void {
+    const res = req.res;
+    if (!res || typeof res.setHeader !== 'function' || res.headersSent) return;
+    appendSetCookie(res, serializeCookie(name, '', { ...this.#scope(meta), maxAgeSeconds: 0 }));
+  }
+
+  #forgetExpired(now: number): void {
+    for (const [state, expiresAt] of this.#used) {
+      if (expiresAt > now) break;
+      this.#used.delete(state);
+    }
+  }
+}
+
+/** Constant-time comparison of two strings of any length. */
+function sameText(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
