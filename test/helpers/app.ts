@@ -24,6 +24,8 @@ export interface TestAppOptions {
   express?: 4 | 5;
   /** Node's limit on request headers (the URL included); default 16 KB. */
   maxHeaderSize?: number;
+  /** Where express-session keeps sessions; default its memory store. */
+  sessionStore?: session.Store;
 }
 
 export interface TestApp {
@@ -59,7 +61,14 @@ export async function startApp(options: TestAppOptions): Promise<TestApp> {
 
   const app = express();
   const errors: Error[] = [];
-  app.use(session({ secret: 'test session secret', resave: false, saveUninitialized: false }));
+  app.use(
+    session({
+      secret: 'test session secret',
+      resave: false,
+      saveUninitialized: false,
+      ...(options.sessionStore ? { store: options.sessionStore } : {}),
+    }),
+  );
   app.use(passport.session());
   app.get('/login', passport.authenticate('dingtalk', options.login ?? {}));
   app.get(

@@ -3,6 +3,8 @@ import { type Agent, request } from 'node:http';
 export interface Answer {
   status: number;
   location: string | undefined;
+  /** The Set-Cookie headers of this answer. */
+  setCookies: string[];
   body: string;
 }
 
@@ -11,7 +13,8 @@ export interface Answer {
  * Each instance is a separate user agent, so many can log in at once without sharing a session.
  */
 export class CookieClient {
-  readonly #cookies = new Map<string, string>();
+  /** The jar: cookie name to value. Tests may change it to play an attacker. */
+  readonly cookies = new Map<string, string>();
 
   constructor(
     readonly base: string,
@@ -19,13 +22,17 @@ export class CookieClient {
   ) {}
 
   get(path: string): Promise<Answer> {
-    const cookie = [...this.#cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+    const cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
     return new Promise((resolve, reject) => {
       const req = request(`${this.base}${path}`, { agent: this.agent, headers: cookie ? { cookie } : {} }, (res) => {
         for (const header of res.headers['set-cookie'] ?? []) {
           const [pair] = header.split(';');
           const index = pair?.indexOf('=') ?? -1;
-          if (pair && index > 0) this.#cookies.set(pair.slice(0, index), pair.slice(index + 1));
+          if (!pair || index <= 0) continue;
+          const [name, value] = [pair.slice(0, index), pair.slice(index + 1)];
+          // Max-Age=0 is how a server deletes a cookie.
+          if (/;\s*Max-Age=0\b/i.test(header)) this.cookies.delete(name);
+          else this.cookies.set(name, value);
         }
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -33,6 +40,7 @@ export class CookieClient {
           resolve({
             status: res.statusCode ?? 0,
             location: res.headers.location,
+            setCookies: res.headers['set-cookie'] ?? [],
             body: Buffer.concat(chunks).toString('utf8'),
           }),
         );
