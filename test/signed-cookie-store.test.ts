@@ -127,10 +127,12 @@ describe('SignedCookieStateStore: logins without any session', () => {
   });
 
   describe('ends in fail() before verify runs', () => {
-    async function failing(tamper: (browser: Browser, state: string) => string | void): Promise<string | undefined> {
+    /** Runs a login whose callback is tampered with; a tamper that returns a string replaces the state. */
+    async function failing(tamper: (browser: Browser, state: string) => unknown): Promise<string | undefined> {
       const browser = new Browser(agent);
       const { state } = await begin(browser, a);
-      const usedState = tamper(browser, state) ?? state;
+      const replaced = tamper(browser, state);
+      const usedState = typeof replaced === 'string' ? replaced : state;
       const before = b.verifyCalls;
       const answer = await finish(browser, b, usedState);
       assert.equal(answer.status, 401, answer.body);

@@ -110,15 +110,25 @@ export class SignedCookieStateStore {
     const cookie = readCookie(req.headers?.cookie, name);
     // The cookie has done its job whatever the outcome: the browser should drop it.
     this.#clearCookie(req, name, meta);
-    if (!cookie) return callback(null, false, { message: failures.missing });
-    const payload = this.#readSigned(cookie);
-    if (!payload || !sameText(payload.s, providedState)) return callback(null, false, { message: failures.invalid });
+    const payload = cookie === undefined ? undefined : this.#readSigned(cookie);
+    const failure = this.#refusal(cookie, payload, providedState);
+    if (failure) {
+      callback(null, false, { message: failure });
+      return;
+    }
+    callback(null, true, payload?.d);
+  }
+
+  /** Why the callback must fail, if it must; remembers a state that passes, to refuse its replay. */
+  #refusal(cookie: string | undefined, payload: Payload | undefined, providedState: string): string | undefined {
+    if (cookie === undefined) return failures.missing;
+    if (!payload || !sameText(payload.s, providedState)) return failures.invalid;
     const now = Date.now();
-    if (payload.e <= now) return callback(null, false, { message: failures.expired });
+    if (payload.e <= now) return failures.expired;
     this.#forgetExpired(now);
-    if (this.#used.has(providedState)) return callback(null, false, { message: failures.replayed });
+    if (this.#used.has(providedState)) return failures.replayed;
     if (this.#used.size < maxRememberedStates) this.#used.set(providedState, payload.e);
-    callback(null, true, payload.d);
+    return undefined;
   }
 
   #readSigned(cookie: string): Payload | undefined {
