@@ -1,31 +1,16 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { createDingTalkEmulator, type DingTalkEmulator } from '../lib/testing/index';
-import { startApp, startLogin, type TestApp } from './helpers/app';
+import { beforeEach, describe, it } from 'node:test';
+import type { DingTalkEmulator } from '../lib/testing/index';
+import { startLogin, type TestAppOptions } from './helpers/app';
+import { emulatedApps } from './helpers/emulated-apps';
 
 describe('the authorize redirect', () => {
+  const suite = emulatedApps();
+  const app = (login: TestAppOptions['login'] = {}, strategy = {}) =>
+    suite.app({ callbackURL: 'http://127.0.0.1:3000/auth/callback?from=a b', ...strategy }, { login });
   let emulator: DingTalkEmulator;
-  const apps: TestApp[] = [];
-  const app = async (extra: Parameters<typeof startApp>[0]['login'] = {}, strategy = {}) => {
-    const started = await startApp({
-      strategy: {
-        ...emulator.strategyOptions(),
-        callbackURL: 'http://127.0.0.1:3000/auth/callback?from=a b',
-        state: true,
-        ...strategy,
-      },
-      login: extra,
-    });
-    apps.push(started);
-    return started;
-  };
-
-  before(async () => {
-    emulator = await createDingTalkEmulator();
-  });
-  after(async () => {
-    await Promise.all(apps.map((started) => started.close()));
-    await emulator.close();
+  beforeEach(() => {
+    emulator = suite.emulator;
   });
 
   it('sends the browser to the authorizationURL with every parameter DingTalk requires', async () => {

@@ -1,30 +1,16 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { beforeEach, describe, it } from 'node:test';
 import { DingTalkAPIError, DingTalkNetworkError, DingTalkResponseError, DingTalkTimeoutError } from '../lib/index';
 import { createDingTalkEmulator, type DingTalkEmulator } from '../lib/testing/index';
-import { startApp, startLogin, type TestApp } from './helpers/app';
+import { startLogin, type TestApp } from './helpers/app';
+import { emulatedApps } from './helpers/emulated-apps';
 
 describe('a callback that does not end in a login', () => {
+  const suite = emulatedApps();
+  const app = (strategy: object = {}) => suite.app(strategy);
   let emulator: DingTalkEmulator;
-  const apps: TestApp[] = [];
-  const app = async (strategy: object = {}) => {
-    const started = await startApp({
-      strategy: { ...emulator.strategyOptions(), callbackURL: '/callback', state: true, ...strategy },
-    });
-    apps.push(started);
-    return started;
-  };
-
-  before(async () => {
-    emulator = await createDingTalkEmulator();
-  });
   beforeEach(() => {
-    emulator.clearFaults();
-    emulator.resetCounters();
-  });
-  after(async () => {
-    await Promise.all(apps.map((started) => started.close()));
-    await emulator.close();
+    emulator = suite.emulator;
   });
 
   async function begin(started: TestApp) {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 
 import fc from 'fast-check';
@@ -15,6 +15,7 @@ import {
 import { parseProfile } from '../lib/profile';
 import { createDingTalkEmulator, type DingTalkEmulator } from '../lib/testing/index';
 import { startApp, type TestApp } from './helpers/app';
+import { CookieClient } from './helpers/cookie-client';
 import { watchProcess } from './helpers/process-watch';
 
 // 10,000 generated callbacks in all (CI runs every one), split over Express 4 and 5, whose query
@@ -59,30 +60,6 @@ const plausibleArb = fc
 const queryArb = fc
   .tuple(plausibleArb, fc.array(fc.tuple(keyArb, valueArb), { maxLength: 5 }), fc.boolean())
   .map(([plausible, noise, noiseFirst]) => (noiseFirst ? [...noise, ...plausible] : [...plausible, ...noise]));
-
-interface RawAnswer {
-  status: number;
-  location: string | undefined;
-  body: string;
-}
-
-function getRaw(base: string, path: string, agent: Agent): Promise<RawAnswer> {
-  return new Promise((resolve, reject) => {
-    const req = request(`${base}${path}`, { agent }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () =>
-        resolve({
-          status: res.statusCode ?? 0,
-          location: res.headers.location,
-          body: Buffer.concat(chunks).toString(),
-        }),
-      );
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 describe('fuzzed callbacks', () => {
   let emulator: DingTalkEmulator;
@@ -146,7 +123,7 @@ describe('fuzzed callbacks', () => {
               return `${encodeURIComponent(key)}=${encoded}`;
             })
             .join('&');
-          const answer = await getRaw(app.url, `/callback?${query}`, agent);
+          const answer = await new CookieClient(app.url, agent).get(`/callback?${query}`);
           assert.notEqual(answer.status, 500, `500 for ?${query.slice(0, 300)}: ${answer.body.slice(0, 300)}`);
           assert.ok([200, 302].includes(answer.status), `status ${answer.status} for ?${query.slice(0, 300)}`);
           if (answer.status === 302) {

@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { beforeEach, describe, it } from 'node:test';
 import type {
   VerifyFunction,
   VerifyFunctionWithParams,
   VerifyFunctionWithRequest,
   VerifyFunctionWithRequestAndParams,
 } from '../lib/index';
-import { createDingTalkEmulator, type DingTalkEmulator } from '../lib/testing/index';
-import { startApp, startLogin, type TestApp, type TestAppOptions } from './helpers/app';
+import type { DingTalkEmulator } from '../lib/testing/index';
+import { startLogin, type TestApp, type TestAppOptions } from './helpers/app';
+import { emulatedApps } from './helpers/emulated-apps';
 
 interface LoggedInUser {
   accessToken: string;
@@ -17,27 +18,11 @@ interface LoggedInUser {
 }
 
 describe('a login through DingTalk', () => {
+  const suite = emulatedApps();
+  const app = (extra: Partial<TestAppOptions> = {}, strategy: object = {}) => suite.app(strategy, extra);
   let emulator: DingTalkEmulator;
-  const apps: TestApp[] = [];
-  const app = async (extra: Partial<TestAppOptions> = {}, strategy: object = {}) => {
-    const started = await startApp({
-      strategy: { ...emulator.strategyOptions(), callbackURL: '/callback', state: true, ...strategy },
-      ...extra,
-    });
-    apps.push(started);
-    return started;
-  };
-
-  before(async () => {
-    emulator = await createDingTalkEmulator();
-  });
   beforeEach(() => {
-    emulator.clearFaults();
-    emulator.resetCounters();
-  });
-  after(async () => {
-    await Promise.all(apps.map((started) => started.close()));
-    await emulator.close();
+    emulator = suite.emulator;
   });
 
   /** Starts a login, has the emulator's user authorize it, and follows the callback. */

@@ -1,32 +1,21 @@
 import assert from 'node:assert/strict';
 import { Agent } from 'node:http';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { beforeEach, describe, it } from 'node:test';
 import nodeFetch from 'node-fetch';
 import type { FetchFunction } from '../lib/index';
-import { createDingTalkEmulator, type DingTalkEmulator } from '../lib/testing/index';
-import { startApp, type TestApp } from './helpers/app';
+import type { DingTalkEmulator } from '../lib/testing/index';
+import type { TestApp } from './helpers/app';
+import { emulatedApps } from './helpers/emulated-apps';
 
 describe('requests to DingTalk', () => {
+  const suite = emulatedApps();
+  const app = (strategy: object = {}) => suite.app({ state: false, ...strategy });
   let emulator: DingTalkEmulator;
-  const apps: TestApp[] = [];
-  const app = async (strategy: object = {}) => {
-    const started = await startApp({
-      strategy: { ...emulator.strategyOptions(), callbackURL: '/callback', ...strategy },
-    });
-    apps.push(started);
-    return started;
-  };
+  beforeEach(() => {
+    emulator = suite.emulator;
+  });
   const logIn = (started: TestApp) =>
     started.browser().get('/callback').query({ authCode: emulator.issueAuthCode() }).expect(200);
-
-  before(async () => {
-    emulator = await createDingTalkEmulator();
-  });
-  beforeEach(() => emulator.resetCounters());
-  after(async () => {
-    await Promise.all(apps.map((started) => started.close()));
-    await emulator.close();
-  });
 
   it('reuses the keep-alive connection across logins', async () => {
     const started = await app();
