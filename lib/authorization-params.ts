@@ -23,6 +23,23 @@ export interface DingTalkAuthenticateOptions extends AuthenticateOptions {
   callbackURL?: string;
 }
 
+// Lets `passport.authenticate('dingtalk', { corpId })` compile: passport's own options type
+// would reject these names as excess properties. They are optional and mean nothing elsewhere.
+declare module 'passport' {
+  interface AuthenticateOptions {
+    /** passport-dingtalk: pre-selects an organization on DingTalk's page. */
+    corpId?: string;
+    /** passport-dingtalk: `management` offers only organizations the user manages. */
+    orgType?: string;
+    /** passport-dingtalk: with `exclusiveCorpId`, only that organization's members can log in. */
+    exclusiveLogin?: boolean;
+    /** passport-dingtalk: the organization an exclusive login is restricted to. */
+    exclusiveCorpId?: string;
+    /** passport-oauth2: overrides the strategy's callbackURL for this login. */
+    callbackURL?: string;
+  }
+}
+
 /**
  * Builds the DingTalk-specific authorize parameters. Always a fresh object: passport-oauth2 adds
  * `redirect_uri`, `scope` and `state` to what this returns, and if that were the route's shared

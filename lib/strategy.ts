@@ -38,11 +38,16 @@ export class Strategy extends OAuth2Strategy {
   // #private members fail their brand check on such an object.
   private readonly _dingtalk: DingTalkSettings;
 
-  // One overload per verify form, in this order, so that an arrow function's parameters get
-  // their types from the number of parameters it declares (a union type would leave them `any`).
+  // One overload per verify form. An inline arrow gets its parameter types from the first
+  // overload TypeScript tries, so only the four-parameter form can be written unannotated; type
+  // the others as VerifyFunctionWithParams and so on (a union would leave every form `any`).
+  /** `verify(accessToken, refreshToken, profile, done)`. Throws a `TypeError` naming any invalid option. */
   constructor(options: StrategyOptions, verify: VerifyFunction);
+  /** `verify(accessToken, refreshToken, params, profile, done)`: `params` is DingTalk's token answer. */
   constructor(options: StrategyOptions, verify: VerifyFunctionWithParams);
+  /** `passReqToCallback: true` and `verify(req, accessToken, refreshToken, profile, done)`. */
   constructor(options: StrategyOptionsWithRequest, verify: VerifyFunctionWithRequest);
+  /** `passReqToCallback: true` and `verify(req, accessToken, refreshToken, params, profile, done)`. */
   constructor(options: StrategyOptionsWithRequest, verify: VerifyFunctionWithRequestAndParams);
   constructor(
     options: StrategyOptions | StrategyOptionsWithRequest,

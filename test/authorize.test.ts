@@ -106,4 +106,29 @@ describe('the authorize redirect', () => {
     const response = await started.browser().get('/login').set('X-Forwarded-Proto', 'https').redirects(0);
     assert.match(new URL(response.headers.location as string).searchParams.get('redirect_uri') ?? '', /^https:/);
   });
+
+  it('takes the host the browser used from X-Forwarded-Host behind a trusted proxy', async () => {
+    const started = await app({}, { callbackURL: '/auth/callback' });
+    started.expressApp.set('trust proxy', true);
+    const response = await started
+      .browser()
+      .get('/login')
+      .set('X-Forwarded-Proto', 'https')
+      .set('X-Forwarded-Host', 'app.example.com, internal.lb')
+      .redirects(0);
+    const redirectURI = new URL(response.headers.location as string).searchParams.get('redirect_uri');
+    assert.equal(redirectURI, 'https://app.example.com/auth/callback');
+  });
+
+  it('ignores X-Forwarded-* headers when no proxy is trusted', async () => {
+    const started = await app({}, { callbackURL: '/auth/callback' });
+    const response = await started
+      .browser()
+      .get('/login')
+      .set('X-Forwarded-Proto', 'https')
+      .set('X-Forwarded-Host', 'evil.example')
+      .redirects(0);
+    const redirectURI = new URL(response.headers.location as string).searchParams.get('redirect_uri');
+    assert.equal(redirectURI, `${started.url}/auth/callback`);
+  });
 });
