@@ -16,6 +16,7 @@ export class DingTalkError extends Error {
   /** The DingTalk endpoint involved. */
   readonly endpoint: DingTalkEndpoint;
 
+  /** `message` is prefixed with the endpoint; `options.cause` keeps the underlying error. */
   constructor(endpoint: DingTalkEndpoint, message: string, options?: { cause?: unknown }) {
     super(`DingTalk ${endpointLabels[endpoint]}: ${message}`, options);
     this.name = new.target.name;
@@ -44,13 +45,20 @@ const throttleCodes = new Set(['90002', '90006', '90018']);
 
 /** DingTalk answered with an error of its own (a JSON body carrying `code`, or `errcode`). */
 export class DingTalkAPIError extends DingTalkError {
+  /** HTTP status of DingTalk's answer. */
   readonly status: number;
+  /** DingTalk's error code, always a string (`"InvalidAuthentication"`, `"90018"`). */
   readonly code: string;
+  /** DingTalk's own message, often in Chinese; empty when DingTalk sent none. */
   readonly description: string;
+  /** DingTalk's request id, to quote when asking DingTalk support. */
   readonly requestId?: string;
+  /** Permissions the app lacks, from `accessdenieddetail.requiredScopes` on a 403. */
   readonly requiredScopes?: string[];
+  /** Seconds to wait before retrying, from a `Retry-After` header. */
   readonly retryAfterSeconds?: number;
 
+  /** The message is built from `details`, which must already be stripped of secrets. */
   constructor(endpoint: DingTalkEndpoint, details: DingTalkAPIErrorDetails) {
     super(endpoint, describeAPIError(details));
     this.status = details.status;
@@ -100,6 +108,7 @@ export class DingTalkResponseError extends DingTalkError {
   /** HTTP status of the answer. */
   readonly status: number;
 
+  /** `message` says what came instead of the JSON, such as "answered with an empty body". */
   constructor(endpoint: DingTalkEndpoint, status: number, message: string) {
     super(endpoint, `${message} (HTTP ${status})`);
     this.status = status;
@@ -108,6 +117,7 @@ export class DingTalkResponseError extends DingTalkError {
 
 /** The request never got an answer: DNS, refused or reset connection, TLS failure. */
 export class DingTalkNetworkError extends DingTalkError {
+  /** `options.cause` is the error the HTTP client raised, such as one with `code: 'ECONNRESET'`. */
   constructor(endpoint: DingTalkEndpoint, message: string, options?: { cause?: unknown }) {
     super(endpoint, message, options);
   }
@@ -118,6 +128,7 @@ export class DingTalkTimeoutError extends DingTalkNetworkError {
   /** The timeout that ran out, in milliseconds. */
   readonly timeoutMs: number;
 
+  /** `timeoutMs` is the strategy's `timeout` option. */
   constructor(endpoint: DingTalkEndpoint, timeoutMs: number) {
     super(endpoint, `no complete answer within ${timeoutMs} ms (the strategy's \`timeout\` option)`);
     this.timeoutMs = timeoutMs;

@@ -4,9 +4,13 @@ import type { ReceivedResponse } from './response';
 
 /** What the strategy hands to `fetch`: node-fetch v2 and Node's global fetch both accept it. */
 export interface FetchRequestInit {
+  /** `POST` for the token endpoint, `GET` for the profile. */
   method: 'GET' | 'POST';
+  /** Lower-case header names and their values. */
   headers: Record<string, string>;
+  /** The JSON body of a token request. */
   body?: string;
+  /** Aborts the request when the strategy's `timeout` runs out or the body grows too large. */
   signal: AbortSignal;
   /** Used by node-fetch; other implementations ignore it. */
   agent?: Agent;
@@ -14,10 +18,13 @@ export interface FetchRequestInit {
 
 /** The part of a fetch `Response` the strategy reads. */
 export interface FetchResponse {
+  /** HTTP status code. */
   status: number;
+  /** Response headers, looked up by name. */
   headers: { get(name: string): string | null };
   /** A Node stream (node-fetch) or a web stream (global fetch); read with a size bound. */
   body?: unknown;
+  /** The whole body as text; used when `body` is not an async-iterable stream. */
   text(): Promise<string>;
 }
 

@@ -19,9 +19,13 @@ const defaultMaxResponseBytes = 1024 * 1024;
 
 /** What passport-oauth2 tells a state store about the login. */
 export interface StateStoreMeta {
+  /** The authorize page the user is sent to. */
   authorizationURL: string;
+  /** The token endpoint the code is exchanged at. */
   tokenURL: string;
+  /** The app's ClientId. */
   clientID: string;
+  /** The callback URL of this login, when one is known. */
   callbackURL: string | undefined;
 }
 
@@ -36,11 +40,13 @@ export type StateStoreVerifyCallback = (err: Error | null, ok: boolean, info?: u
  * their number of parameters, so either form of each method may be implemented.
  */
 export interface StateStore {
+  /** Keeps a new state for a login that starts, and hands it to `callback`. */
   store:
     | ((req: Request, callback: StateStoreStoreCallback) => void)
     | ((req: Request, meta: StateStoreMeta, callback: StateStoreStoreCallback) => void)
     // The four-parameter form also receives the route's `state` option when it is an object.
     | ((req: Request, appState: unknown, meta: StateStoreMeta, callback: StateStoreStoreCallback) => void);
+  /** Checks the state DingTalk sent back, and says whether it is the one kept for this login. */
   verify: StateStoreVerify | StateStoreVerifyWithMeta;
 }
 
@@ -101,11 +107,13 @@ export interface StrategyOptionsBase {
 
 /** Options for a verify callback without `req`. */
 export interface StrategyOptions extends StrategyOptionsBase {
+  /** Left out or `false`: verify does not receive `req`. */
   passReqToCallback?: false;
 }
 
 /** Options for a verify callback that receives `req` first. */
 export interface StrategyOptionsWithRequest extends StrategyOptionsBase {
+  /** `true`: verify receives `req` as its first argument. */
   passReqToCallback: true;
 }
 

@@ -6,6 +6,7 @@ import type { DingTalkUserInfo } from './wire';
  * `id` is the `unionId`, the identifier DingTalk recommends; `openId` differs per app.
  */
 export interface Profile extends PassportProfile {
+  /** Always `'dingtalk'`. */
   provider: 'dingtalk';
   /** Same as `unionId`. */
   id: string;
@@ -19,6 +20,7 @@ export interface Profile extends PassportProfile {
   corpId?: string;
   /** DingTalk does not verify emails, so `verified` is always false. */
   emails?: Array<{ value: string; verified: false }>;
+  /** The avatar (`avatarUrl`), when the user has one. */
   photos?: Array<{ value: string }>;
   /** `+<stateCode><mobile>` (E.164), for example `+8613800000000`. */
   phoneNumbers?: Array<{ value: string }>;

@@ -57,6 +57,7 @@ export class SignedCookieStateStore {
   readonly #secure: boolean | undefined;
   readonly #used = new Map<string, number>();
 
+  /** Throws a `TypeError` when no secret is given or one is shorter than 32 bytes. */
   constructor(options: SignedCookieStateStoreOptions) {
     const secrets = typeof options?.secret === 'string' ? [options.secret] : options?.secret;
     if (!Array.isArray(secrets) || secrets.length === 0) {

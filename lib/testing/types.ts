@@ -124,9 +124,13 @@ export interface EmulatorStrategyOptions {
 
 /** Requests received per endpoint; `consent` counts the consent form's POSTs. */
 export interface EmulatorRequestCounters {
+  /** `GET /oauth2/auth`: the login and consent page. */
   readonly authorize: number;
+  /** `POST` of the consent form (授权 or 取消). */
   readonly consent: number;
+  /** `POST /v1.0/oauth2/userAccessToken`. */
   readonly token: number;
+  /** `GET /v1.0/contact/users/me`. */
   readonly profile: number;
   /** Requests to any other path. */
   readonly other: number;
@@ -134,6 +138,7 @@ export interface EmulatorRequestCounters {
 
 /** What the emulator has seen since it started or since `resetCounters()`. */
 export interface EmulatorCounters {
+  /** Requests received, per endpoint. */
   readonly requests: EmulatorRequestCounters;
   /** TCP connections accepted: a keep-alive client reuses one for many requests. */
   readonly connections: number;
