@@ -1,0 +1,124 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import { dirname, join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import type { INestApplication, NestApplicationOptions } from '@nestjs/common';
+import type { StrategyOptions } from 'passport-dingtalk';
+import { createDingTalkEmulator, type DingTalkEmulator } from 'passport-dingtalk/testing';
+import request from 'supertest';
+import { baseURL, dingtalkOptions, returnFromDingTalk, routes, startLogin } from './login-steps.js';
+
+// The NestJS example (example/nestjs) needs the decorator metadata that only tsc emits, so it is
+// compiled with tsc (strict) into a scratch folder inside the repository, where 'passport-dingtalk'
+// and the Nest packages resolve as they would in an app. A type error in the example fails here.
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** What example/nestjs/create-app.mts exports. */
+interface NestExample {
+  createApp(
+    settings: { dingtalk: StrategyOptions; sessionSecret: string },
+    nestOptions?: NestApplicationOptions,
+  ): Promise<INestApplication>;
+}
+
+async function compileExample(outDir: string): Promise<NestExample> {
+  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  const project = join(root, 'test', 'frameworks', 'tsconfig.nestjs.json');
+  try {
+    await promisify(execFile)(process.execPath, [tsc, '-p', project, '--outDir', outDir], { cwd: root });
+  } catch (error) {
+    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
+    assert.fail(`tsc could not compile example/nestjs:\n${stdout ?? ''}${stderr ?? ''}`);
+  }
+  return (await import(pathToFileURL(join(outDir, 'create-app.mjs')).href)) as NestExample;
+}
+
+describe('NestJS 12 (example/nestjs): PassportStrategy, AuthGuard and express-session', () => {
+  let emulator: DingTalkEmulator;
+  let app: INestApplication;
+  let url: string;
+  let outDir: string;
+  // Nest's exception handler logs the errors it turns into a 500: keep them for the assertions.
+  const logged: string[] = [];
+  const logger = {
+    log: () => {},
+    warn: () => {},
+    error: (message: unknown) => logged.push(String(message)),
+  };
+
+  before(async () => {
+    await mkdir(join(root, '.tmp'), { recursive: true });
+    outDir = await mkdtemp(join(root, '.tmp', 'nestjs-example-'));
+    const example = await compileExample(outDir);
+    emulator = await createDingTalkEmulator();
+    app = await example.createApp(
+      { dingtalk: dingtalkOptions(emulator), sessionSecret: 'nestjs test session secret' },
+      { logger },
+    );
+    await app.listen(0, '127.0.0.1');
+    url = baseURL(app.getHttpServer() as Server);
+  });
+
+  after(async () => {
+    await app?.close();
+    await emulator?.close();
+    if (outDir) await rm(outDir, { recursive: true, force: true });
+  });
+
+  it('logs a DingTalk user in and shows their unionId on the guarded profile route', async () => {
+    const user = emulator.users[1];
+    assert.ok(user);
+    emulator.resetCounters();
+    const browser = request.agent(url);
+    assert.equal((await browser.get(routes.profile)).status, 403, 'the profile route must need a login');
+
+    const state = await startLogin(browser, emulator, url);
+    const callback = await returnFromDingTalk(browser, {
+      authCode: emulator.issueAuthCode({ unionId: user.unionId }),
+      state,
+    });
+    assert.equal(callback.status, 302, callback.text);
+    assert.equal(callback.headers.location, routes.profile);
+
+    const profile = await browser.get(routes.profile);
+    assert.equal(profile.status, 200);
+    assert.deepEqual(profile.body, { unionId: user.unionId, nick: user.nick });
+    assert.equal(emulator.counters.requests.token, 1);
+    assert.equal(emulator.counters.requests.profile, 1);
+  });
+
+  it('answers 401 with the reason when the user cancels on DingTalk (error=access_denied)', async () => {
+    emulator.resetCounters();
+    const browser = request.agent(url);
+    const state = await startLogin(browser, emulator, url);
+    const callback = await returnFromDingTalk(browser, { error: 'access_denied', state });
+    assert.equal(callback.status, 401);
+    assert.equal(callback.body.message, 'DingTalk login was not authorized: access_denied');
+    assert.equal(emulator.counters.requests.token, 0);
+    assert.equal((await browser.get(routes.profile)).status, 403);
+  });
+
+  it('refuses a callback whose state is not the one kept in the session', async () => {
+    emulator.resetCounters();
+    const browser = request.agent(url);
+    await startLogin(browser, emulator, url);
+    const callback = await returnFromDingTalk(browser, { authCode: emulator.issueAuthCode(), state: 'forged-state' });
+    assert.equal(callback.status, 401);
+    assert.equal(callback.body.message, 'Invalid authorization request state.');
+    assert.equal(emulator.counters.requests.token, 0);
+  });
+
+  it("hands a DingTalk outage to Nest's exception handler (a 500), without logging in", async () => {
+    emulator.inject('token', { status: 503, body: { code: 'ServiceUnavailable', message: '服务不可用' }, times: 1 });
+    const browser = request.agent(url);
+    const state = await startLogin(browser, emulator, url);
+    const callback = await returnFromDingTalk(browser, { authCode: emulator.issueAuthCode(), state });
+    assert.equal(callback.status, 500);
+    assert.match(logged.at(-1) ?? '', /^DingTalkAPIError: DingTalk token exchange .*HTTP 503 ServiceUnavailable/);
+    assert.equal((await browser.get(routes.profile)).status, 403);
+  });
+});
