@@ -6,12 +6,11 @@ import type { DingTalkTokenResponse } from './wire';
  * a verify callback can trust `params`. Returns undefined when there is no usable access token.
  */
 export function parseTokenResponse(json: Record<string, unknown>): DingTalkTokenResponse | undefined {
-  const { accessToken, refreshToken, expireIn, corpId } = json;
+  const { accessToken, refreshToken, expireIn, corpId, ...rest } = json;
   if (typeof accessToken !== 'string' || accessToken.length === 0) return undefined;
-  const token: DingTalkTokenResponse = { ...json, accessToken };
-  delete token.refreshToken;
-  delete token.expireIn;
-  delete token.corpId;
+  // The spread last and no `delete`: on Node 20 either one gives the object a hidden class of its
+  // own each time, which costs microseconds.
+  const token: DingTalkTokenResponse = { accessToken, ...rest };
   if (typeof refreshToken === 'string' && refreshToken.length > 0) token.refreshToken = refreshToken;
   const seconds = typeof expireIn === 'string' && expireIn.trim() !== '' ? Number(expireIn) : expireIn;
   if (typeof seconds === 'number' && Number.isFinite(seconds) && seconds >= 0) token.expireIn = seconds;
