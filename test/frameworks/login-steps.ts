@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { DingTalkEmulator } from 'passport-dingtalk/testing';
-import type request from 'supertest';
+import { after, before, it } from 'node:test';
+import { DingTalkAPIError } from 'passport-dingtalk';
+import { createDingTalkEmulator, type DingTalkEmulator } from 'passport-dingtalk/testing';
+import request from 'supertest';
 
 /** The routes every framework example has. */
 export const routes = {
@@ -47,4 +49,93 @@ export async function startLogin(browser: request.Agent, emulator: DingTalkEmula
 /** DingTalk's redirect back to the app, as the browser follows it. */
 export function returnFromDingTalk(browser: request.Agent, query: Record<string, string>): request.Test {
   return browser.get(routes.callback).query(query).redirects(0);
+}
+
+/** A framework example, started on 127.0.0.1 against an emulator. */
+export interface StartedExample {
+  url: string;
+  /** Errors the framework's own error handling received, in order. */
+  errors: unknown[];
+  close(): Promise<void>;
+}
+
+/**
+ * The login scenarios every redirect-based example must pass (Koa and Fastify share the same
+ * routes and failure page): a full login, Cancel on DingTalk, a forged state, a DingTalk outage.
+ */
+export function describeExampleLogins(
+  framework: string,
+  start: (emulator: DingTalkEmulator) => Promise<StartedExample>,
+): void {
+  let emulator: DingTalkEmulator;
+  let example: StartedExample;
+
+  before(async () => {
+    emulator = await createDingTalkEmulator();
+    example = await start(emulator);
+  });
+  after(async () => {
+    await example?.close();
+    await emulator?.close();
+  });
+
+  it('logs a DingTalk user in and shows their unionId on the profile route', async () => {
+    const user = emulator.users[1];
+    assert.ok(user);
+    emulator.resetCounters();
+    const browser = request.agent(example.url);
+    assert.equal((await browser.get(routes.profile)).status, 401, 'the profile route must need a login');
+
+    const state = await startLogin(browser, emulator, example.url);
+    const callback = await returnFromDingTalk(browser, {
+      authCode: emulator.issueAuthCode({ unionId: user.unionId }),
+      state,
+    });
+    assert.equal(callback.status, 302, callback.text);
+    assert.equal(callback.headers.location, routes.profile);
+
+    const profile = await browser.get(routes.profile);
+    assert.equal(profile.status, 200);
+    assert.deepEqual(profile.body, { unionId: user.unionId, nick: user.nick });
+    assert.equal(emulator.counters.requests.token, 1);
+    assert.equal(emulator.counters.requests.profile, 1);
+  });
+
+  it('sends the user to the failure page with the reason when they cancel on DingTalk (error=access_denied)', async () => {
+    emulator.resetCounters();
+    const browser = request.agent(example.url);
+    const state = await startLogin(browser, emulator, example.url);
+    const callback = await returnFromDingTalk(browser, { error: 'access_denied', state });
+    assert.equal(callback.status, 302);
+    assert.equal(callback.headers.location, '/login-failed');
+    const failed = await browser.get('/login-failed');
+    assert.equal(failed.status, 401);
+    assert.deepEqual(failed.body.messages, ['DingTalk login was not authorized: access_denied']);
+    assert.equal(emulator.counters.requests.token, 0);
+    assert.equal((await browser.get(routes.profile)).status, 401);
+  });
+
+  it('refuses a callback whose state is not the one kept in the session', async () => {
+    emulator.resetCounters();
+    const browser = request.agent(example.url);
+    await startLogin(browser, emulator, example.url);
+    const callback = await returnFromDingTalk(browser, { authCode: emulator.issueAuthCode(), state: 'forged-state' });
+    assert.equal(callback.headers.location, '/login-failed');
+    assert.deepEqual((await browser.get('/login-failed')).body.messages, ['Invalid authorization request state.']);
+    assert.equal(emulator.counters.requests.token, 0);
+  });
+
+  it(`hands a DingTalk outage to ${framework}'s error handling as a DingTalkAPIError, without logging in`, async () => {
+    emulator.inject('token', { status: 503, body: { code: 'ServiceUnavailable', message: '服务不可用' }, times: 1 });
+    const browser = request.agent(example.url);
+    const state = await startLogin(browser, emulator, example.url);
+    const callback = await returnFromDingTalk(browser, { authCode: emulator.issueAuthCode(), state });
+    // The framework answers with the error's own `status`: DingTalk's 503 here.
+    assert.ok(callback.status >= 500, `expected a server error, got ${callback.status}`);
+    const error = example.errors.at(-1);
+    assert.ok(error instanceof DingTalkAPIError, String(error));
+    assert.equal(error.status, 503);
+    assert.equal(error.endpoint, 'token');
+    assert.equal((await browser.get(routes.profile)).status, 401);
+  });
 }
