@@ -10,7 +10,7 @@ import type { INestApplication, NestApplicationOptions } from '@nestjs/common';
 import type { StrategyOptions } from 'passport-dingtalk';
 import { createDingTalkEmulator, type DingTalkEmulator } from 'passport-dingtalk/testing';
 import request from 'supertest';
-import { baseURL, dingtalkOptions, returnFromDingTalk, routes, startLogin } from './login-steps.js';
+import { baseURL, dingtalkOptions, logInAs, returnFromDingTalk, routes, startLogin } from './login-steps.js';
 
 // The NestJS example (example/nestjs) needs the decorator metadata that only tsc emits, so it is
 // compiled with tsc (strict) into a scratch folder inside the repository, where 'passport-dingtalk'
@@ -76,17 +76,7 @@ describe('NestJS 12 (example/nestjs): PassportStrategy, AuthGuard and express-se
     const browser = request.agent(url);
     assert.equal((await browser.get(routes.profile)).status, 403, 'the profile route must need a login');
 
-    const state = await startLogin(browser, emulator, url);
-    const callback = await returnFromDingTalk(browser, {
-      authCode: emulator.issueAuthCode({ unionId: user.unionId }),
-      state,
-    });
-    assert.equal(callback.status, 302, callback.text);
-    assert.equal(callback.headers.location, routes.profile);
-
-    const profile = await browser.get(routes.profile);
-    assert.equal(profile.status, 200);
-    assert.deepEqual(profile.body, { unionId: user.unionId, nick: user.nick });
+    await logInAs(browser, emulator, url, user);
     assert.equal(emulator.counters.requests.token, 1);
     assert.equal(emulator.counters.requests.profile, 1);
   });

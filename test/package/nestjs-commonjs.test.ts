@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import type { StrategyOptions } from 'passport-dingtalk';
 import type * as Testing from 'passport-dingtalk/testing';
 import request from 'supertest';
-import { baseURL, dingtalkOptions, returnFromDingTalk, routes, startLogin } from '../frameworks/login-steps';
+import { baseURL, dingtalkOptions, logInAs, returnFromDingTalk, routes, startLogin } from '../frameworks/login-steps';
 import { packIntoWorkspace, root, tsc, type Workspace } from './packed';
 
 // NestJS 10 and 11 are CommonJS. The NestJS example (example/nestjs, written as ES modules for
@@ -113,13 +113,7 @@ describe('NestJS 10 and 11 (CommonJS) with the packed tarball', { concurrency: t
         assert.ok(user);
         const browser = request.agent(url);
         assert.equal((await browser.get(routes.profile)).status, 403, 'the profile route must need a login');
-        const state = await startLogin(browser, emulator, url);
-        const authCode = emulator.issueAuthCode({ unionId: user.unionId });
-        const callback = await returnFromDingTalk(browser, { authCode, state });
-        assert.equal(callback.headers.location, routes.profile, callback.text);
-        const profile = await browser.get(routes.profile);
-        assert.equal(profile.status, 200);
-        assert.deepEqual(profile.body, { unionId: user.unionId, nick: user.nick });
+        await logInAs(browser, emulator, url, user);
       });
 
       it('answers 401 with the reason when the user cancels on DingTalk (error=access_denied)', async () => {
