@@ -14,14 +14,14 @@ interface IncomingRequest {
  * X-Forwarded-Proto only for a proxy they trust, and then that proxy's X-Forwarded-Host is the
  * host the browser used. With `proxy` set, passport-oauth2's rule applies: the forwarded headers
  * count when `proxy` is true or the Express app trusts proxies.
- * Returns undefined for an absolute callbackURL, or when the request does not say its host.
+ * An absolute callbackURL is returned as it is; undefined means the request names no host.
  */
 export function resolveCallbackURL(
   req: IncomingRequest,
   callbackURL: string,
   proxyOption: boolean | undefined,
 ): string | undefined {
-  if (/^[a-z][a-z0-9+.-]*:/i.test(callbackURL)) return undefined;
+  if (/^[a-z][a-z0-9+.-]*:/i.test(callbackURL)) return callbackURL;
   const origin = proxyOption === undefined ? frameworkOrigin(req) : passportOrigin(req, proxyOption);
   if (!origin) return undefined;
   try {
@@ -32,8 +32,8 @@ export function resolveCallbackURL(
 }
 
 function frameworkOrigin(req: IncomingRequest): string | undefined {
-  const protocol = req.protocol;
-  if (protocol !== 'http' && protocol !== 'https') return undefined;
+  // A plain node:http request has no `protocol`: its socket tells.
+  const protocol = req.protocol === 'http' || req.protocol === 'https' ? req.protocol : isTLS(req) ? 'https' : 'http';
   // https over a plain connection: the framework trusted the proxy's X-Forwarded-Proto.
   const trustedProxy = protocol === 'https' && !isTLS(req);
   const host = (trustedProxy && firstValue(req.headers?.['x-forwarded-host'])) || firstValue(req.headers?.host);

@@ -1,6 +1,5 @@
 import { Strategy } from './strategy';
 
-export type { DingTalkAuthenticateOptions } from './authorization-params';
 export {
   DingTalkAPIError,
   type DingTalkAPIErrorDetails,
@@ -9,20 +8,25 @@ export {
   DingTalkNetworkError,
   DingTalkResponseError,
   DingTalkTimeoutError,
-} from './errors';
-export type { FetchFunction, FetchRequestInit, FetchResponse } from './http';
+} from './api/errors';
+export type { FetchFunction, FetchRequestInit, FetchResponse } from './api/http';
+export type { Profile } from './api/profile';
+export type { DingTalkTokenResponse, DingTalkUserInfo } from './api/wire';
+export type { DingTalkAuthenticateOptions } from './authorization-params';
+export type { DingTalkChallenge, FailureReason } from './challenge';
 export {
   defaultURLs,
   type SkipUserProfileFunction,
   type StateStore,
   type StateStoreMeta,
   type StateStoreStoreCallback,
+  type StateStoreVerify,
   type StateStoreVerifyCallback,
+  type StateStoreVerifyWithMeta,
   type StrategyOptions,
   type StrategyOptionsBase,
   type StrategyOptionsWithRequest,
 } from './options';
-export type { Profile } from './profile';
 export { SignedCookieStateStore, type SignedCookieStateStoreOptions } from './state/signed-cookie-store';
 export { Strategy } from './strategy';
 export type {
@@ -32,6 +36,5 @@ export type {
   VerifyFunctionWithRequest,
   VerifyFunctionWithRequestAndParams,
 } from './verify';
-export type { DingTalkTokenResponse, DingTalkUserInfo } from './wire';
 
 export default Strategy;

@@ -5,7 +5,7 @@ import nodeFetch from 'node-fetch';
 
 import type OAuth2Strategy = require('passport-oauth2');
 
-import type { FetchFunction, HttpSettings } from './http';
+import type { FetchFunction, HttpSettings } from './api/http';
 
 /** Where DingTalk's browser OAuth lives unless the options say otherwise. */
 export const defaultURLs = {
@@ -158,7 +158,7 @@ export function resolveOptions(options: StrategyOptionsBase & { passReqToCallbac
   const passReqToCallback = options.passReqToCallback === true;
   const allowedCorpIds = readAllowedCorpIds(options.allowedCorpIds, scope);
 
-  const oauth2: OAuth2Strategy.StrategyOptions = {
+  const oauth2: OAuth2Strategy.StrategyOptions | OAuth2Strategy.StrategyOptionsWithRequest = {
     clientID,
     clientSecret,
     callbackURL,
@@ -167,7 +167,8 @@ export function resolveOptions(options: StrategyOptionsBase & { passReqToCallbac
     scope,
     scopeSeparator: ' ',
     skipUserProfile,
-  };
+    passReqToCallback,
+  } as OAuth2Strategy.StrategyOptions | OAuth2Strategy.StrategyOptionsWithRequest;
   if (options.state !== undefined) oauth2.state = options.state;
   if (options.store !== undefined) oauth2.store = options.store as OAuth2Strategy.StateStore;
   if (options.proxy !== undefined) oauth2.proxy = options.proxy;

@@ -2,29 +2,35 @@ import type { Request } from 'express';
 
 import OAuth2Strategy = require('passport-oauth2');
 
+import { DingTalkClient } from './api/client';
+import { DingTalkError } from './api/errors';
+import { type Profile, parseProfile } from './api/profile';
 import { buildAuthorizationParams, type DingTalkAuthenticateOptions } from './authorization-params';
-import { type CallbackSettings, finishLogin } from './callback-flow';
-import { readCallbackQuery } from './callback-query';
+import { presentCodeToPassport, readCallbackQuery } from './callback-request';
 import { resolveCallbackURL } from './callback-url';
-import { DingTalkClient } from './client';
-import { resolveOptions, type StateStore, type StrategyOptions, type StrategyOptionsWithRequest } from './options';
-import { type Profile, parseProfile } from './profile';
+import { guardCallback, type PassportAttempt, refusal } from './login-guards';
+import { resolveOptions, type StrategyOptions, type StrategyOptionsWithRequest } from './options';
 import type {
-  AnyVerifyFunction,
   VerifyFunction,
   VerifyFunctionWithParams,
   VerifyFunctionWithRequest,
   VerifyFunctionWithRequestAndParams,
 } from './verify';
 
-type TokenCallback = (err: unknown, accessToken?: string, refreshToken?: string, params?: object) => void;
+type TokenCallback = (err: unknown, accessToken?: string, refreshToken?: string, results?: object) => void;
 
-interface DingTalkSettings extends CallbackSettings {
-  proxyOption: boolean | undefined;
+/** passport-oauth2's own fields this strategy reads, per request. */
+interface OAuth2Fields {
+  _callbackURL?: string;
+  _trustProxy?: boolean;
 }
 
 /**
  * Passport strategy for "Login with DingTalk" (钉钉登录), DingTalk's browser OAuth 2.0 flow.
+ *
+ * passport-oauth2's `authenticate` runs both legs of the login; this class only adds where
+ * DingTalk differs: the authorize parameters, the `authCode` callback field, the JSON token
+ * exchange, the profile, and DingTalk's failure outcomes.
  *
  * ```ts
  * passport.use(new Strategy({ clientID, clientSecret, callbackURL, state: true },
@@ -36,7 +42,8 @@ export class Strategy extends OAuth2Strategy {
   override name = 'dingtalk';
   // Plain (not #private) members: passport calls authenticate() on Object.create(strategy), and
   // #private members fail their brand check on such an object.
-  private readonly _dingtalk: DingTalkSettings;
+  private readonly _dingtalkClient: DingTalkClient;
+  private readonly _allowedCorpIds: ReadonlySet<string> | undefined;
 
   // One overload per verify form. An inline arrow gets its parameter types from the first
   // overload TypeScript tries, so only the four-parameter form can be written unannotated; type
@@ -58,22 +65,14 @@ export class Strategy extends OAuth2Strategy {
     }
     const resolved = resolveOptions(options);
     super(resolved.oauth2 as OAuth2Strategy.StrategyOptions, verify as OAuth2Strategy.VerifyFunction);
-    const { authorizationURL, tokenURL, clientID, callbackURL } = resolved.oauth2;
     const client = new DingTalkClient(resolved);
-    this._dingtalk = {
-      client,
-      verify: verify as AnyVerifyFunction,
-      passReqToCallback: resolved.passReqToCallback,
-      skipUserProfile: resolved.skipUserProfile,
-      // passport-oauth2 builds the store from the `state`/`store` options; the callback reuses it.
-      stateStore: (this as unknown as { _stateStore: StateStore })._stateStore,
-      allowedCorpIds: resolved.allowedCorpIds,
-      storeMeta: { authorizationURL, tokenURL, clientID, callbackURL: callbackURL as string },
-      proxyOption: resolved.oauth2.proxy as boolean | undefined,
-    };
+    this._dingtalkClient = client;
+    this._allowedCorpIds = resolved.allowedCorpIds;
     // DingTalk wants a JSON body and answers in camelCase, which the `oauth` client cannot do.
-    // The fix lives on this instance only, so other strategies in the process are untouched, and
-    // passport-oauth2-refresh (which copies this function to its own client) refreshes through it.
+    // The fix lives on this instance only, so other strategies in the process are untouched;
+    // passport-oauth2 looks it up on every login (tests may stub it), and passport-oauth2-refresh
+    // copies it to refresh through it. Only `grant_type` is read from `params`: DingTalk's body has
+    // no room for the OAuth2 form fields (`redirect_uri`, or whatever tokenParams adds).
     this._oauth2.getOAuthAccessToken = ((code: string, params: { grant_type?: string }, callback: TokenCallback) => {
       const request =
         params?.grant_type === 'refresh_token' ? client.refreshAccessToken(code) : client.exchangeAuthCode(code);
@@ -89,26 +88,61 @@ export class Strategy extends OAuth2Strategy {
     return buildAuthorizationParams(options);
   }
 
-  /** Fetches the DingTalk user the access token belongs to. */
+  /** Fetches the DingTalk user the access token belongs to (`GET /v1.0/contact/users/me`). */
   override userProfile(accessToken: string, done: (err?: unknown, profile?: Profile) => void): void {
-    this._dingtalk.client.fetchCurrentUser(accessToken).then(
+    this._dingtalkClient.fetchCurrentUser(accessToken).then(
       (user) => done(null, parseProfile(user.json, user.raw)),
       (error: unknown) => done(error),
     );
   }
 
-  /** Starts a login, or finishes one when DingTalk redirects back with `authCode` or `error`. */
+  /**
+   * Keeps this package's typed errors as they are: passport-oauth2 would wrap them in an
+   * `InternalOAuthError`, hiding the class, the 5xx `status` and DingTalk's code.
+   */
+  _createOAuthError(message: string, err: unknown): Error {
+    if (err instanceof DingTalkError) return err;
+    const base = OAuth2Strategy.prototype as unknown as { _createOAuthError(message: string, err: unknown): Error };
+    return base._createOAuthError.call(this, message, err);
+  }
+
+  /**
+   * Starts a login, or finishes one when DingTalk redirects back with `authCode` or `error`.
+   * passport-oauth2 runs both; this refuses first what DingTalk never sends, and lets it find
+   * `authCode` as `req.query.code`.
+   */
   override authenticate(req: Request, options: DingTalkAuthenticateOptions = {}): void {
     const callback = readCallbackQuery(req);
-    const settings = this._dingtalk;
-    if (callback.kind === 'start') {
-      const configured = options.callbackURL ?? settings.storeMeta.callbackURL;
-      const callbackURL = resolveCallbackURL(req, configured, settings.proxyOption);
-      super.authenticate(req, callbackURL ? { ...options, callbackURL } : options);
-    } else if (callback.kind === 'malformed') {
-      this.fail({ message: `Invalid DingTalk callback: ${callback.reason}.` }, 400);
-    } else {
-      finishLogin(this, settings, req, options.callbackURL, callback);
+    if (callback.kind === 'malformed') {
+      return this.fail(refusal('malformed_callback', `Invalid DingTalk callback: ${callback.reason}.`), 400);
     }
+    if (callback.kind === 'refused') {
+      // passport-oauth2 would answer anything but access_denied with a server error; DingTalk
+      // publishes no list of its values, and none of them is the app's fault.
+      const message = `DingTalk login was not authorized: ${callback.error}`;
+      return this.fail(refusal('access_denied', message, { dingtalkError: callback.error }));
+    }
+    const fields = this as unknown as OAuth2Fields;
+    const configured = options.callbackURL || fields._callbackURL;
+    let callbackURL: string | undefined;
+    if (configured) {
+      callbackURL = resolveCallbackURL(req, configured, fields._trustProxy);
+      if (!callbackURL) return this.error(unresolvableCallbackURL());
+    }
+    // One absolute callback URL for both legs: the state store sees the same `meta.callbackURL`
+    // in store() and verify(), and passport-oauth2's own resolution (which reads
+    // `req.connection`, absent on Fastify) never runs.
+    const resolved: DingTalkAuthenticateOptions = callbackURL ? { ...options, callbackURL } : options;
+    if (callback.kind === 'start') return super.authenticate(req, resolved);
+    presentCodeToPassport(req, callback.code);
+    const attempt = guardCallback(this as unknown as PassportAttempt, this._allowedCorpIds);
+    OAuth2Strategy.prototype.authenticate.call(attempt, req, resolved);
   }
+}
+
+function unresolvableCallbackURL(): Error {
+  const error = new Error(
+    'passport-dingtalk: the callbackURL is relative and the request names no host to resolve it against',
+  );
+  return Object.assign(error, { status: 400, statusCode: 400 });
 }

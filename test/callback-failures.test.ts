@@ -103,13 +103,16 @@ describe('a callback that does not end in a login', () => {
       const response = await started.browser().get('/callback').query({ authCode: emulator.issueAuthCode() });
       assert.equal(response.status, 500);
       assert.equal(started.errors.length, 1);
-      return started.errors[0];
+      const error = started.errors[0];
+      assert.ok(error && (error as { status?: number }).status && (error as { status: number }).status >= 500);
+      return error;
     }
 
     it('when the client secret is wrong', async () => {
       const error = await callbackError({ clientSecret: 'not-the-right-secret' });
       assert.ok(error instanceof DingTalkAPIError);
-      assert.equal(error.status, 401);
+      assert.equal(error.dingtalkStatus, 401);
+      assert.equal(error.status, 502);
       assert.equal(error.endpoint, 'token');
     });
 
@@ -121,7 +124,8 @@ describe('a callback that does not end in a login', () => {
         assert.equal(response.status, 500);
         const error = started.errors[0];
         assert.ok(error instanceof DingTalkAPIError);
-        assert.equal(error.status, 403);
+        assert.equal(error.dingtalkStatus, 403);
+        assert.equal(error.status, 502);
         assert.deepEqual(error.requiredScopes, ['Contact.User.Read']);
         assert.match(error.message, /enable it in the DingTalk developer console/);
       } finally {
@@ -136,7 +140,7 @@ describe('a callback that does not end in a login', () => {
       });
       const error = await callbackError();
       assert.ok(error instanceof DingTalkAPIError);
-      assert.equal(error.status, 500);
+      assert.equal(error.dingtalkStatus, 500);
       assert.equal(error.requestId, 'R1');
     });
 
@@ -144,7 +148,7 @@ describe('a callback that does not end in a login', () => {
       emulator.inject('token', { kind: 'html' });
       const error = await callbackError();
       assert.ok(error instanceof DingTalkResponseError);
-      assert.equal(error.status, 502);
+      assert.equal(error.dingtalkStatus, 502);
     });
 
     it('when the token answer is empty or not JSON', async () => {
@@ -152,7 +156,7 @@ describe('a callback that does not end in a login', () => {
         emulator.inject('token', { kind });
         const error = await callbackError();
         assert.ok(error instanceof DingTalkResponseError, kind);
-        assert.equal(error.status, 200);
+        assert.equal(error.dingtalkStatus, 200);
       }
     });
 

@@ -1,22 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { readCallbackQuery } from '../lib/callback-query';
+import { presentCodeToPassport, readCallbackQuery } from '../lib/callback-request';
 
 describe('callback query', () => {
-  it('reads authCode and state', () => {
+  it('reads authCode', () => {
     assert.deepEqual(readCallbackQuery({ query: { authCode: 'abc', state: 's1' } }), {
       kind: 'authorized',
       code: 'abc',
-      state: 's1',
     });
   });
 
   it('falls back to code when authCode is absent', () => {
-    assert.deepEqual(readCallbackQuery({ query: { code: 'abc' } }), {
-      kind: 'authorized',
-      code: 'abc',
-      state: undefined,
-    });
+    assert.deepEqual(readCallbackQuery({ query: { code: 'abc' } }), { kind: 'authorized', code: 'abc' });
   });
 
   it('accepts authCode and code together when they agree, and refuses them when they differ', () => {
@@ -28,7 +23,6 @@ describe('callback query', () => {
     assert.deepEqual(readCallbackQuery({ query: { error: 'access_denied', state: 's', authCode: 'c' } }), {
       kind: 'refused',
       error: 'access_denied',
-      state: 's',
     });
   });
 
@@ -58,13 +52,68 @@ describe('callback query', () => {
     assert.deepEqual(readCallbackQuery({ url: '/cb?authCode=abc&state=%E7%8A%B6' }), {
       kind: 'authorized',
       code: 'abc',
-      state: '状',
     });
+    assert.equal(readCallbackQuery({ url: `/cb?authCode=abc&state=${'s'.repeat(5000)}` }).kind, 'malformed');
     assert.equal(readCallbackQuery({ url: '/cb?authCode=a&authCode=b' }).kind, 'malformed');
     assert.deepEqual(readCallbackQuery({ url: '/cb' }), { kind: 'start' });
   });
 
   it('ignores keys inherited from Object.prototype', () => {
     assert.deepEqual(readCallbackQuery({ query: Object.create({ authCode: 'proto' }) }), { kind: 'start' });
+  });
+
+  it('refuses a code or authCode in the body, and a state in the body of a callback', () => {
+    for (const [query, body] of [
+      [{}, { code: 'c', state: 's' }],
+      [{}, { authCode: 'c' }],
+      [{ authCode: 'c' }, { state: 's' }],
+      [{ authCode: 'c', state: 's' }, { code: 'c' }],
+    ] as const) {
+      const read = readCallbackQuery({ query, body });
+      assert.equal(read.kind, 'malformed', JSON.stringify({ query, body }));
+      assert.match((read as { reason: string }).reason, /must be in the query, not the body/);
+    }
+    assert.deepEqual(readCallbackQuery({ query: {}, body: { state: 'a form field' } }), { kind: 'start' });
+    assert.deepEqual(readCallbackQuery({ query: {}, body: { code: '' } }), { kind: 'start' });
+  });
+});
+
+describe('presenting authCode to passport-oauth2 as req.query.code', () => {
+  it('survives a req.query getter that parses the URL on every read (Express 5)', () => {
+    class Express5Request {
+      url = '/cb?authCode=abc&state=s';
+      get query() {
+        return Object.fromEntries(new URL(this.url, 'http://x').searchParams);
+      }
+    }
+    const req = new Express5Request();
+    presentCodeToPassport(req, 'abc');
+    assert.deepEqual(req.query, { authCode: 'abc', state: 's', code: 'abc' });
+    assert.equal(req.url, '/cb?authCode=abc&state=s');
+  });
+
+  it('never calls a req.query setter, which rewrites the URL on koa-passport', () => {
+    let written = 0;
+    const koaRequest = Object.create({
+      get query() {
+        return { authCode: 'abc' };
+      },
+      set query(_value: unknown) {
+        written++;
+      },
+    });
+    presentCodeToPassport(koaRequest, 'abc');
+    assert.equal(written, 0);
+    assert.equal(koaRequest.query.code, 'abc');
+  });
+
+  it('leaves a query that already has the code as it is, and parses a plain node:http request', () => {
+    const query = { code: 'abc' };
+    const express4 = { query };
+    presentCodeToPassport(express4, 'abc');
+    assert.equal(express4.query, query);
+    const plain: { url: string; query?: unknown } = { url: '/cb?authCode=abc' };
+    presentCodeToPassport(plain, 'abc');
+    assert.deepEqual(plain.query, { authCode: 'abc', code: 'abc' });
   });
 });

@@ -22,7 +22,8 @@ const faults: [string, (endpoint: 'token' | 'profile') => EmulatorFault, Expecta
     () => ({ status: 503, body: { code: 'ServiceUnavailable', message: '服务暂不可用', requestid: 'REQ-503' } }),
     (error) => {
       assert.ok(error instanceof DingTalkAPIError);
-      assert.equal(error.status, 503);
+      assert.equal(error.dingtalkStatus, 503);
+      assert.equal(error.status, 502, 'an outage at DingTalk is a bad gateway for the app');
       assert.equal(error.requestId, 'REQ-503');
     },
   ],
@@ -46,6 +47,7 @@ const faults: [string, (endpoint: 'token' | 'profile') => EmulatorFault, Expecta
     (error) => {
       assert.ok(error instanceof DingTalkNetworkError);
       assert.ok(!(error instanceof DingTalkTimeoutError));
+      assert.equal(error.status, 502);
     },
   ],
   [
@@ -54,6 +56,7 @@ const faults: [string, (endpoint: 'token' | 'profile') => EmulatorFault, Expecta
     (error) => {
       assert.ok(error instanceof DingTalkTimeoutError);
       assert.equal(error.timeoutMs, timeoutMs);
+      assert.equal(error.status, 504);
     },
   ],
   [
@@ -63,6 +66,7 @@ const faults: [string, (endpoint: 'token' | 'profile') => EmulatorFault, Expecta
       assert.ok(error instanceof DingTalkAPIError);
       assert.equal(error.throttled, true);
       assert.equal(error.retryAfterSeconds, 2);
+      assert.equal(error.status, 503);
     },
   ],
   [
@@ -71,13 +75,15 @@ const faults: [string, (endpoint: 'token' | 'profile') => EmulatorFault, Expecta
     (error) => {
       assert.ok(error instanceof DingTalkAPIError);
       assert.equal(error.throttled, true);
+      assert.equal(error.status, 503);
     },
   ],
 ];
 
-function assertResponseError(error: DingTalkError, status: number): void {
+function assertResponseError(error: DingTalkError, dingtalkStatus: number): void {
   assert.ok(error instanceof DingTalkResponseError, `${error.name}: ${error.message}`);
-  assert.equal(error.status, status);
+  assert.equal(error.dingtalkStatus, dingtalkStatus);
+  assert.equal(error.status, 502);
 }
 
 const timeoutMs = 300;

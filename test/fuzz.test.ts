@@ -4,7 +4,8 @@ import { after, before, describe, it } from 'node:test';
 
 import fc from 'fast-check';
 import nodeFetch from 'node-fetch';
-import { DingTalkClient } from '../lib/client';
+import { DingTalkClient } from '../lib/api/client';
+import { parseProfile } from '../lib/api/profile';
 import {
   DingTalkError,
   type FetchFunction,
@@ -12,7 +13,6 @@ import {
   type StateStoreStoreCallback,
   type StateStoreVerifyCallback,
 } from '../lib/index';
-import { parseProfile } from '../lib/profile';
 import { createDingTalkEmulator, type DingTalkEmulator } from '../lib/testing/index';
 import { startApp, type TestApp } from './helpers/app';
 import { CookieClient } from './helpers/cookie-client';

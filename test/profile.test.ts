@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseProfile } from '../lib/profile';
-import type { DingTalkUserInfo } from '../lib/wire';
+import { parseProfile } from '../lib/api/profile';
+import type { DingTalkUserInfo } from '../lib/api/wire';
 import { userMeBody } from './fixtures/dingtalk';
 
 const raw = JSON.stringify(userMeBody);

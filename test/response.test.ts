@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DingTalkAPIError, DingTalkResponseError } from '../lib/errors';
-import { interpretResponse, type ReceivedResponse } from '../lib/response';
+import { DingTalkAPIError, DingTalkResponseError } from '../lib/api/errors';
+import { interpretResponse, type ReceivedResponse } from '../lib/api/response';
 import { invalidAuthenticationBody, permissionDeniedBody, userMeBody } from './fixtures/dingtalk';
 
 function answer(status: number, body: unknown, extra: Partial<ReceivedResponse> = {}): ReceivedResponse {
@@ -30,10 +30,12 @@ describe('response classification', () => {
   });
 
   describe('a DingTalk error body', () => {
-    it('becomes a DingTalkAPIError with status, string code, message and request id', () => {
+    it('becomes a DingTalkAPIError with DingTalk’s status, string code, message and request id', () => {
       const error = thrown(() => interpretResponse('profile', answer(400, invalidAuthenticationBody), []));
       assert.ok(error instanceof DingTalkAPIError);
-      assert.equal(error.status, 400);
+      assert.equal(error.dingtalkStatus, 400);
+      assert.equal(error.status, 502, 'the app answers a bad gateway, not DingTalk’s 400');
+      assert.equal(error.statusCode, 502);
       assert.equal(error.code, 'InvalidAuthentication');
       assert.equal(error.description, '不合法的access_token');
       assert.equal(error.requestId, invalidAuthenticationBody.requestid);
@@ -97,7 +99,7 @@ describe('response classification', () => {
       const html = '<html><body><h1>502 Bad Gateway</h1></body></html>';
       const error = thrown(() => interpretResponse('token', answer(502, html, { contentType: 'text/html' }), []));
       assert.ok(error instanceof DingTalkResponseError);
-      assert.equal(error.status, 502);
+      assert.equal(error.dingtalkStatus, 502);
       assert.match(error.message, /text\/html/);
       assert.doesNotMatch(error.message, /Bad Gateway/);
     });
@@ -112,14 +114,15 @@ describe('response classification', () => {
       for (const body of ['{"accessToken":', '[1,2]', '"text"', 'null']) {
         const error = thrown(() => interpretResponse('token', answer(200, body), []));
         assert.ok(error instanceof DingTalkResponseError, body);
-        assert.equal(error.status, 200);
+        assert.equal(error.dingtalkStatus, 200);
+        assert.equal(error.status, 502);
       }
     });
 
     it('is a DingTalkResponseError for a JSON error without a code', () => {
       const error = thrown(() => interpretResponse('token', answer(500, { oops: true }), []));
       assert.ok(error instanceof DingTalkResponseError);
-      assert.equal(error.status, 500);
+      assert.equal(error.dingtalkStatus, 500);
     });
   });
 });

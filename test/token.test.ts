@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseTokenResponse } from '../lib/token';
+import { parseTokenResponse } from '../lib/api/token';
 import { tokenBody } from './fixtures/dingtalk';
 
 describe('token answer parsing', () => {

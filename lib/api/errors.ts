@@ -1,6 +1,11 @@
 /**
  * The errors this package raises. Every one is an `Error` subclass with a message that says what
  * happened and what to do, and none ever carries the client secret, a token or an auth code.
+ *
+ * `status` and `statusCode` are what the app should answer, not what DingTalk answered: Express,
+ * Koa and Fastify answer an error with its `status`/`statusCode`, and a failure between the app
+ * and DingTalk is the server's (5xx), never the user's (DingTalk's own 4xx). DingTalk's own HTTP
+ * status is kept on `dingtalkStatus`.
  */
 
 /** Which DingTalk endpoint a request went to. */
@@ -11,23 +16,32 @@ const endpointLabels: Record<DingTalkEndpoint, string> = {
   profile: 'profile request (GET /v1.0/contact/users/me)',
 };
 
+/** 502 Bad Gateway: DingTalk failed or answered something unusable. */
+const badGateway = 502;
+
 /** Base class of every error this package raises, so one `instanceof` check catches them all. */
 export class DingTalkError extends Error {
   /** The DingTalk endpoint involved. */
   readonly endpoint: DingTalkEndpoint;
+  /** The HTTP status the app should answer with: 502, 503 when throttled, 504 on a timeout. */
+  readonly status: number;
+  /** Same as `status`, for frameworks that read `statusCode` (Fastify). */
+  readonly statusCode: number;
 
   /** `message` is prefixed with the endpoint; `options.cause` keeps the underlying error. */
-  constructor(endpoint: DingTalkEndpoint, message: string, options?: { cause?: unknown }) {
+  constructor(endpoint: DingTalkEndpoint, message: string, options?: { cause?: unknown; status?: number }) {
     super(`DingTalk ${endpointLabels[endpoint]}: ${message}`, options);
     this.name = new.target.name;
     this.endpoint = endpoint;
+    this.status = options?.status ?? badGateway;
+    this.statusCode = this.status;
   }
 }
 
 /** What DingTalk said in an error answer, already stripped of secrets. */
 export interface DingTalkAPIErrorDetails {
-  /** HTTP status of the answer. */
-  status: number;
+  /** HTTP status of DingTalk's answer. */
+  dingtalkStatus: number;
   /** DingTalk's error code, always a string (`"InvalidAuthentication"`, `"90018"`). */
   code: string;
   /** DingTalk's own message, often in Chinese. */
@@ -40,13 +54,16 @@ export interface DingTalkAPIErrorDetails {
   retryAfterSeconds?: number;
 }
 
-// DingTalk's gateway reports throttling with these numeric codes or a "toofast" message.
+// DingTalk's gateway reports throttling with these numeric codes or a "toofast" message, and its
+// v1.0 gateway with 403 Forbidden.AccessDenied.QpsLimitForApi, QpsLimitForAppkeyAndApi or
+// QpmLimit… (DingTalk's "调用频率限制" page).
 const throttleCodes = new Set(['90002', '90006', '90018']);
+const throttleWords = /toofast|Qp[sm]Limit/i;
 
 /** DingTalk answered with an error of its own (a JSON body carrying `code`, or `errcode`). */
 export class DingTalkAPIError extends DingTalkError {
-  /** HTTP status of DingTalk's answer. */
-  readonly status: number;
+  /** HTTP status of DingTalk's answer (the app answers with `status`, a 5xx). */
+  readonly dingtalkStatus: number;
   /** DingTalk's error code, always a string (`"InvalidAuthentication"`, `"90018"`). */
   readonly code: string;
   /** DingTalk's own message, often in Chinese; empty when DingTalk sent none. */
@@ -57,43 +74,46 @@ export class DingTalkAPIError extends DingTalkError {
   readonly requiredScopes?: string[];
   /** Seconds to wait before retrying, from a `Retry-After` header. */
   readonly retryAfterSeconds?: number;
+  /** True when DingTalk refused because the app calls too often; retry later (`status` is 503). */
+  readonly throttled: boolean;
+  /** True when DingTalk refused because the app lacks a permission. */
+  readonly permissionDenied: boolean;
 
   /** The message is built from `details`, which must already be stripped of secrets. */
   constructor(endpoint: DingTalkEndpoint, details: DingTalkAPIErrorDetails) {
-    super(endpoint, describeAPIError(details));
-    this.status = details.status;
+    const throttled = isThrottling(details);
+    super(endpoint, describeAPIError(details, throttled), { status: throttled ? 503 : badGateway });
+    this.dingtalkStatus = details.dingtalkStatus;
     this.code = details.code;
     this.description = details.description;
     if (details.requestId !== undefined) this.requestId = details.requestId;
     if (details.requiredScopes !== undefined) this.requiredScopes = details.requiredScopes;
     if (details.retryAfterSeconds !== undefined) this.retryAfterSeconds = details.retryAfterSeconds;
-  }
-
-  /** True when DingTalk refused because the app calls too often; retry later. */
-  get throttled(): boolean {
-    return (
-      this.status === 429 ||
-      throttleCodes.has(this.code) ||
-      /toofast/i.test(this.code) ||
-      /toofast/i.test(this.description)
-    );
-  }
-
-  /** True when DingTalk refused because the app lacks a permission (HTTP 403). */
-  get permissionDenied(): boolean {
-    return this.status === 403 || this.code.startsWith('Forbidden');
+    this.throttled = throttled;
+    this.permissionDenied = !throttled && (details.dingtalkStatus === 403 || details.code.startsWith('Forbidden'));
   }
 }
 
-function describeAPIError(details: DingTalkAPIErrorDetails): string {
-  const parts = [`HTTP ${details.status} ${details.code}: ${details.description || '(no message)'}`];
-  if (details.requiredScopes && details.requiredScopes.length > 0) {
+function isThrottling(details: DingTalkAPIErrorDetails): boolean {
+  return (
+    details.dingtalkStatus === 429 ||
+    throttleCodes.has(details.code) ||
+    throttleWords.test(details.code) ||
+    throttleWords.test(details.description)
+  );
+}
+
+function describeAPIError(details: DingTalkAPIErrorDetails, throttled: boolean): string {
+  const parts = [`HTTP ${details.dingtalkStatus} ${details.code}: ${details.description || '(no message)'}`];
+  if (throttled) {
+    parts.push('DingTalk limits how often the app may call it: retry later.');
+  } else if (details.requiredScopes && details.requiredScopes.length > 0) {
     const scopes = details.requiredScopes.join(', ');
     parts.push(
       `The app lacks the permission ${scopes}: enable it in the DingTalk developer console ` +
         `(开发者后台 → 权限管理 → 个人权限), then log in again.`,
     );
-  } else if (details.status === 403) {
+  } else if (details.dingtalkStatus === 403) {
     parts.push(
       'The app lacks a permission: check 权限管理 in the DingTalk developer console ' +
         '(the profile needs Contact.User.Read).',
@@ -105,32 +125,32 @@ function describeAPIError(details: DingTalkAPIErrorDetails): string {
 
 /** DingTalk (or a proxy in front of it) answered with something that is not the expected JSON. */
 export class DingTalkResponseError extends DingTalkError {
-  /** HTTP status of the answer. */
-  readonly status: number;
+  /** HTTP status of the answer (the app answers with `status`, 502). */
+  readonly dingtalkStatus: number;
 
   /** `message` says what came instead of the JSON, such as "answered with an empty body". */
-  constructor(endpoint: DingTalkEndpoint, status: number, message: string) {
-    super(endpoint, `${message} (HTTP ${status})`);
-    this.status = status;
+  constructor(endpoint: DingTalkEndpoint, dingtalkStatus: number, message: string) {
+    super(endpoint, `${message} (HTTP ${dingtalkStatus})`);
+    this.dingtalkStatus = dingtalkStatus;
   }
 }
 
 /** The request never got an answer: DNS, refused or reset connection, TLS failure. */
 export class DingTalkNetworkError extends DingTalkError {
   /** `options.cause` is the error the HTTP client raised, such as one with `code: 'ECONNRESET'`. */
-  constructor(endpoint: DingTalkEndpoint, message: string, options?: { cause?: unknown }) {
+  constructor(endpoint: DingTalkEndpoint, message: string, options?: { cause?: unknown; status?: number }) {
     super(endpoint, message, options);
   }
 }
 
-/** DingTalk did not answer within the strategy's `timeout`. */
+/** DingTalk did not answer within the strategy's `timeout` (`status` is 504). */
 export class DingTalkTimeoutError extends DingTalkNetworkError {
   /** The timeout that ran out, in milliseconds. */
   readonly timeoutMs: number;
 
   /** `timeoutMs` is the strategy's `timeout` option. */
   constructor(endpoint: DingTalkEndpoint, timeoutMs: number) {
-    super(endpoint, `no complete answer within ${timeoutMs} ms (the strategy's \`timeout\` option)`);
+    super(endpoint, `no complete answer within ${timeoutMs} ms (the strategy's \`timeout\` option)`, { status: 504 });
     this.timeoutMs = timeoutMs;
   }
 }

@@ -63,7 +63,7 @@ function readAPIError(
   // Every text DingTalk sends back is cut short and cleaned of the secrets of this request.
   const clean = (text: string, max: number) => clip(redactSecrets(text, secrets), max);
   const details: DingTalkAPIErrorDetails = {
-    status: response.status,
+    dingtalkStatus: response.status,
     code: clean(code, 200),
     description: clean(typeof description === 'string' ? description : '', 1000),
   };

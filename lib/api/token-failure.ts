@@ -1,0 +1,28 @@
+import { DingTalkAPIError } from './errors';
+
+// DingTalk publishes no error code for a stale or used authCode at /v1.0/oauth2/userAccessToken,
+// so an answer is placed by what it is about. Each rule says where it comes from.
+//
+// About the client or its secret: DingTalk documents 400 `invalidClientIdOrSecret` for its sibling
+// token endpoints (/v1.0/oauth2/accessToken, ssoAccessToken, suiteAccessToken); the other words
+// (appkey, suite, credential) are inferred from the names DingTalk gives these credentials.
+const aboutTheClient = /client|secret|appkey|app_key|appsecret|suite|credential/i;
+// About the code: DingTalk documents 400 `invalidCode` for the sibling /v1.0/oauth2/ssoUserInfo,
+// and errcode 40078 "不存在的临时授权码" on oapi; that userAccessToken speaks of the code in the same
+// words ("code", "授权码") is inferred.
+const aboutTheCode = /code|授权码/i;
+
+/**
+ * True when DingTalk refused the authCode itself (expired, used twice, made up): the user should
+ * simply log in again. Anything else (bad client credentials, a missing permission, throttling,
+ * a 5xx, a network failure, or an answer this cannot place) is the developer's to see.
+ */
+export function isRejectedAuthCode(error: unknown): error is DingTalkAPIError {
+  if (!(error instanceof DingTalkAPIError)) return false;
+  const { dingtalkStatus, code, description } = error;
+  // 401 is inferred to be about the caller (the app), never about a code the user brought.
+  if (dingtalkStatus < 400 || dingtalkStatus >= 500 || dingtalkStatus === 401) return false;
+  if (error.throttled || error.permissionDenied) return false;
+  if (aboutTheClient.test(code) || aboutTheClient.test(description)) return false;
+  return aboutTheCode.test(code) || aboutTheCode.test(description);
+}

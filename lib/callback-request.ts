@@ -1,0 +1,102 @@
+/** What DingTalk's redirect back to the callback URL says. */
+export type CallbackQuery =
+  /** No authCode and no error: this request starts a login. */
+  | { kind: 'start' }
+  /** The user authorized: exchange `code`. */
+  | { kind: 'authorized'; code: string }
+  /** DingTalk or the user refused; `error` is DingTalk's reason. */
+  | { kind: 'refused'; error: string }
+  /** Not something DingTalk sends: parameters repeated, nested, far too long, or in the body. */
+  | { kind: 'malformed'; reason: string };
+
+/** The parts of a request this module reads; Express, Koa, Fastify and plain node:http all fit. */
+export interface CallbackRequest {
+  query?: unknown;
+  body?: unknown;
+  url?: string;
+}
+
+// DingTalk's codes are 32 characters; states from custom stores can be long but not unbounded.
+const maxLengths = { code: 1024, state: 4096, error: 1024 } as const;
+
+/**
+ * Reads the callback parameters. DingTalk sends `authCode` (some flows also `code` with the same
+ * value); `authCode` wins. Nothing is written here: see {@link presentCodeToPassport}.
+ */
+export function readCallbackQuery(req: CallbackRequest): CallbackQuery {
+  const query = queryOf(req);
+  const fields = {
+    authCode: singleValue(query, 'authCode'),
+    code: singleValue(query, 'code'),
+    state: singleValue(query, 'state'),
+    error: singleValue(query, 'error'),
+  };
+  for (const [name, value] of Object.entries(fields)) {
+    if (value === invalid) return { kind: 'malformed', reason: `the "${name}" parameter must appear once, as text` };
+  }
+  const { authCode, code, state, error } = fields as Record<keyof typeof fields, string | undefined>;
+  if (state !== undefined && state.length > maxLengths.state) {
+    return { kind: 'malformed', reason: 'the "state" parameter is too long' };
+  }
+  if (error) return { kind: 'refused', error: error.slice(0, maxLengths.error) };
+  if (authCode && code && authCode !== code) {
+    return { kind: 'malformed', reason: 'the "authCode" and "code" parameters differ' };
+  }
+  const given = authCode || code;
+  if (given && given.length > maxLengths.code) {
+    return { kind: 'malformed', reason: 'the "authCode" parameter is too long' };
+  }
+  // DingTalk redirects the browser with a GET and puts everything in the query. passport-oauth2
+  // would also take `code` and `state` from a parsed body (an app with a global body parser), a
+  // way around the checks made here: a callback parameter in the body is refused.
+  const inBody = bodyParameter(req.body, given ? ['authCode', 'code', 'state'] : ['authCode', 'code']);
+  if (inBody) return { kind: 'malformed', reason: `the "${inBody}" parameter must be in the query, not the body` };
+  return given ? { kind: 'authorized', code: given } : { kind: 'start' };
+}
+
+/**
+ * Lets passport-oauth2 find DingTalk's `authCode` where it looks, `req.query.code`. The app's own
+ * request object is kept (state stores and verify write to it), and gets an own `query` property
+ * with `code` added: assigning would be lost on Express 5, whose `req.query` getter parses the URL
+ * afresh on every read, and would rewrite the URL on koa-passport, whose setter does so.
+ */
+export function presentCodeToPassport(req: CallbackRequest, code: string): void {
+  const parsed = typeof req.query === 'object' && req.query !== null;
+  if (parsed && (req.query as Record<string, unknown>).code === code) return;
+  Object.defineProperty(req, 'query', {
+    value: { ...queryOf(req), code },
+    configurable: true,
+    enumerable: true,
+    writable: true,
+  });
+}
+
+const invalid = Symbol('invalid');
+
+function singleValue(query: Record<string, unknown>, name: string): string | undefined | typeof invalid {
+  if (!Object.hasOwn(query, name)) return undefined;
+  const value = query[name];
+  if (value === undefined) return undefined;
+  return typeof value === 'string' ? value : invalid;
+}
+
+function bodyParameter(body: unknown, names: readonly string[]): string | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  return names.find((name) => {
+    const value = (body as Record<string, unknown>)[name];
+    return value !== undefined && value !== null && value !== '';
+  });
+}
+
+function queryOf(req: CallbackRequest): Record<string, unknown> {
+  const query = req.query;
+  if (typeof query === 'object' && query !== null) return query as Record<string, unknown>;
+  // Plain node:http requests have no parsed query: read the URL, keeping repeated keys visible.
+  const search = typeof req.url === 'string' ? req.url.slice(req.url.indexOf('?') + 1 || req.url.length) : '';
+  const parsed: Record<string, string | string[]> = {};
+  for (const [key, value] of new URLSearchParams(search)) {
+    const previous = parsed[key];
+    parsed[key] = previous === undefined ? value : ([] as string[]).concat(previous, value);
+  }
+  return parsed;
+}

@@ -1,0 +1,40 @@
+/**
+ * Why a login ended in `fail()`, for an app that shows its own text in its own language:
+ * - `access_denied`: DingTalk redirected back with `error=` (the user cancelled or was refused);
+ *   `dingtalkError` holds DingTalk's value.
+ * - `malformed_callback`: the callback is not one DingTalk sends (a parameter repeated, nested,
+ *   too long, or in the request body); DingTalk was not called. Status 400.
+ * - `state_mismatch`: the state store refused the `state` (missing, wrong, expired or replayed:
+ *   a forged or stale callback). Status 403.
+ * - `code_rejected`: DingTalk refused the authCode (expired or used already, as after the Back
+ *   button). Status 401.
+ * - `organization_not_allowed`: the organization the user picked is not in `allowedCorpIds`, or
+ *   DingTalk did not say which one it was. Status 403.
+ */
+export type FailureReason =
+  | 'access_denied'
+  | 'malformed_callback'
+  | 'state_mismatch'
+  | 'code_rejected'
+  | 'organization_not_allowed';
+
+/** What the strategy hands to `fail()`; with `failureMessage: true` passport keeps `message`. */
+export interface DingTalkChallenge {
+  /** A sentence for the developer or the user, in English. */
+  message: string;
+  /** What happened, to switch on. */
+  reason: FailureReason;
+  /** With `access_denied`: the `error` value DingTalk sent. */
+  dingtalkError?: string;
+  /** With `state_mismatch`: anything else the state store said. */
+  [detail: string]: unknown;
+}
+
+/** The HTTP status passport answers each failure with when there is no failure redirect. */
+export const failureStatus: Record<FailureReason, number | undefined> = {
+  access_denied: undefined,
+  malformed_callback: 400,
+  state_mismatch: 403,
+  code_rejected: 401,
+  organization_not_allowed: 403,
+};
