@@ -114,26 +114,34 @@ export class Strategy extends OAuth2Strategy {
   override authenticate(req: Request, options: DingTalkAuthenticateOptions = {}): void {
     const callback = readCallbackQuery(req);
     if (callback.kind === 'malformed') {
-      return this.fail(refusal('malformed_callback', `Invalid DingTalk callback: ${callback.reason}.`), 400);
+      this.fail(refusal('malformed_callback', `Invalid DingTalk callback: ${callback.reason}.`), 400);
+      return;
     }
     if (callback.kind === 'refused') {
       // passport-oauth2 would answer anything but access_denied with a server error; DingTalk
       // publishes no list of its values, and none of them is the app's fault.
       const message = `DingTalk login was not authorized: ${callback.error}`;
-      return this.fail(refusal('access_denied', message, { dingtalkError: callback.error }));
+      this.fail(refusal('access_denied', message, { dingtalkError: callback.error }));
+      return;
     }
     const fields = this as unknown as OAuth2Fields;
     const configured = options.callbackURL || fields._callbackURL;
     let callbackURL: string | undefined;
     if (configured) {
       callbackURL = resolveCallbackURL(req, configured, fields._trustProxy);
-      if (!callbackURL) return this.error(unresolvableCallbackURL());
+      if (!callbackURL) {
+        this.error(unresolvableCallbackURL());
+        return;
+      }
     }
     // One absolute callback URL for both legs: the state store sees the same `meta.callbackURL`
     // in store() and verify(), and passport-oauth2's own resolution (which reads
     // `req.connection`, absent on Fastify) never runs.
     const resolved: DingTalkAuthenticateOptions = callbackURL ? { ...options, callbackURL } : options;
-    if (callback.kind === 'start') return super.authenticate(req, resolved);
+    if (callback.kind === 'start') {
+      super.authenticate(req, resolved);
+      return;
+    }
     presentCodeToPassport(req, callback.code);
     const attempt = guardCallback(this as unknown as PassportAttempt, this._allowedCorpIds);
     OAuth2Strategy.prototype.authenticate.call(attempt, req, resolved);

@@ -104,7 +104,7 @@ describe('a callback that does not end in a login', () => {
       assert.equal(response.status, 500);
       assert.equal(started.errors.length, 1);
       const error = started.errors[0];
-      assert.ok(error && (error as { status?: number }).status && (error as { status: number }).status >= 500);
+      assert.ok(((error as { status?: number } | undefined)?.status ?? 0) >= 500, 'the error asks for a 5xx');
       return error;
     }
 

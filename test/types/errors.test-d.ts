@@ -14,9 +14,11 @@ expectTypeOf<DingTalkEndpoint>().toEqualTypeOf<'token' | 'profile'>();
 
 expectTypeOf<DingTalkError>().toExtend<Error>();
 expectTypeOf<DingTalkError['endpoint']>().toEqualTypeOf<DingTalkEndpoint>();
+expectTypeOf<DingTalkError['status']>().toEqualTypeOf<number>();
+expectTypeOf<DingTalkError['statusCode']>().toEqualTypeOf<number>();
 
 expectTypeOf<DingTalkAPIError>().toExtend<DingTalkError>();
-expectTypeOf<DingTalkAPIError['status']>().toEqualTypeOf<number>();
+expectTypeOf<DingTalkAPIError['dingtalkStatus']>().toEqualTypeOf<number>();
 expectTypeOf<DingTalkAPIError['code']>().toEqualTypeOf<string>();
 expectTypeOf<DingTalkAPIError['description']>().toEqualTypeOf<string>();
 expectTypeOf<DingTalkAPIError['requestId']>().toEqualTypeOf<string | undefined>();
@@ -26,7 +28,7 @@ expectTypeOf<DingTalkAPIError['throttled']>().toEqualTypeOf<boolean>();
 expectTypeOf<DingTalkAPIError['permissionDenied']>().toEqualTypeOf<boolean>();
 
 expectTypeOf<DingTalkResponseError>().toExtend<DingTalkError>();
-expectTypeOf<DingTalkResponseError['status']>().toEqualTypeOf<number>();
+expectTypeOf<DingTalkResponseError['dingtalkStatus']>().toEqualTypeOf<number>();
 
 expectTypeOf<DingTalkNetworkError>().toExtend<DingTalkError>();
 expectTypeOf<DingTalkNetworkError['cause']>().toEqualTypeOf<unknown>();
@@ -37,16 +39,16 @@ expectTypeOf<DingTalkTimeoutError['timeoutMs']>().toEqualTypeOf<number>();
 function describe(error: unknown): string {
   if (error instanceof DingTalkAPIError) {
     if (error.permissionDenied) return `enable ${error.requiredScopes?.join(', ') ?? 'the permission'}`;
-    return `${error.endpoint} ${error.status} ${error.code} (requestid ${error.requestId ?? '-'})`;
+    return `${error.endpoint} ${error.dingtalkStatus} ${error.code} (requestid ${error.requestId ?? '-'})`;
   }
   if (error instanceof DingTalkTimeoutError) return `slower than ${error.timeoutMs} ms`;
   if (error instanceof DingTalkNetworkError) return `unreachable: ${String(error.cause)}`;
-  if (error instanceof DingTalkResponseError) return `unexpected answer, HTTP ${error.status}`;
+  if (error instanceof DingTalkResponseError) return `unexpected answer, HTTP ${error.dingtalkStatus}`;
   return error instanceof DingTalkError ? error.message : 'not from DingTalk';
 }
 
 // The classes can be built, for example to test an app's error handler.
-const details: DingTalkAPIErrorDetails = { status: 403, code: 'Forbidden.AccessDenied', description: '' };
+const details: DingTalkAPIErrorDetails = { dingtalkStatus: 403, code: 'Forbidden.AccessDenied', description: '' };
 const apiError = new DingTalkAPIError('profile', { ...details, requiredScopes: ['Contact.User.Read'] });
 new DingTalkResponseError('token', 502, 'answered with an HTML page');
 new DingTalkNetworkError('token', 'the request failed', { cause: new Error('ECONNRESET') });
@@ -54,7 +56,7 @@ new DingTalkTimeoutError('profile', 10_000);
 // @ts-expect-error the endpoint is 'token' or 'profile'
 new DingTalkAPIError('userinfo', details);
 // @ts-expect-error the details need a code
-new DingTalkAPIError('token', { status: 400, description: '' });
+new DingTalkAPIError('token', { dingtalkStatus: 400, description: '' });
 // @ts-expect-error the fields are read-only
 apiError.status = 500;
 
