@@ -38,3 +38,9 @@ export type {
 } from './verify';
 
 export default Strategy;
+
+// As with passport-google-oauth20 and passport-github2, `require('passport-dingtalk')` is the
+// Strategy constructor itself, carrying every export as well (`.Strategy`, `.default`, the errors,
+// the state store), so `new (require('passport-dingtalk'))(options, verify)` works as users expect.
+// `__esModule` keeps `import Strategy from` and bundlers reading `.default`.
+module.exports = Object.defineProperty(Object.assign(Strategy, exports), '__esModule', { value: true });

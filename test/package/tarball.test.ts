@@ -35,13 +35,15 @@ describe('the packed tarball, installed in a project', () => {
     assert.deepEqual(unexpected, []);
   });
 
-  it('gives Strategy, the default export, the errors and the emulator to require()', async () => {
+  it('gives require() the Strategy constructor itself, with .Strategy, the default export, the errors and the emulator', async () => {
     const output = await node([
       '-e',
       `const dingtalk = require('passport-dingtalk');
        const testing = require('passport-dingtalk/testing');
        console.log(JSON.stringify({
          name: new dingtalk.Strategy({ clientID: 'id', clientSecret: 'secret', callbackURL: '/cb' }, () => {}).name,
+         moduleIsStrategy: dingtalk === dingtalk.Strategy,
+         constructed: new dingtalk({ clientID: 'id', clientSecret: 'secret', callbackURL: '/cb' }, () => {}) instanceof dingtalk.Strategy,
          defaultIsStrategy: dingtalk.default === dingtalk.Strategy,
          errors: ['DingTalkError', 'DingTalkAPIError', 'DingTalkResponseError', 'DingTalkNetworkError', 'DingTalkTimeoutError']
            .every((name) => typeof dingtalk[name] === 'function'),
@@ -50,6 +52,8 @@ describe('the packed tarball, installed in a project', () => {
     ]);
     assert.deepEqual(JSON.parse(output), {
       name: 'dingtalk',
+      moduleIsStrategy: true,
+      constructed: true,
       defaultIsStrategy: true,
       errors: true,
       emulator: 'function',
@@ -67,6 +71,7 @@ describe('the packed tarball, installed in a project', () => {
        console.log(JSON.stringify({
          defaultIsStrategy: DingTalkStrategy === Strategy,
          sameStrategy: require('passport-dingtalk').Strategy === Strategy,
+         requireIsStrategy: require('passport-dingtalk') === Strategy,
          sameErrors: require('passport-dingtalk').DingTalkAPIError === DingTalkAPIError,
          sameEmulator: require('passport-dingtalk/testing').createDingTalkEmulator === createDingTalkEmulator,
        }));`,
@@ -74,6 +79,7 @@ describe('the packed tarball, installed in a project', () => {
     assert.deepEqual(JSON.parse(output), {
       defaultIsStrategy: true,
       sameStrategy: true,
+      requireIsStrategy: true,
       sameErrors: true,
       sameEmulator: true,
     });
