@@ -4,11 +4,15 @@ import type { AuthenticateOptions } from 'passport';
  * Per-request options for `passport.authenticate('dingtalk', options)`. The DingTalk-specific
  * ones become query parameters of the authorize URL (shared reference §1).
  */
-export interface DingTalkAuthenticateOptions extends AuthenticateOptions {
+export interface DingTalkAuthenticateOptions extends Omit<AuthenticateOptions, 'state'> {
   /** Overrides the strategy's scope for this login, such as `'openid corpid'`. */
   scope?: string | string[];
-  /** A fixed state for this login instead of a generated one. */
-  state?: string;
+  /**
+   * A string: a fixed state for this login instead of a generated one. An object (with a state
+   * store): kept by the store and handed back on success as `req.authInfo.state`, such as
+   * `{ returnTo: '/orders' }`.
+   */
+  state?: string | object;
   /** DingTalk requires `consent`, the default; change it only if DingTalk documents another value. */
   prompt?: string;
   /** Pre-selects an organization on DingTalk's page. */
@@ -23,20 +27,19 @@ export interface DingTalkAuthenticateOptions extends AuthenticateOptions {
   callbackURL?: string;
 }
 
-// Lets `passport.authenticate('dingtalk', { corpId })` compile: passport's own options type
-// would reject these names as excess properties. They are optional and mean nothing elsewhere.
+// One overload of `passport.authenticate` for the name 'dingtalk', so that DingTalk's options and a
+// `state` object compile there without a cast. Nothing is added to passport's own
+// AuthenticateOptions, which every other strategy in the app shares: a module augmentation cannot
+// widen its `state?: string`, and `corpId` means nothing to them. A strategy registered under
+// another name takes `options as AuthenticateOptions` (README, "Per-request options").
 declare module 'passport' {
-  interface AuthenticateOptions {
-    /** passport-dingtalk: pre-selects an organization on DingTalk's page. */
-    corpId?: string;
-    /** passport-dingtalk: `management` offers only organizations the user manages. */
-    orgType?: string;
-    /** passport-dingtalk: with `exclusiveCorpId`, only that organization's members can log in. */
-    exclusiveLogin?: boolean;
-    /** passport-dingtalk: the organization an exclusive login is restricted to. */
-    exclusiveCorpId?: string;
-    /** passport-oauth2: overrides the strategy's callbackURL for this login. */
-    callbackURL?: string;
+  interface Authenticator<InitializeRet, AuthenticateRet, AuthorizeRet, AuthorizeOptions> {
+    /** passport-dingtalk: starts or finishes a DingTalk login with its per-request options. */
+    authenticate(
+      strategy: 'dingtalk',
+      options: DingTalkAuthenticateOptions,
+      callback?: import('passport').AuthenticateCallback,
+    ): AuthenticateRet;
   }
 }
 

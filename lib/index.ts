@@ -25,7 +25,9 @@ export {
   type StateStoreVerifyWithMeta,
   type StrategyOptions,
   type StrategyOptionsBase,
+  type StrategyOptionsSkippingProfile,
   type StrategyOptionsWithRequest,
+  type StrategyOptionsWithRequestSkippingProfile,
 } from './options';
 export { SignedCookieStateStore, type SignedCookieStateStoreOptions } from './state/signed-cookie-store';
 export { Strategy } from './strategy';
@@ -43,4 +45,4 @@ export default Strategy;
 // Strategy constructor itself, carrying every export as well (`.Strategy`, `.default`, the errors,
 // the state store), so `new (require('passport-dingtalk'))(options, verify)` works as users expect.
 // `__esModule` keeps `import Strategy from` and bundlers reading `.default`.
-module.exports = Object.defineProperty(Object.assign(Strategy, exports), '__esModule', { value: true });
+module.exports = Object.defineProperty(Object.assign(Strategy, module.exports), '__esModule', { value: true });

@@ -105,16 +105,36 @@ export interface StrategyOptionsBase {
   allowedCorpIds?: readonly string[];
 }
 
-/** Options for a verify callback without `req`. */
+/** Options for a verify callback without `req`, which always receives the profile. */
 export interface StrategyOptions extends StrategyOptionsBase {
   /** Left out or `false`: verify does not receive `req`. */
   passReqToCallback?: false;
+  /** Left out or `false`: the profile is always loaded. */
+  skipUserProfile?: false;
 }
 
-/** Options for a verify callback that receives `req` first. */
+/** Options for a verify callback that receives `req` first, and always the profile. */
 export interface StrategyOptionsWithRequest extends StrategyOptionsBase {
   /** `true`: verify receives `req` as its first argument. */
   passReqToCallback: true;
+  /** Left out or `false`: the profile is always loaded. */
+  skipUserProfile?: false;
+}
+
+/** Options that may skip the profile request: verify's `profile` is then `Profile | undefined`. */
+export interface StrategyOptionsSkippingProfile extends StrategyOptionsBase {
+  /** Left out or `false`: verify does not receive `req`. */
+  passReqToCallback?: false;
+  /** `true`, or a function deciding per login: `profile` is undefined when skipped. */
+  skipUserProfile: boolean | SkipUserProfileFunction;
+}
+
+/** `passReqToCallback: true` with `skipUserProfile`: verify's `profile` is `Profile | undefined`. */
+export interface StrategyOptionsWithRequestSkippingProfile extends StrategyOptionsBase {
+  /** `true`: verify receives `req` as its first argument. */
+  passReqToCallback: true;
+  /** `true`, or a function deciding per login: `profile` is undefined when skipped. */
+  skipUserProfile: boolean | SkipUserProfileFunction;
 }
 
 /** The options after validation, with every default filled in. */

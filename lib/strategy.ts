@@ -9,13 +9,25 @@ import { buildAuthorizationParams, type DingTalkAuthenticateOptions } from './au
 import { presentCodeToPassport, readCallbackQuery } from './callback-request';
 import { resolveCallbackURL } from './callback-url';
 import { guardCallback, type PassportAttempt, refusal } from './login-guards';
-import { resolveOptions, type StrategyOptions, type StrategyOptionsWithRequest } from './options';
+import {
+  resolveOptions,
+  type StrategyOptions,
+  type StrategyOptionsSkippingProfile,
+  type StrategyOptionsWithRequest,
+  type StrategyOptionsWithRequestSkippingProfile,
+} from './options';
 import type {
   VerifyFunction,
   VerifyFunctionWithParams,
   VerifyFunctionWithRequest,
   VerifyFunctionWithRequestAndParams,
 } from './verify';
+
+type AnyStrategyOptions =
+  | StrategyOptions
+  | StrategyOptionsWithRequest
+  | StrategyOptionsSkippingProfile
+  | StrategyOptionsWithRequestSkippingProfile;
 
 type TokenCallback = (err: unknown, accessToken?: string, refreshToken?: string, results?: object) => void;
 
@@ -56,9 +68,29 @@ export class Strategy extends OAuth2Strategy {
   constructor(options: StrategyOptionsWithRequest, verify: VerifyFunctionWithRequest);
   /** `passReqToCallback: true` and `verify(req, accessToken, refreshToken, params, profile, done)`. */
   constructor(options: StrategyOptionsWithRequest, verify: VerifyFunctionWithRequestAndParams);
+  // With skipUserProfile set, the same four forms, whose profile may be undefined.
+  /** `skipUserProfile` set: `verify(accessToken, refreshToken, profile | undefined, done)`. */
+  constructor(options: StrategyOptionsSkippingProfile, verify: VerifyFunction<Profile | undefined>);
+  /** `skipUserProfile` set: `verify(accessToken, refreshToken, params, profile | undefined, done)`. */
+  constructor(options: StrategyOptionsSkippingProfile, verify: VerifyFunctionWithParams<Profile | undefined>);
+  /** `skipUserProfile` and `passReqToCallback: true`: `verify(req, accessToken, refreshToken, profile | undefined, done)`. */
   constructor(
-    options: StrategyOptions | StrategyOptionsWithRequest,
-    verify: VerifyFunction | VerifyFunctionWithParams | VerifyFunctionWithRequest | VerifyFunctionWithRequestAndParams,
+    options: StrategyOptionsWithRequestSkippingProfile,
+    verify: VerifyFunctionWithRequest<Profile | undefined>,
+  );
+  /** `skipUserProfile` and `passReqToCallback: true`, with `params`. */
+  constructor(
+    options: StrategyOptionsWithRequestSkippingProfile,
+    verify: VerifyFunctionWithRequestAndParams<Profile | undefined>,
+  );
+  constructor(
+    options: AnyStrategyOptions,
+    // `never`: every overload's verify is assignable to this, whatever its profile type.
+    verify:
+      | VerifyFunction<never>
+      | VerifyFunctionWithParams<never>
+      | VerifyFunctionWithRequest<never>
+      | VerifyFunctionWithRequestAndParams<never>,
   ) {
     if (typeof verify !== 'function') {
       throw new TypeError('passport-dingtalk: new Strategy(options, verify) needs a verify function');
@@ -77,7 +109,7 @@ export class Strategy extends OAuth2Strategy {
       const request =
         params?.grant_type === 'refresh_token' ? client.refreshAccessToken(code) : client.exchangeAuthCode(code);
       request.then(
-        (token) => callback(null, token.accessToken, token.refreshToken, token),
+        (token) => callback(null, token.accessToken, token.refreshToken ?? '', token),
         (error: unknown) => callback(error),
       );
     }) as typeof this._oauth2.getOAuthAccessToken;

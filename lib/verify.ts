@@ -5,38 +5,41 @@ import type { DingTalkTokenResponse } from './api/wire';
 /** Ends the verify callback: an error, a user (login succeeds) or `false` with an info message. */
 export type VerifyCallback = (err?: unknown, user?: Express.User | false, info?: object) => void;
 
-/** The verify callback: `(accessToken, refreshToken, profile, done)`. */
-export type VerifyFunction = (
+/**
+ * The verify callback: `(accessToken, refreshToken, profile, done)`. Each form takes the type of
+ * `profile` as a parameter: `Profile`, or `Profile | undefined` where `skipUserProfile` is set.
+ */
+export type VerifyFunction<TProfile = Profile> = (
   accessToken: string,
   refreshToken: string,
-  profile: Profile,
+  profile: TProfile,
   done: VerifyCallback,
 ) => void;
 
 /** The verify callback that also receives DingTalk's token answer as `params` (with `expireIn`, `corpId`). */
-export type VerifyFunctionWithParams = (
+export type VerifyFunctionWithParams<TProfile = Profile> = (
   accessToken: string,
   refreshToken: string,
   params: DingTalkTokenResponse,
-  profile: Profile,
+  profile: TProfile,
   done: VerifyCallback,
 ) => void;
 
 /** The verify callback for `passReqToCallback: true`: `(req, accessToken, refreshToken, profile, done)`. */
-export type VerifyFunctionWithRequest = (
+export type VerifyFunctionWithRequest<TProfile = Profile> = (
   req: Request,
   accessToken: string,
   refreshToken: string,
-  profile: Profile,
+  profile: TProfile,
   done: VerifyCallback,
 ) => void;
 
 /** The verify callback for `passReqToCallback: true` that also receives `params`. */
-export type VerifyFunctionWithRequestAndParams = (
+export type VerifyFunctionWithRequestAndParams<TProfile = Profile> = (
   req: Request,
   accessToken: string,
   refreshToken: string,
   params: DingTalkTokenResponse,
-  profile: Profile,
+  profile: TProfile,
   done: VerifyCallback,
 ) => void;

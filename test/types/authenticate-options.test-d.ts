@@ -22,7 +22,22 @@ passport.authenticate('dingtalk', { scope: ['openid', 'corpid'] });
 
 expectTypeOf<DingTalkAuthenticateOptions['scope']>().toEqualTypeOf<string | string[] | undefined>();
 expectTypeOf<DingTalkAuthenticateOptions['exclusiveLogin']>().toEqualTypeOf<boolean | undefined>();
-expectTypeOf<DingTalkAuthenticateOptions>().toExtend<passport.AuthenticateOptions>();
+
+// A per-request state object, handed back on success as req.authInfo.state: no cast.
+passport.authenticate('dingtalk', { state: { returnTo: '/orders' } });
+passport.authenticate('dingtalk', { state: { returnTo: '/orders' }, failureRedirect: '/login' }, (err, user) => {
+  expectTypeOf(user).toEqualTypeOf<Express.User | false | null | undefined>();
+  return err;
+});
+expectTypeOf<DingTalkAuthenticateOptions['state']>().toEqualTypeOf<string | object | undefined>();
+
+// DingTalk's options stay off passport's own AuthenticateOptions, which every strategy shares.
+expectTypeOf<passport.AuthenticateOptions>().not.toHaveProperty('corpId');
+expectTypeOf<passport.AuthenticateOptions>().not.toHaveProperty('exclusiveCorpId');
+// @ts-expect-error corpId means nothing to another strategy
+passport.authenticate('local', { corpId: 'ding-corp-id' });
+// A DingTalk strategy registered under another name takes one cast.
+passport.authenticate('dingtalk-corp', { corpId: 'ding-corp-id' } as passport.AuthenticateOptions);
 
 // @ts-expect-error a misspelt option: corpID
 const misspelt: DingTalkAuthenticateOptions = { corpID: 'ding-corp-id' };

@@ -101,8 +101,26 @@ new Strategy(
     proxy: true,
     sessionKey: 'oauth2:dingtalk',
   },
-  (_accessToken, _refreshToken, profile, done) => done(null, { id: profile.id }),
+  (_accessToken, _refreshToken, profile, done) => done(null, profile ? { id: profile.id } : false),
 );
+
+// Where skipUserProfile is set, profile may be undefined, in every verify form.
+new Strategy({ ...options, skipUserProfile: true }, (_accessToken, _refreshToken, profile, done) => {
+  expectTypeOf(profile).toEqualTypeOf<Profile | undefined>();
+  done(null, { id: profile?.id ?? 'unknown' });
+});
+new Strategy({ ...withRequest, skipUserProfile: () => true }, (req, _accessToken, _refreshToken, profile, done) => {
+  expectTypeOf(req).toEqualTypeOf<Request>();
+  expectTypeOf(profile).toEqualTypeOf<Profile | undefined>();
+  done(null, { id: profile?.id ?? 'unknown' });
+});
+const verifySkipping: VerifyFunctionWithParams<Profile | undefined> = (_at, _rt, params, profile, done) =>
+  done(null, { id: profile?.id ?? params.accessToken });
+new Strategy({ ...options, skipUserProfile: true }, verifySkipping);
+// @ts-expect-error profile may be undefined when skipUserProfile is set
+new Strategy({ ...options, skipUserProfile: true }, (_at, _rt, profile, done) => done(null, { id: profile.id }));
+// skipUserProfile: false is the same as leaving it out.
+new Strategy({ ...options, skipUserProfile: false }, (_at, _rt, profile, done) => done(null, { id: profile.id }));
 
 // The strategy is a passport strategy named 'dingtalk'.
 const strategy = new Strategy(options, (_accessToken, _refreshToken, profile, done) => done(null, { id: profile.id }));
