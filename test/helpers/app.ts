@@ -26,6 +26,12 @@ export interface TestAppOptions {
   maxHeaderSize?: number;
   /** Where express-session keeps sessions; default its memory store. */
   sessionStore?: session.Store;
+  /** The strategy class, such as an app's subclass; default Strategy. */
+  StrategyClass?: typeof Strategy;
+  /** A body parser for every route, as apps often install globally. */
+  bodyParser?: 'urlencoded' | 'json';
+  /** Leave errors to Express's own final handler (it answers with `err.status`), not the test's. */
+  expressErrorHandler?: boolean;
 }
 
 export interface TestApp {
@@ -33,7 +39,7 @@ export interface TestApp {
   strategy: Strategy;
   /** The Express app, for settings such as 'trust proxy'. */
   expressApp: ReturnType<typeof express5>;
-  /** Errors that reached the Express error handler, in order. */
+  /** Errors that reached the Express error handler, in order (not with `expressErrorHandler`). */
   errors: Error[];
   /** A fresh browser: its own cookie jar. */
   browser(): request.Agent;
@@ -51,7 +57,8 @@ export const keepEverything: VerifyFunctionWithParams = (accessToken, refreshTok
 export async function startApp(options: TestAppOptions): Promise<TestApp> {
   const express = (options.express === 4 ? express4 : express5) as typeof express5;
   const passport = new Passport();
-  const strategy = new Strategy(
+  const StrategyClass = options.StrategyClass ?? Strategy;
+  const strategy = new StrategyClass(
     options.strategy as StrategyOptions,
     (options.verify ?? keepEverything) as VerifyFunction,
   );
@@ -70,6 +77,8 @@ export async function startApp(options: TestAppOptions): Promise<TestApp> {
     }),
   );
   app.use(passport.session());
+  if (options.bodyParser === 'urlencoded') app.use(express.urlencoded({ extended: false }));
+  if (options.bodyParser === 'json') app.use(express.json());
   app.get('/login', passport.authenticate('dingtalk', options.login ?? {}));
   app.get(
     '/callback',
@@ -78,6 +87,13 @@ export async function startApp(options: TestAppOptions): Promise<TestApp> {
       res.json({ user: req.user });
     },
   );
+  // A custom callback, to see exactly what the strategy answered: user, challenge and status.
+  app.get('/callback-outcome', (req, res, next) => {
+    passport.authenticate('dingtalk', (err: unknown, user: unknown, info: unknown, status: unknown) => {
+      if (err) return next(err);
+      res.json({ user, info: info ?? null, status: status ?? null });
+    })(req, res, next);
+  });
   app.get('/failed', (req, res) => {
     const messages = (req.session as unknown as { messages?: string[] }).messages ?? [];
     res.status(401).json({ messages });
@@ -85,10 +101,14 @@ export async function startApp(options: TestAppOptions): Promise<TestApp> {
   app.get('/me', (req, res) => {
     res.json({ user: req.user ?? null });
   });
-  app.use((error: Error, _req: express5.Request, res: express5.Response, _next: express5.NextFunction) => {
-    errors.push(error);
-    res.status(500).json({ error: { name: error.name, message: error.message } });
-  });
+  // Express's final handler prints each error's stack outside the 'test' environment.
+  if (options.expressErrorHandler) app.set('env', 'test');
+  else {
+    app.use((error: Error, _req: express5.Request, res: express5.Response, _next: express5.NextFunction) => {
+      errors.push(error);
+      res.status(500).json({ error: { name: error.name, message: error.message } });
+    });
+  }
 
   const server: Server = createServer({ maxHeaderSize: options.maxHeaderSize ?? 16 * 1024 }, app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
