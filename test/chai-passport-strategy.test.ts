@@ -103,7 +103,11 @@ describe('tested with chai-passport-strategy, hooks stubbed', () => {
     );
     const hooks = strategy as unknown as { _oauth2: { getOAuthAccessToken: TokenHook } };
     hooks._oauth2.getOAuthAccessToken = (_code, _params, callback) => callback(null, 'at', 'rt', {});
-    const outcome = await run(chai.passport.use(strategy).request((req) => void (req.query = { authCode: 'c' })));
+    const outcome = await run(
+      chai.passport.use(strategy).request((req) => {
+        req.query = { authCode: 'c' };
+      }),
+    );
     assert.equal(outcome.action, 'success');
     assert.deepEqual(outcome.args[0], { id: 'union-1234', employeeNumber: 'E42' });
     assert.deepEqual(requestsToDingTalk, []);
@@ -156,7 +160,9 @@ describe('tested with chai-passport-strategy, hooks stubbed', () => {
     const strategy = new Strategy({ ...options, fetch: noNetwork }, () => assert.fail('verify must not run'));
     const seen = stubbed(strategy);
     const outcome = await run(
-      chai.passport.use(strategy).request((req) => void (req.query = { error: 'access_denied', state: 's' })),
+      chai.passport.use(strategy).request((req) => {
+        req.query = { error: 'access_denied', state: 's' };
+      }),
     );
     assert.equal(outcome.action, 'fail');
     assert.deepEqual(outcome.args[0], {
@@ -172,7 +178,11 @@ describe('tested with chai-passport-strategy, hooks stubbed', () => {
     const hooks = strategy as unknown as { _oauth2: { getOAuthAccessToken: TokenHook } };
     const usedCode = new DingTalkAPIError('token', { dingtalkStatus: 400, code: 'invalidCode', description: '' });
     hooks._oauth2.getOAuthAccessToken = (_code, _params, callback) => callback(usedCode);
-    const rejected = await run(chai.passport.use(strategy).request((req) => void (req.query = { authCode: 'c' })));
+    const rejected = await run(
+      chai.passport.use(strategy).request((req) => {
+        req.query = { authCode: 'c' };
+      }),
+    );
     assert.equal(rejected.action, 'fail');
     assert.equal((rejected.args[0] as { reason?: string }).reason, 'code_rejected');
     assert.equal(rejected.args[1], 401);
@@ -183,7 +193,11 @@ describe('tested with chai-passport-strategy, hooks stubbed', () => {
       description: '',
     });
     hooks._oauth2.getOAuthAccessToken = (_code, _params, callback) => callback(badSecret);
-    const failed = await run(chai.passport.use(strategy).request((req) => void (req.query = { authCode: 'c' })));
+    const failed = await run(
+      chai.passport.use(strategy).request((req) => {
+        req.query = { authCode: 'c' };
+      }),
+    );
     assert.equal(failed.action, 'error');
     assert.equal(failed.args[0], badSecret);
   });
