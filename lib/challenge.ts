@@ -29,12 +29,3 @@ export interface DingTalkChallenge {
   /** With `state_mismatch`: anything else the state store said. */
   [detail: string]: unknown;
 }
-
-/** The HTTP status passport answers each failure with when there is no failure redirect. */
-export const failureStatus: Record<FailureReason, number | undefined> = {
-  access_denied: undefined,
-  malformed_callback: 400,
-  state_mismatch: 403,
-  code_rejected: 401,
-  organization_not_allowed: 403,
-};

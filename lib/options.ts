@@ -145,8 +145,6 @@ export interface ResolvedOptions {
   tokenURL: URL;
   userProfileURL: URL;
   http: HttpSettings;
-  passReqToCallback: boolean;
-  skipUserProfile: boolean | SkipUserProfileFunction;
   allowedCorpIds: ReadonlySet<string> | undefined;
 }
 
@@ -201,8 +199,6 @@ export function resolveOptions(options: StrategyOptionsBase & { passReqToCallbac
     tokenURL,
     userProfileURL,
     http,
-    passReqToCallback,
-    skipUserProfile,
     allowedCorpIds,
   };
 }
@@ -236,7 +232,7 @@ function readURL(options: StrategyOptionsBase, name: keyof typeof defaultURLs, c
   return url;
 }
 
-export function isLoopback(hostname: string): boolean {
+function isLoopback(hostname: string): boolean {
   return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
 }
 

@@ -132,7 +132,7 @@ export class Strategy extends OAuth2Strategy {
    * Keeps this package's typed errors as they are: passport-oauth2 would wrap them in an
    * `InternalOAuthError`, hiding the class, the 5xx `status` and DingTalk's code.
    */
-  _createOAuthError(message: string, err: unknown): Error {
+  protected _createOAuthError(message: string, err: unknown): Error {
     if (err instanceof DingTalkError) return err;
     const base = OAuth2Strategy.prototype as unknown as { _createOAuthError(message: string, err: unknown): Error };
     return base._createOAuthError.call(this, message, err);
