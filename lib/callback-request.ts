@@ -51,7 +51,12 @@ export function readCallbackQuery(req: CallbackRequest): CallbackQuery {
   // way around the checks made here: a callback parameter in the body is refused.
   const inBody = bodyParameter(req.body, given ? ['authCode', 'code', 'state'] : ['authCode', 'code']);
   if (inBody) return { kind: 'malformed', reason: `the "${inBody}" parameter must be in the query, not the body` };
-  return given ? { kind: 'authorized', code: given } : { kind: 'start' };
+  if (given) return { kind: 'authorized', code: given };
+  // passport-oauth2 reads `req.query.code` as a plain property, inherited ones too (a polluted
+  // prototype, an odd query parser): such a code is not one the checks above have seen.
+  if ((query as { code?: unknown }).code)
+    return { kind: 'malformed', reason: 'the "code" parameter is not the query’s own' };
+  return { kind: 'start' };
 }
 
 /**

@@ -9,17 +9,22 @@ interface TokenClient {
 }
 
 type AnyFunction = (...args: unknown[]) => unknown;
+type ProfileCallback = (err: unknown, profile?: unknown) => void;
+
+/** The ways passport lets a strategy answer a request. */
+const outcomes = ['success', 'fail', 'error', 'redirect', 'pass'] as const;
+type Outcome = (typeof outcomes)[number];
 
 /**
  * What passport hands a strategy for one request: `Object.create(strategy)` with its own
  * `success`, `fail`, `error`, `redirect` and `pass`; the hooks are the strategy's, or whatever the
  * app stubbed or replaced on it.
  */
-export interface PassportAttempt {
+export interface PassportAttempt extends Record<Outcome, AnyFunction> {
   _oauth2: TokenClient;
   _verify: AnyFunction;
-  fail(challenge?: unknown, status?: number): void;
-  error(err: unknown): void;
+  userProfile(accessToken: string, done: ProfileCallback): void;
+  tokenParams(options: object): object;
 }
 
 /** Builds the challenge of a failure this package decides, with its machine-readable reason. */
@@ -28,69 +33,121 @@ export function refusal(reason: FailureReason, message: string, extra?: object):
 }
 
 /**
- * Returns a per-request object for passport-oauth2's callback leg that adds DingTalk's outcomes
- * around the hooks the app may have stubbed or replaced, each looked up now, for this request:
+ * Returns the object passport-oauth2's `authenticate` runs on for this request. It adds DingTalk's
+ * outcomes around the hooks the app may have stubbed or replaced, each looked up now:
+ * - one answer per request, to the actions passport attached for this request, whatever a hook
+ *   calls twice or throws; an exception from the app's code after the login reaches `error()`;
  * - a `fail()` from the state store carries `reason: 'state_mismatch'`;
  * - around `_oauth2.getOAuthAccessToken`: a code DingTalk refused is `fail(401)`, and the
- *   organization allow-list is enforced before the profile is loaded and verify runs;
- * - around `_verify`: `profile.corpId` from the token answer, one answer however often `done` is
- *   called, and an async verify that rejects reaches `error()`.
- * Everything else, and the order of the steps, is passport-oauth2's own `authenticate`.
+ *   organization allow-list holds before the profile is loaded and verify runs;
+ * - around `userProfile`: `profile.corpId` from the token answer, on a copy;
+ * - around `_verify`: one call, one `done`, and an async verify that rejects reaches `error()`.
+ * Everything else, and the order of the steps, is passport-oauth2's own.
  */
-export function guardCallback(
-  attempt: PassportAttempt,
-  allowedCorpIds: ReadonlySet<string> | undefined,
-): PassportAttempt {
+export function guardLogin(attempt: PassportAttempt, allowedCorpIds: ReadonlySet<string> | undefined): PassportAttempt {
   const guarded = Object.create(attempt) as PassportAttempt;
+  let answered = false;
   let exchangeStarted = false;
+  let verifyCalled = false;
   let corpId: string | undefined;
 
+  // Read now: on a strategy passed to passport.authenticate() as an instance (no Object.create),
+  // a concurrent request replaces the actions before this one answers.
+  const actions = Object.fromEntries(outcomes.map((name) => [name, attempt[name]])) as Record<Outcome, AnyFunction>;
+  const answer = (name: Outcome, args: unknown[]) => {
+    if (answered) return;
+    answered = true;
+    try {
+      actions[name]?.apply(attempt, args);
+    } catch (thrown) {
+      reportThrow(name, thrown);
+    }
+  };
+  // The app's code threw while the login was being answered (a route after success(), a custom
+  // callback that rethrows): the error handler, once; never a second answer, never a crash.
+  const reportThrow = (name: Outcome, thrown: unknown) => {
+    if (name === 'error') return process.emitWarning(`passport-dingtalk: error() threw: ${describe(thrown)}`);
+    try {
+      actions.error?.call(attempt, thrown);
+    } catch (again) {
+      process.emitWarning(`passport-dingtalk: error() threw: ${describe(again)}`);
+    }
+  };
+  for (const name of outcomes) guarded[name] = (...args: unknown[]) => answer(name, args);
   // Before the exchange, the only fail() passport-oauth2 makes is the state store's refusal.
-  guarded.fail = (challenge, status) => {
-    attempt.fail(exchangeStarted ? challenge : stateRefusal(challenge), status);
+  guarded.fail = (challenge, status) => answer('fail', [exchangeStarted ? challenge : stateRefusal(challenge), status]);
+
+  // passport-oauth2 calls tokenParams inside the state store's callback, which an async store runs
+  // outside any try.
+  guarded.tokenParams = (options) => {
+    try {
+      return attempt.tokenParams.call(guarded, options);
+    } catch (error) {
+      guarded.error(error);
+      return {};
+    }
   };
 
   const tokenClient = attempt._oauth2;
   const guardedClient = Object.create(tokenClient) as TokenClient;
   guardedClient.getOAuthAccessToken = (code, params, callback) => {
+    if (answered || exchangeStarted) return;
     exchangeStarted = true;
-    tokenClient.getOAuthAccessToken(code, params, (err, accessToken, refreshToken, results) => {
+    let calledBack = false;
+    const tokenReceived: TokenCallback = (err, accessToken, refreshToken, results) => {
+      if (calledBack || answered) return;
+      calledBack = true;
       if (isRejectedAuthCode(err)) {
         const said = err.description ? `${err.code}: ${err.description}` : err.code;
         const message = `DingTalk refused the authorization code (${said}). It may have expired or been used already: please log in again.`;
-        return attempt.fail(refusal('code_rejected', message), 401);
+        return guarded.fail(refusal('code_rejected', message), 401);
       }
       if (!err && accessToken) {
         corpId = corpIdOf(results);
         const refused = organizationRefusal(allowedCorpIds, corpId);
-        if (refused) return attempt.fail(refusal('organization_not_allowed', refused), 403);
+        if (refused) return guarded.fail(refusal('organization_not_allowed', refused), 403);
       }
-      // What follows (the profile, verify, the login) runs inside this callback: a throw there must
-      // reach the error handler, not escape into the token client's promise.
+      // What follows (the profile, verify) runs inside this callback: a hook that throws there
+      // must reach the error handler, not escape into the token client's promise.
       try {
         callback(err, accessToken, refreshToken, results);
       } catch (error) {
-        attempt.error(error);
+        guarded.error(error);
       }
-    });
+    };
+    try {
+      tokenClient.getOAuthAccessToken(code, params, tokenReceived);
+    } catch (error) {
+      guarded.error(error);
+    }
   };
   guarded._oauth2 = guardedClient;
 
+  guarded.userProfile = (accessToken, done) => {
+    let delivered = false;
+    attempt.userProfile.call(guarded, accessToken, (err, profile) => {
+      if (delivered) return;
+      delivered = true;
+      done(err, withCorpId(profile, corpId));
+    });
+  };
+
   const verify = attempt._verify;
   guarded._verify = withLength(verify.length, function (this: unknown, ...args: unknown[]) {
-    // passport-oauth2 calls verify with the profile just before done, whichever form it picked.
+    if (verifyCalled) return;
+    verifyCalled = true;
     const done = args.pop() as AnyFunction;
-    const profile = args[args.length - 1];
-    if (corpId && typeof profile === 'object' && profile !== null) (profile as { corpId?: string }).corpId = corpId;
-    let answered = false;
+    let settled = false;
     const doneOnce = (...outcome: unknown[]) => {
-      if (answered) return;
-      answered = true;
+      if (settled) return;
+      settled = true;
       done(...outcome);
     };
     // A throw is passport-oauth2's to catch; a rejected promise it would ignore.
     const result = verify.apply(this, [...args, doneOnce]);
-    if (isThenable(result)) result.then(undefined, (error: unknown) => doneOnce(error ?? new Error('verify rejected')));
+    if (isThenable(result)) {
+      result.then(undefined, (error: unknown) => doneOnce(error || new Error('verify rejected without a reason')));
+    }
   });
   return guarded;
 }
@@ -105,6 +162,16 @@ function stateRefusal(info: unknown): DingTalkChallenge {
 function corpIdOf(results: unknown): string | undefined {
   const corpId = typeof results === 'object' && results !== null ? (results as { corpId?: unknown }).corpId : undefined;
   return typeof corpId === 'string' && corpId.length > 0 ? corpId : undefined;
+}
+
+/**
+ * The profile with the organization from the token answer: a copy (same prototype), so that a
+ * profile object a stub or a cache hands out again, or a frozen one, is never written to.
+ */
+function withCorpId(profile: unknown, corpId: string | undefined): unknown {
+  if (!corpId || typeof profile !== 'object' || profile === null) return profile;
+  if ((profile as { corpId?: unknown }).corpId === corpId) return profile;
+  return Object.assign(Object.create(Object.getPrototypeOf(profile)), profile, { corpId });
 }
 
 /** Why the organization the user picked may not log in, if it may not. */
@@ -125,4 +192,8 @@ function withLength<T extends AnyFunction>(length: number, fn: T): T {
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+function describe(thrown: unknown): string {
+  return thrown instanceof Error ? `${thrown.name}: ${thrown.message}` : String(thrown);
 }

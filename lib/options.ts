@@ -61,8 +61,13 @@ export type StateStoreVerifyWithMeta = (
   callback: StateStoreVerifyCallback,
 ) => void;
 
-/** Decides per login whether to skip the profile request. */
-export type SkipUserProfileFunction = (accessToken: string, done: (err: unknown, skip?: boolean) => void) => void;
+/**
+ * Decides per login whether to skip the profile request: `(accessToken, done)` calling
+ * `done(err, skip)`, or `(accessToken)` returning `skip`.
+ */
+export type SkipUserProfileFunction =
+  | ((accessToken: string, done: (err: unknown, skip?: boolean) => void) => void)
+  | ((accessToken: string) => boolean);
 
 /** Options shared by both forms of the constructor. */
 export interface StrategyOptionsBase {
@@ -304,6 +309,20 @@ function readAllowedCorpIds(allowed: unknown, scope: readonly string[]): Readonl
 
 function readSkipUserProfile(skip: unknown): boolean | SkipUserProfileFunction {
   if (skip === undefined) return false;
-  if (typeof skip === 'boolean' || typeof skip === 'function') return skip as boolean | SkipUserProfileFunction;
+  if (typeof skip === 'boolean') return skip;
+  if (typeof skip === 'function' && skip.length >= 2) return skip as SkipUserProfileFunction;
+  if (typeof skip === 'function') {
+    // passport-oauth2 calls the synchronous form with no argument; this package promises the token.
+    const decide = skip as (accessToken: string) => unknown;
+    return (accessToken: string, done: (err: unknown, skip?: boolean) => void) => {
+      let result: boolean;
+      try {
+        result = Boolean(decide(accessToken));
+      } catch (error) {
+        return done(error);
+      }
+      done(null, result);
+    };
+  }
   throw new TypeError(`${prefix} the "skipUserProfile" option must be a boolean or a function`);
 }

@@ -8,7 +8,7 @@ import { type Profile, parseProfile } from './api/profile';
 import { buildAuthorizationParams, type DingTalkAuthenticateOptions } from './authorization-params';
 import { presentCodeToPassport, readCallbackQuery } from './callback-request';
 import { resolveCallbackURL } from './callback-url';
-import { guardCallback, type PassportAttempt, refusal } from './login-guards';
+import { guardLogin, type PassportAttempt, refusal } from './login-guards';
 import {
   resolveOptions,
   type StrategyOptions,
@@ -151,9 +151,11 @@ export class Strategy extends OAuth2Strategy {
     }
     if (callback.kind === 'refused') {
       // passport-oauth2 would answer anything but access_denied with a server error; DingTalk
-      // publishes no list of its values, and none of them is the app's fault.
-      const message = `DingTalk login was not authorized: ${callback.error}`;
-      this.fail(refusal('access_denied', message, { dingtalkError: callback.error }));
+      // publishes no list of its values, and none of them is the app's fault. The value is
+      // anyone's to choose (a crafted link): it is repeated only when it looks like an error code.
+      const said = /^[A-Za-z0-9_.-]{1,64}$/.test(callback.error) ? callback.error : undefined;
+      const message = `DingTalk login was not authorized${said ? `: ${said}` : '.'}`;
+      this.fail(refusal('access_denied', message, said ? { dingtalkError: said } : undefined));
       return;
     }
     const fields = this as unknown as OAuth2Fields;
@@ -170,12 +172,8 @@ export class Strategy extends OAuth2Strategy {
     // in store() and verify(), and passport-oauth2's own resolution (which reads
     // `req.connection`, absent on Fastify) never runs.
     const resolved: DingTalkAuthenticateOptions = callbackURL ? { ...options, callbackURL } : options;
-    if (callback.kind === 'start') {
-      super.authenticate(req, resolved);
-      return;
-    }
-    presentCodeToPassport(req, callback.code);
-    const attempt = guardCallback(this as unknown as PassportAttempt, this._allowedCorpIds);
+    if (callback.kind === 'authorized') presentCodeToPassport(req, callback.code);
+    const attempt = guardLogin(this as unknown as PassportAttempt, this._allowedCorpIds);
     OAuth2Strategy.prototype.authenticate.call(attempt, req, resolved);
   }
 }

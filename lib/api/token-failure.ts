@@ -8,9 +8,13 @@ import { DingTalkAPIError } from './errors';
 // (appkey, suite, credential) are inferred from the names DingTalk gives these credentials.
 const aboutTheClient = /client|secret|appkey|app_key|appsecret|suite|credential/i;
 // About the code: DingTalk documents 400 `invalidCode` for the sibling /v1.0/oauth2/ssoUserInfo,
-// and errcode 40078 "不存在的临时授权码" on oapi; that userAccessToken speaks of the code in the same
-// words ("code", "授权码") is inferred.
-const aboutTheCode = /code|授权码/i;
+// and errcode 40078 "不存在的临时授权码" on oapi; that userAccessToken names the code in the same
+// words is inferred. DingTalk's error code is an identifier such as `invalidCode`, `invalidAuthCode`
+// or `authCodeExpired`; its message may say "code" or "授权码" as a word (not "decode", "errcode"
+// or "statusCode").
+const codeIdentifier =
+  /^(invalid|illegal|expired|unknown|used|bad)?(auth)?code(invalid|illegal|expired|used|notfound|notexists?)?$/i;
+const codeInMessage = /授权码|\bauth\s?code\b|\bcode\b/i;
 
 /**
  * True when DingTalk refused the authCode itself (expired, used twice, made up): the user should
@@ -24,5 +28,5 @@ export function isRejectedAuthCode(error: unknown): error is DingTalkAPIError {
   if (dingtalkStatus < 400 || dingtalkStatus >= 500 || dingtalkStatus === 401) return false;
   if (error.throttled || error.permissionDenied) return false;
   if (aboutTheClient.test(code) || aboutTheClient.test(description)) return false;
-  return aboutTheCode.test(code) || aboutTheCode.test(description);
+  return codeIdentifier.test(code.replace(/[^A-Za-z]/g, '')) || codeInMessage.test(description);
 }

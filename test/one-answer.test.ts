@@ -1,0 +1,247 @@
+// Whatever the hooks an app stubs or replaces do (call back twice, throw, answer late), a login
+// gets exactly one answer, to its own request, and the process never sees an unhandled error.
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Request } from 'express';
+import { DingTalkAPIError, type Profile, Strategy, type VerifyFunction } from '../lib/index';
+import { watchProcess } from './helpers/process-watch';
+
+type Action = 'success' | 'fail' | 'error' | 'redirect' | 'pass';
+type Answer = { action: Action; args: unknown[] };
+type Callback = (...args: unknown[]) => void;
+type AnyHooks = Record<string, unknown> & { _oauth2: Record<string, unknown> };
+
+const options = {
+  clientID: 'ding-client-id',
+  clientSecret: 'ding-client-secret',
+  callbackURL: 'https://app.example/cb',
+};
+const keepId: VerifyFunction = (_at, _rt, profile, done) => done(null, { id: profile?.id });
+
+/** A strategy whose token exchange and profile are stubbed; `hooks` reaches what a test replaces. */
+function stubbedStrategy(verify: VerifyFunction = keepId, extra: object = {}) {
+  const strategy = new Strategy({ ...options, ...extra }, verify);
+  const hooks = strategy as unknown as AnyHooks;
+  hooks._oauth2.getOAuthAccessToken = (_code: string, _params: object, callback: Callback) =>
+    callback(null, 'access-token', 'refresh-token', { accessToken: 'access-token' });
+  hooks.userProfile = (_accessToken: string, done: Callback) => done(null, { provider: 'dingtalk', id: 'union-1' });
+  return { strategy, hooks };
+}
+
+/** Runs authenticate as passport does, and collects every answer given within a short while. */
+async function answers(
+  strategy: Strategy,
+  query: Record<string, string> = { authCode: 'code-1', state: 's' },
+  throwing: Partial<Record<Action, Error>> = {},
+): Promise<Answer[]> {
+  const given: Answer[] = [];
+  const attempt = Object.create(strategy) as Record<Action, Callback> & Strategy;
+  for (const action of ['success', 'fail', 'error', 'redirect', 'pass'] as const) {
+    attempt[action] = (...args: unknown[]) => {
+      given.push({ action, args });
+      const error = throwing[action];
+      if (error) throw error;
+    };
+  }
+  attempt.authenticate({ query, headers: {} } as unknown as Request, {});
+  await sleep(30);
+  return given;
+}
+
+const actionsOf = (given: Answer[]) => given.map((answer) => answer.action);
+
+describe('one answer per login, whatever the hooks do', () => {
+  const watch = watchProcess();
+  after(() => watch.stop());
+
+  it('answers once when the token hook calls back twice', async () => {
+    const { strategy, hooks } = stubbedStrategy();
+    hooks._oauth2.getOAuthAccessToken = (_c: string, _p: object, callback: Callback) => {
+      callback(null, 'first', '', {});
+      callback(null, 'second', '', {});
+    };
+    assert.deepEqual(actionsOf(await answers(strategy)), ['success']);
+  });
+
+  it('runs verify once when userProfile calls done twice', async () => {
+    let verifyCalls = 0;
+    const { strategy, hooks } = stubbedStrategy((_at, _rt, profile, done) => {
+      verifyCalls++;
+      done(null, { id: profile.id });
+    });
+    hooks.userProfile = (_t: string, done: Callback) => {
+      done(null, { id: 'a' });
+      done(null, { id: 'b' });
+    };
+    const given = await answers(strategy);
+    assert.deepEqual(given, [{ action: 'success', args: [{ id: 'a' }, {}] }]);
+    assert.equal(verifyCalls, 1);
+  });
+
+  it('exchanges the code once when the state store calls back twice', async () => {
+    const { strategy, hooks } = stubbedStrategy();
+    let exchanges = 0;
+    hooks._oauth2.getOAuthAccessToken = (_c: string, _p: object, callback: Callback) => {
+      exchanges++;
+      callback(null, 'at', '', {});
+    };
+    hooks._stateStore = {
+      store: (_req: unknown, callback: Callback) => callback(null, 's'),
+      verify: (_req: unknown, _state: string, callback: Callback) => {
+        callback(null, false, { message: 'not this one' });
+        callback(null, true);
+      },
+    };
+    const given = await answers(strategy);
+    assert.deepEqual(actionsOf(given), ['fail']);
+    assert.equal((given[0]?.args[0] as { reason: string } | undefined)?.reason, 'state_mismatch');
+    assert.equal(exchanges, 0);
+  });
+
+  it('hands a throw from a hook run by an async state store to error(), not to the process', async () => {
+    const asyncStore = {
+      store: (_req: unknown, callback: Callback) => callback(null, 's'),
+      verify: (_req: unknown, _state: string, callback: Callback) => setImmediate(() => callback(null, true)),
+    };
+    for (const hook of ['tokenParams', 'getOAuthAccessToken', 'userProfile'] as const) {
+      const { strategy, hooks } = stubbedStrategy();
+      hooks._stateStore = asyncStore;
+      const thrower = () => {
+        throw new Error(`${hook} threw`);
+      };
+      if (hook === 'getOAuthAccessToken') hooks._oauth2.getOAuthAccessToken = thrower;
+      else hooks[hook] = thrower;
+      const given = await answers(strategy);
+      assert.deepEqual(actionsOf(given), ['error'], hook);
+      assert.equal((given[0]?.args[0] as Error | undefined)?.message, `${hook} threw`);
+    }
+    assert.deepEqual(watch.problems, []);
+  });
+
+  it('hands an exception thrown after success (the app’s route) to error(), once', async () => {
+    const { strategy } = stubbedStrategy();
+    const routeError = new Error('a route after the login threw');
+    const given = await answers(strategy, undefined, { success: routeError });
+    assert.deepEqual(actionsOf(given), ['success', 'error']);
+    assert.equal(given[1]?.args[0], routeError);
+  });
+
+  it('never calls back twice, nor crashes, when error() itself throws (a custom callback that rethrows)', async () => {
+    const { strategy, hooks } = stubbedStrategy();
+    const outage = new DingTalkAPIError('token', { dingtalkStatus: 503, code: 'ServiceUnavailable', description: '' });
+    hooks._oauth2.getOAuthAccessToken = (_c: string, _p: object, callback: Callback) =>
+      Promise.resolve().then(() => callback(outage));
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.message);
+    process.on('warning', onWarning);
+    try {
+      const given = await answers(strategy, undefined, { error: new Error('if (err) throw err') });
+      assert.deepEqual(actionsOf(given), ['error']);
+      assert.equal(given[0]?.args[0], outage);
+    } finally {
+      process.off('warning', onWarning);
+    }
+    assert.deepEqual(watch.problems, []);
+    assert.deepEqual(warnings, ['passport-dingtalk: error() threw: Error: if (err) throw err']);
+  });
+
+  it('turns an async verify rejecting with a falsy value into an error, not a failure', async () => {
+    const { strategy } = stubbedStrategy(() => Promise.reject(false));
+    const given = await answers(strategy);
+    assert.deepEqual(actionsOf(given), ['error']);
+    assert.match(String((given[0]?.args[0] as Error | undefined)?.message), /verify rejected/);
+  });
+
+  it('answers each request itself when passport is handed the strategy instance (no Object.create)', async () => {
+    const { strategy, hooks } = stubbedStrategy();
+    hooks._oauth2.getOAuthAccessToken = (code: string, _p: object, callback: Callback) =>
+      setTimeout(() => callback(null, `token-of-${code}`, '', {}), code === 'slow' ? 20 : 1);
+    hooks.userProfile = (accessToken: string, done: Callback) => done(null, { id: accessToken });
+    const received: Record<string, unknown> = {};
+    // passport.authenticate(strategyInstance) attaches the actions to the instance itself.
+    const run = (code: string) => {
+      const target = strategy as unknown as Record<Action, Callback>;
+      target.success = (user: unknown) => {
+        received[code] = user;
+      };
+      strategy.authenticate({ query: { authCode: code } } as unknown as Request, {});
+    };
+    run('slow');
+    run('fast');
+    await sleep(60);
+    assert.deepEqual(received, { slow: { id: 'token-of-slow' }, fast: { id: 'token-of-fast' } });
+  });
+});
+
+describe('profile.corpId from the token answer', () => {
+  it('is set on a copy: a profile object the hook hands out again, or a frozen one, is never written to', async () => {
+    const shared = Object.freeze({ provider: 'dingtalk', id: 'union-1' });
+    const { strategy, hooks } = stubbedStrategy((_at, _rt, profile, done) =>
+      done(null, { id: profile.id, corpId: profile.corpId }),
+    );
+    hooks.userProfile = (_t: string, done: Callback) => done(null, shared);
+    let corpId: string | undefined = 'ding-corp-a';
+    hooks._oauth2.getOAuthAccessToken = (_c: string, _p: object, callback: Callback) =>
+      callback(null, 'at', '', corpId ? { corpId } : {});
+    assert.deepEqual((await answers(strategy))[0]?.args[0], { id: 'union-1', corpId: 'ding-corp-a' });
+    corpId = undefined;
+    assert.deepEqual((await answers(strategy))[0]?.args[0], { id: 'union-1', corpId: undefined });
+    assert.deepEqual(shared, { provider: 'dingtalk', id: 'union-1' });
+  });
+
+  it('keeps the class of a profile a subclass builds', async () => {
+    class EmployeeProfile {
+      provider = 'dingtalk';
+      id = 'union-1';
+      get badge() {
+        return `E-${this.id}`;
+      }
+    }
+    const { strategy, hooks } = stubbedStrategy((_at, _rt, profile, done) =>
+      done(null, { badge: (profile as unknown as EmployeeProfile).badge, corpId: profile.corpId }),
+    );
+    hooks.userProfile = (_t: string, done: Callback) => done(null, new EmployeeProfile());
+    hooks._oauth2.getOAuthAccessToken = (_c: string, _p: object, callback: Callback) =>
+      callback(null, 'at', '', { corpId: 'ding-corp-a' });
+    assert.deepEqual((await answers(strategy))[0]?.args[0], { badge: 'E-union-1', corpId: 'ding-corp-a' });
+  });
+});
+
+describe('odd callbacks', () => {
+  it('refuses a code passport-oauth2 would read from the query’s prototype', async () => {
+    const { strategy } = stubbedStrategy(keepId, { scope: 'openid corpid', allowedCorpIds: ['ding-good'] });
+    const given = await answers(strategy, Object.create({ code: 'inherited' }));
+    assert.deepEqual(actionsOf(given), ['fail']);
+    assert.equal((given[0]?.args[0] as { reason: string } | undefined)?.reason, 'malformed_callback');
+  });
+
+  it('repeats an error= value only when it looks like an error code', async () => {
+    const { strategy } = stubbedStrategy();
+    const plain = await answers(strategy, { error: 'access_denied' });
+    assert.equal(
+      (plain[0]?.args[0] as { message: string } | undefined)?.message,
+      'DingTalk login was not authorized: access_denied',
+    );
+    const crafted = await answers(strategy, { error: 'Your account is suspended: call +86 000' });
+    assert.deepEqual(crafted[0]?.args[0], { message: 'DingTalk login was not authorized.', reason: 'access_denied' });
+  });
+
+  it('gives a one-parameter skipUserProfile the access token, as documented', async () => {
+    const seen: string[] = [];
+    const strategy = new Strategy(
+      {
+        ...options,
+        skipUserProfile: (accessToken: string) => {
+          seen.push(accessToken);
+          return true;
+        },
+      },
+      (_at, _rt, profile: Profile | undefined, done) => done(null, { skipped: profile === undefined }),
+    );
+    const hooks = strategy as unknown as AnyHooks;
+    hooks._oauth2.getOAuthAccessToken = (_c: string, _p: object, callback: Callback) => callback(null, 'at-1', '', {});
+    assert.deepEqual((await answers(strategy))[0]?.args[0], { skipped: true });
+    assert.deepEqual(seen, ['at-1']);
+  });
+});
