@@ -33,10 +33,10 @@ export function refusal(reason: FailureReason, message: string, extra?: object):
 }
 
 /**
- * Returns the object passport-oauth2's `authenticate` runs on for this request. It adds DingTalk's
- * outcomes around the hooks the app may have stubbed or replaced, each looked up now:
+ * Runs passport-oauth2's `authenticate` (`authenticate(guarded)`) on a per-request object that adds
+ * DingTalk's outcomes around the hooks the app may have stubbed or replaced, each looked up now:
  * - one answer per request, to the actions passport attached for this request, whatever a hook
- *   calls twice or throws; an exception from the app's code after the login reaches `error()`;
+ *   calls twice or throws;
  * - a `fail()` from the state store carries `reason: 'state_mismatch'`;
  * - around `_oauth2.getOAuthAccessToken`: a code DingTalk refused is `fail(401)`, and the
  *   organization allow-list holds before the profile is loaded and verify runs;
@@ -44,12 +44,18 @@ export function refusal(reason: FailureReason, message: string, extra?: object):
  * - around `_verify`: one call, one `done`, and an async verify that rejects reaches `error()`.
  * Everything else, and the order of the steps, is passport-oauth2's own.
  */
-export function guardLogin(attempt: PassportAttempt, allowedCorpIds: ReadonlySet<string> | undefined): PassportAttempt {
+export function runGuardedLogin(
+  attempt: PassportAttempt,
+  allowedCorpIds: ReadonlySet<string> | undefined,
+  authenticate: (guarded: PassportAttempt) => void,
+): void {
   const guarded = Object.create(attempt) as PassportAttempt;
   let answered = false;
   let exchangeStarted = false;
   let verifyCalled = false;
   let corpId: string | undefined;
+  let synchronous = true;
+  let thrownWhileAnswering: { error: unknown } | undefined;
 
   // Read now: on a strategy passed to passport.authenticate() as an instance (no Object.create),
   // a concurrent request replaces the actions before this one answers.
@@ -60,17 +66,11 @@ export function guardLogin(attempt: PassportAttempt, allowedCorpIds: ReadonlySet
     try {
       actions[name]?.apply(attempt, args);
     } catch (thrown) {
-      reportThrow(name, thrown);
-    }
-  };
-  // The app's code threw while the login was being answered (a route after success(), a custom
-  // callback that rethrows): the error handler, once; never a second answer, never a crash.
-  const reportThrow = (name: Outcome, thrown: unknown) => {
-    if (name === 'error') return process.emitWarning(`passport-dingtalk: error() threw: ${describe(thrown)}`);
-    try {
-      actions.error?.call(attempt, thrown);
-    } catch (again) {
-      process.emitWarning(`passport-dingtalk: error() threw: ${describe(again)}`);
+      // The code that took the answer threw (a custom callback that rethrows, an assertion in a
+      // test): never a second answer. Within authenticate() the throw reaches its caller, as it
+      // would from passport-oauth2; later it would be an unhandled rejection: a warning instead.
+      if (synchronous) thrownWhileAnswering ??= { error: thrown };
+      else warnAboutThrow(name, thrown);
     }
   };
   for (const name of outcomes) guarded[name] = (...args: unknown[]) => answer(name, args);
@@ -91,7 +91,10 @@ export function guardLogin(attempt: PassportAttempt, allowedCorpIds: ReadonlySet
   const tokenClient = attempt._oauth2;
   const guardedClient = Object.create(tokenClient) as TokenClient;
   guardedClient.getOAuthAccessToken = (code, params, callback) => {
-    if (answered || exchangeStarted) return;
+    // Only the login's own exchange is guarded: one made later (a refresh from verify) goes through,
+    // and none is made for a login already answered (a store that called back twice).
+    if (exchangeStarted) return tokenClient.getOAuthAccessToken(code, params, callback);
+    if (answered) return;
     exchangeStarted = true;
     let calledBack = false;
     const tokenReceived: TokenCallback = (err, accessToken, refreshToken, results) => {
@@ -125,11 +128,19 @@ export function guardLogin(attempt: PassportAttempt, allowedCorpIds: ReadonlySet
 
   guarded.userProfile = (accessToken, done) => {
     let delivered = false;
-    attempt.userProfile.call(guarded, accessToken, (err, profile) => {
+    const deliver: ProfileCallback = (err, profile) => {
       if (delivered) return;
       delivered = true;
       done(err, withCorpId(profile, corpId));
-    });
+    };
+    let result: unknown;
+    try {
+      result = attempt.userProfile.call(guarded, accessToken, deliver);
+    } catch (error) {
+      return deliver(error);
+    }
+    if (isThenable(result))
+      result.then(undefined, (error: unknown) => deliver(error || new Error('userProfile rejected')));
   };
 
   const verify = attempt._verify;
@@ -149,7 +160,16 @@ export function guardLogin(attempt: PassportAttempt, allowedCorpIds: ReadonlySet
       result.then(undefined, (error: unknown) => doneOnce(error || new Error('verify rejected without a reason')));
     }
   });
-  return guarded;
+
+  try {
+    authenticate(guarded);
+  } catch (error) {
+    // A hook outside passport-oauth2's own try (authorizationParams, a store's store()) threw.
+    guarded.error(error);
+  } finally {
+    synchronous = false;
+  }
+  if (thrownWhileAnswering) throw thrownWhileAnswering.error;
 }
 
 function stateRefusal(info: unknown): DingTalkChallenge {
@@ -194,6 +214,10 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
-function describe(thrown: unknown): string {
-  return thrown instanceof Error ? `${thrown.name}: ${thrown.message}` : String(thrown);
+function warnAboutThrow(outcome: Outcome, thrown: unknown): void {
+  const said = thrown instanceof Error ? `${thrown.name}: ${thrown.message}` : String(thrown);
+  process.emitWarning(`passport-dingtalk: the code that took the login's ${outcome}() threw: ${said}`, {
+    type: 'PassportDingTalkWarning',
+    detail: thrown instanceof Error ? thrown.stack : undefined,
+  });
 }

@@ -67,7 +67,7 @@ export type StateStoreVerifyWithMeta = (
  */
 export type SkipUserProfileFunction =
   | ((accessToken: string, done: (err: unknown, skip?: boolean) => void) => void)
-  | ((accessToken: string) => boolean);
+  | ((accessToken: string) => boolean | Promise<boolean>);
 
 /** Options shared by both forms of the constructor. */
 export interface StrategyOptionsBase {
@@ -312,16 +312,24 @@ function readSkipUserProfile(skip: unknown): boolean | SkipUserProfileFunction {
   if (typeof skip === 'boolean') return skip;
   if (typeof skip === 'function' && skip.length >= 2) return skip as SkipUserProfileFunction;
   if (typeof skip === 'function') {
-    // passport-oauth2 calls the synchronous form with no argument; this package promises the token.
+    // passport-oauth2 calls the one-parameter form with no argument; this package passes the token,
+    // and waits for an async function's answer (a promise is not a yes).
     const decide = skip as (accessToken: string) => unknown;
     return (accessToken: string, done: (err: unknown, skip?: boolean) => void) => {
-      let result: boolean;
+      let answer: unknown;
       try {
-        result = Boolean(decide(accessToken));
+        answer = decide(accessToken);
       } catch (error) {
         return done(error);
       }
-      done(null, result);
+      if (answer instanceof Promise) {
+        answer.then(
+          (result) => done(null, Boolean(result)),
+          (error: unknown) => done(error || new Error('skipUserProfile rejected')),
+        );
+      } else {
+        done(null, Boolean(answer));
+      }
     };
   }
   throw new TypeError(`${prefix} the "skipUserProfile" option must be a boolean or a function`);

@@ -8,7 +8,7 @@ import { type Profile, parseProfile } from './api/profile';
 import { buildAuthorizationParams, type DingTalkAuthenticateOptions } from './authorization-params';
 import { presentCodeToPassport, readCallbackQuery } from './callback-request';
 import { resolveCallbackURL } from './callback-url';
-import { guardLogin, type PassportAttempt, refusal } from './login-guards';
+import { type PassportAttempt, refusal, runGuardedLogin } from './login-guards';
 import {
   resolveOptions,
   type StrategyOptions,
@@ -173,8 +173,9 @@ export class Strategy extends OAuth2Strategy {
     // `req.connection`, absent on Fastify) never runs.
     const resolved: DingTalkAuthenticateOptions = callbackURL ? { ...options, callbackURL } : options;
     if (callback.kind === 'authorized') presentCodeToPassport(req, callback.code);
-    const attempt = guardLogin(this as unknown as PassportAttempt, this._allowedCorpIds);
-    OAuth2Strategy.prototype.authenticate.call(attempt, req, resolved);
+    runGuardedLogin(this as unknown as PassportAttempt, this._allowedCorpIds, (guarded) =>
+      OAuth2Strategy.prototype.authenticate.call(guarded, req, resolved),
+    );
   }
 }
 

@@ -202,6 +202,23 @@ describe('tested with chai-passport-strategy, hooks stubbed', () => {
     assert.equal(failed.args[0], badSecret);
   });
 
+  it('lets an unexpected outcome fail the test at once, as chai-passport-strategy reports it', () => {
+    const strategy = new Strategy(
+      { ...options, scope: 'openid corpid', allowedCorpIds: ['ding-allowed'], fetch: noNetwork },
+      (_at, _rt, profile, done) => done(null, { id: profile.id }),
+    );
+    const hooks = strategy as unknown as { _oauth2: { getOAuthAccessToken: TokenHook } };
+    hooks._oauth2.getOAuthAccessToken = (_code, _params, callback) =>
+      callback(null, 'at', 'rt', { corpId: 'ding-other' });
+    const test = chai.passport
+      .use(strategy)
+      .request((req) => {
+        req.query = { authCode: 'c' };
+      })
+      .success(() => assert.fail('another organization must not log in'));
+    assert.throws(() => test.authenticate(), /Strategy#fail should not be called/);
+  });
+
   it('redirects to DingTalk’s authorize page when a login starts', async () => {
     const strategy = new Strategy({ ...options, scope: 'openid corpid', fetch: noNetwork }, () => undefined);
     const outcome = await run(chai.passport.use(strategy), { corpId: 'ding-corp' });

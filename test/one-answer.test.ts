@@ -8,9 +8,11 @@ import { DingTalkAPIError, type Profile, Strategy, type VerifyFunction } from '.
 import { watchProcess } from './helpers/process-watch';
 
 type Action = 'success' | 'fail' | 'error' | 'redirect' | 'pass';
-type Answer = { action: Action; args: unknown[] };
+/** An answer the strategy gave, or `threw`: an exception that left authenticate() itself. */
+type Answer = { action: Action | 'threw'; args: unknown[] };
 type Callback = (...args: unknown[]) => void;
 type AnyHooks = Record<string, unknown> & { _oauth2: Record<string, unknown> };
+type TokenHook = (code: string, params: object, callback: (err: unknown, accessToken?: string) => void) => void;
 
 const options = {
   clientID: 'ding-client-id',
@@ -44,7 +46,11 @@ async function answers(
       if (error) throw error;
     };
   }
-  attempt.authenticate({ query, headers: {} } as unknown as Request, {});
+  try {
+    attempt.authenticate({ query, headers: {} } as unknown as Request, {});
+  } catch (error) {
+    given.push({ action: 'threw', args: [error] });
+  }
   await sleep(30);
   return given;
 }
@@ -119,31 +125,76 @@ describe('one answer per login, whatever the hooks do', () => {
     assert.deepEqual(watch.problems, []);
   });
 
-  it('hands an exception thrown after success (the app’s route) to error(), once', async () => {
-    const { strategy } = stubbedStrategy();
-    const routeError = new Error('a route after the login threw');
-    const given = await answers(strategy, undefined, { success: routeError });
-    assert.deepEqual(actionsOf(given), ['success', 'error']);
-    assert.equal(given[1]?.args[0], routeError);
-  });
-
-  it('never calls back twice, nor crashes, when error() itself throws (a custom callback that rethrows)', async () => {
-    const { strategy, hooks } = stubbedStrategy();
-    const outage = new DingTalkAPIError('token', { dingtalkStatus: 503, code: 'ServiceUnavailable', description: '' });
-    hooks._oauth2.getOAuthAccessToken = (_c: string, _p: object, callback: Callback) =>
-      Promise.resolve().then(() => callback(outage));
+  /** Runs `test` while recording the process warnings it causes. */
+  async function recordingWarnings(test: () => Promise<void>): Promise<string[]> {
     const warnings: string[] = [];
     const onWarning = (warning: Error) => warnings.push(warning.message);
     process.on('warning', onWarning);
     try {
-      const given = await answers(strategy, undefined, { error: new Error('if (err) throw err') });
-      assert.deepEqual(actionsOf(given), ['error']);
-      assert.equal(given[0]?.args[0], outage);
+      await test();
     } finally {
       process.off('warning', onWarning);
     }
+    return warnings;
+  }
+
+  it('lets a throw from the code that took the answer leave authenticate() (as passport-oauth2 would), never answering twice', async () => {
+    const { strategy } = stubbedStrategy();
+    const assertionInATest = new Error('expected user 1, got user 2');
+    const given = await answers(strategy, undefined, { success: assertionInATest });
+    assert.deepEqual(actionsOf(given), ['success', 'threw']);
+    assert.equal(given[1]?.args[0], assertionInATest);
+  });
+
+  it('reports a later throw from the code that took the answer as a process warning: no second answer, no crash', async () => {
+    const { strategy, hooks } = stubbedStrategy();
+    const outage = new DingTalkAPIError('token', { dingtalkStatus: 503, code: 'ServiceUnavailable', description: '' });
+    hooks._oauth2.getOAuthAccessToken = (_c: string, _p: object, callback: Callback) =>
+      Promise.resolve().then(() => callback(outage));
+    let given: Answer[] = [];
+    const warnings = await recordingWarnings(async () => {
+      // A custom callback written `if (err) throw err`: the throw would escape into a promise.
+      given = await answers(strategy, undefined, { error: new Error('if (err) throw err') });
+    });
+    assert.deepEqual(actionsOf(given), ['error']);
+    assert.equal(given[0]?.args[0], outage);
     assert.deepEqual(watch.problems, []);
-    assert.deepEqual(warnings, ['passport-dingtalk: error() threw: Error: if (err) throw err']);
+    assert.deepEqual(warnings, [
+      "passport-dingtalk: the code that took the login's error() threw: Error: if (err) throw err",
+    ]);
+  });
+
+  it('lets verify refresh the token through this._oauth2 after the login’s own exchange', async () => {
+    const refreshed: string[] = [];
+    const { strategy, hooks } = stubbedStrategy(function (
+      this: { _oauth2: Record<string, TokenHook> },
+      _at,
+      rt,
+      profile,
+      done,
+    ) {
+      this._oauth2.getOAuthAccessToken?.(rt, { grant_type: 'refresh_token' }, (err, accessToken) =>
+        done(err, { id: profile.id, refreshedTo: accessToken }),
+      );
+    } as VerifyFunction);
+    hooks._oauth2.getOAuthAccessToken = (code: string, params: { grant_type?: string }, callback: Callback) => {
+      refreshed.push(`${params.grant_type}:${code}`);
+      setImmediate(() => callback(null, `token-${refreshed.length}`, 'refresh-token', {}));
+    };
+    const given = await answers(strategy);
+    assert.deepEqual(given, [{ action: 'success', args: [{ id: 'union-1', refreshedTo: 'token-2' }, {}] }]);
+    assert.deepEqual(refreshed, ['authorization_code:code-1', 'refresh_token:refresh-token']);
+  });
+
+  it('hands an async userProfile that rejects to error(), with no unhandled rejection', async () => {
+    const { strategy, hooks } = stubbedStrategy();
+    hooks.userProfile = async () => {
+      throw new Error('the directory is down');
+    };
+    const given = await answers(strategy);
+    assert.deepEqual(actionsOf(given), ['error']);
+    assert.equal((given[0]?.args[0] as Error | undefined)?.message, 'the directory is down');
+    assert.deepEqual(watch.problems, []);
   });
 
   it('turns an async verify rejecting with a falsy value into an error, not a failure', async () => {
