@@ -49,7 +49,20 @@ export function runGuardedLogin(
   allowedCorpIds: ReadonlySet<string> | undefined,
   authenticate: (guarded: PassportAttempt) => void,
 ): void {
-  const guarded = Object.create(attempt) as PassportAttempt;
+  // passport's per-request object, Object.create(strategy), takes the guards itself. A strategy
+  // passport was handed as an instance (it owns `_oauth2`) gets a per-request copy, so that
+  // nothing is written to the shared strategy.
+  const guarded = Object.hasOwn(attempt, '_oauth2') ? (Object.create(attempt) as PassportAttempt) : attempt;
+  // This request's actions and hooks, read before the guards take their place. Read now, too: on
+  // a shared strategy instance a concurrent request replaces the actions before this one answers.
+  const actions: Record<Outcome, AnyFunction | undefined> = {
+    success: attempt.success,
+    fail: attempt.fail,
+    error: attempt.error,
+    redirect: attempt.redirect,
+    pass: attempt.pass,
+  };
+  const { tokenParams, userProfile, _verify: verify, _oauth2: tokenClient } = attempt;
   let answered = false;
   let exchangeStarted = false;
   let verifyCalled = false;
@@ -57,9 +70,6 @@ export function runGuardedLogin(
   let synchronous = true;
   let thrownWhileAnswering: { error: unknown } | undefined;
 
-  // Read now: on a strategy passed to passport.authenticate() as an instance (no Object.create),
-  // a concurrent request replaces the actions before this one answers.
-  const actions = Object.fromEntries(outcomes.map((name) => [name, attempt[name]])) as Record<Outcome, AnyFunction>;
   const answer = (name: Outcome, args: unknown[]) => {
     if (answered) return;
     answered = true;
@@ -81,14 +91,13 @@ export function runGuardedLogin(
   // outside any try.
   guarded.tokenParams = (options) => {
     try {
-      return attempt.tokenParams.call(guarded, options);
+      return tokenParams.call(guarded, options);
     } catch (error) {
       guarded.error(error);
       return {};
     }
   };
 
-  const tokenClient = attempt._oauth2;
   const guardedClient = Object.create(tokenClient) as TokenClient;
   guardedClient.getOAuthAccessToken = (code, params, callback) => {
     // Only the login's own exchange is guarded: one made later (a refresh from verify) goes through,
@@ -135,7 +144,7 @@ export function runGuardedLogin(
     };
     let result: unknown;
     try {
-      result = attempt.userProfile.call(guarded, accessToken, deliver);
+      result = userProfile.call(guarded, accessToken, deliver);
     } catch (error) {
       return deliver(error);
     }
@@ -143,8 +152,7 @@ export function runGuardedLogin(
       result.then(undefined, (error: unknown) => deliver(error || new Error('userProfile rejected')));
   };
 
-  const verify = attempt._verify;
-  guarded._verify = withLength(verify.length, function (this: unknown, ...args: unknown[]) {
+  guarded._verify = sameVerifyForm(verify.length, function (this: unknown, args: unknown[]) {
     if (verifyCalled) return;
     verifyCalled = true;
     const done = args.pop() as AnyFunction;
@@ -204,10 +212,31 @@ function organizationRefusal(allowed: ReadonlySet<string> | undefined, corpId: s
   return undefined;
 }
 
-/** passport-oauth2 picks the verify form by `verify.length`: the wrapper must report the app's. */
-function withLength<T extends AnyFunction>(length: number, fn: T): T {
-  Object.defineProperty(fn, 'length', { value: length });
-  return fn;
+/**
+ * passport-oauth2 picks the verify form by `_verify.length` (6 or 5, else the shortest form): the
+ * wrapper must lead it to the app's form. A fixed parameter list per form, since redefining a
+ * function's `length` on every login costs more than the rest of the guards.
+ */
+function sameVerifyForm(length: number, verifyWith: (this: unknown, args: unknown[]) => void): AnyFunction {
+  // The parameters passport-oauth2 left unfilled come last, as undefined; done, always a function,
+  // is the last one it passed.
+  const body = function (this: unknown, args: unknown[]) {
+    while (args.length > 0 && args[args.length - 1] === undefined) args.pop();
+    verifyWith.call(this, args);
+  };
+  if (length === 6) {
+    return function (this: unknown, a: unknown, b: unknown, c: unknown, d: unknown, e: unknown, f: unknown) {
+      body.call(this, [a, b, c, d, e, f]);
+    } as AnyFunction;
+  }
+  if (length === 5) {
+    return function (this: unknown, a: unknown, b: unknown, c: unknown, d: unknown, e: unknown, ...more: unknown[]) {
+      body.call(this, [a, b, c, d, e, ...more]);
+    } as AnyFunction;
+  }
+  return function (this: unknown, a: unknown, b: unknown, c: unknown, d: unknown, ...more: unknown[]) {
+    body.call(this, [a, b, c, d, ...more]);
+  } as AnyFunction;
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

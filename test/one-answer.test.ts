@@ -225,6 +225,37 @@ describe('one answer per login, whatever the hooks do', () => {
   });
 });
 
+describe('the verify form passport-oauth2 picks from verify.length', () => {
+  const forms: [string, object, (...args: unknown[]) => void, number][] = [
+    ['(...args)', {}, (...args: unknown[]) => (args.at(-1) as Callback)(null, { count: args.length }), 4],
+    ['four', {}, (_a, _b, _c, done) => (done as Callback)(null, { count: 4 }), 4],
+    ['five', {}, (a, b, c, d, done) => (done as Callback)(null, { count: [a, b, c, d].length + 1 }), 5],
+    // Six parameters without passReqToCallback: passport-oauth2 passes the four-argument form.
+    ['six, no req', {}, (_a, _b, _c, done, _e, _f) => (done as Callback)(null, { count: 4 }), 4],
+    [
+      'six with req',
+      { passReqToCallback: true },
+      (_r, _a, _b, _c, _d, done) => (done as Callback)(null, { count: 6 }),
+      6,
+    ],
+    ['five with req', { passReqToCallback: true }, (_r, _a, _b, _c, done) => (done as Callback)(null, { count: 5 }), 5],
+  ];
+  for (const [name, extra, verify, count] of forms) {
+    it(`${name}: ${count} arguments`, async () => {
+      const received: number[] = [];
+      const recording = new Proxy(verify, {
+        apply(target, self, args: unknown[]) {
+          received.push(args.length);
+          return Reflect.apply(target, self, args);
+        },
+      });
+      const { strategy } = stubbedStrategy(recording as unknown as VerifyFunction, extra);
+      assert.deepEqual(actionsOf(await answers(strategy)), ['success']);
+      assert.deepEqual(received, [count]);
+    });
+  }
+});
+
 describe('profile.corpId from the token answer', () => {
   it('is set on a copy: a profile object the hook hands out again, or a frozen one, is never written to', async () => {
     const shared = Object.freeze({ provider: 'dingtalk', id: 'union-1' });
