@@ -19,9 +19,9 @@ export interface CompiledLib {
  */
 export function compileLib(sourceDir: string): CompiledLib {
   const options = compilerOptions();
-  const root = mkdtempSync(join(tmpdir(), 'passport-dingtalk-bench-'));
+  const root = mkdtempSync(join(tmpdir(), 'passport-dingtalk-oauth2-bench-'));
   // Under a node_modules path, so that tsx leaves the compiled files alone.
-  const outDir = join(root, 'node_modules', 'passport-dingtalk-under-test');
+  const outDir = join(root, 'node_modules', 'passport-dingtalk-oauth2-under-test');
   for (const file of typeScriptFiles(sourceDir)) {
     const source = readFileSync(file, 'utf8');
     const { outputText } = ts.transpileModule(source, { compilerOptions: options, fileName: file });

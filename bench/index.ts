@@ -17,7 +17,7 @@ async function main(): Promise<number> {
   const started = performance.now();
   const harness = await Harness.start();
   console.log(
-    `passport-dingtalk benchmark${config.quick ? ' (BENCH_QUICK: counts are checked, timings mean little)' : ''}`,
+    `passport-dingtalk-oauth2 benchmark${config.quick ? ' (BENCH_QUICK: counts are checked, timings mean little)' : ''}`,
   );
   console.log(`  node ${process.version}, ${cpus().length} CPUs, strategy from ${harness.app.strategyFrom}`);
   console.log('  processes: app (Express 5 + express-session + passport + strategy) here; emulator and autocannon');

@@ -39,7 +39,7 @@ async function main(): Promise<number> {
   });
   const names = [positionals[0] ?? 'strategy', ...(values.versus ? [values.versus] : [])];
   const total = Number(values.requests ?? 12_000);
-  const outDir = values.out ?? join(tmpdir(), 'passport-dingtalk-profiles');
+  const outDir = values.out ?? join(tmpdir(), 'passport-dingtalk-oauth2-profiles');
   if (names.some((name) => !routes[name]) || !Number.isInteger(total) || total <= 0) {
     console.error(`usage: profile.ts <route> [--versus <route>] [--requests N] [--out dir]
 routes: ${Object.keys(routes).join(', ')}`);

@@ -2,7 +2,7 @@
 const express = require('express');
 const session = require('express-session');
 const { Passport } = require('passport');
-const { Strategy: DingTalkStrategy } = require('passport-dingtalk');
+const { Strategy: DingTalkStrategy } = require('passport-dingtalk-oauth2');
 const views = require('./views');
 
 /** The callback route. With the real DingTalk, register a URL ending in this path. */

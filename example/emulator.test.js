@@ -5,8 +5,8 @@ const express = require('express');
 const session = require('express-session');
 const { Passport } = require('passport');
 const request = require('supertest');
-const { Strategy } = require('passport-dingtalk');
-const { createDingTalkEmulator } = require('passport-dingtalk/testing');
+const { Strategy } = require('passport-dingtalk-oauth2');
+const { createDingTalkEmulator } = require('passport-dingtalk-oauth2/testing');
 
 test('a DingTalk user logs in', async (t) => {
   const dingtalk = await createDingTalkEmulator();

@@ -2,7 +2,7 @@
 // Runs the demo: against the real DingTalk when DINGTALK_CLIENT_ID, DINGTALK_CLIENT_SECRET and
 // DINGTALK_CALLBACK_URL are set, otherwise against the local DingTalk emulator (no internet needed).
 const { randomBytes } = require('node:crypto');
-const { createDingTalkEmulator } = require('passport-dingtalk/testing');
+const { createDingTalkEmulator } = require('passport-dingtalk-oauth2/testing');
 const { createApp, callbackPath } = require('./app');
 
 async function startDemo({ port = 3000, host = '127.0.0.1', env = process.env } = {}) {

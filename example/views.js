@@ -44,11 +44,11 @@ function homePage(user, options) {
   const body = user
     ? `<h1>欢迎回来，${escapeHTML(user.nick)} / Welcome back</h1>
 <p><a class="button" href="/profile">查看资料 / View profile</a></p>`
-    : `<h1>passport-dingtalk 演示 / demo</h1>
+    : `<h1>passport-dingtalk-oauth2 演示 / demo</h1>
 <p>使用钉钉账号登录此应用。/ Sign in to this app with a DingTalk account.</p>
 <p><a class="button" id="login" href="/auth/dingtalk">钉钉登录 / Login with DingTalk</a>
 <a class="button secondary" id="login-corp" href="/auth/dingtalk/organization">选择组织登录 / Login and pick an organization</a></p>`;
-  return page('passport-dingtalk demo', body, options);
+  return page('passport-dingtalk-oauth2 demo', body, options);
 }
 
 function profilePage(user, options) {

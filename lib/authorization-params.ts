@@ -34,7 +34,7 @@ export interface DingTalkAuthenticateOptions extends Omit<AuthenticateOptions, '
 // another name takes `options as AuthenticateOptions` (README, "Per-request options").
 declare module 'passport' {
   interface Authenticator<InitializeRet, AuthenticateRet, AuthorizeRet, AuthorizeOptions> {
-    /** passport-dingtalk: starts or finishes a DingTalk login with its per-request options. */
+    /** passport-dingtalk-oauth2: starts or finishes a DingTalk login with its per-request options. */
     authenticate(
       strategy: 'dingtalk',
       options: DingTalkAuthenticateOptions,

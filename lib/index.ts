@@ -41,8 +41,8 @@ export type {
 
 export default Strategy;
 
-// As with passport-google-oauth20 and passport-github2, `require('passport-dingtalk')` is the
+// As with passport-google-oauth20 and passport-github2, `require('passport-dingtalk-oauth2')` is the
 // Strategy constructor itself, carrying every export as well (`.Strategy`, `.default`, the errors,
-// the state store), so `new (require('passport-dingtalk'))(options, verify)` works as users expect.
+// the state store), so `new (require('passport-dingtalk-oauth2'))(options, verify)` works as users expect.
 // `__esModule` keeps `import Strategy from` and bundlers reading `.default`.
 module.exports = Object.defineProperty(Object.assign(Strategy, module.exports), '__esModule', { value: true });

@@ -245,7 +245,7 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 
 function warnAboutThrow(outcome: Outcome, thrown: unknown): void {
   const said = thrown instanceof Error ? `${thrown.name}: ${thrown.message}` : String(thrown);
-  process.emitWarning(`passport-dingtalk: the code that took the login's ${outcome}() threw: ${said}`, {
+  process.emitWarning(`passport-dingtalk-oauth2: the code that took the login's ${outcome}() threw: ${said}`, {
     type: 'PassportDingTalkWarning',
     detail: thrown instanceof Error ? thrown.stack : undefined,
   });

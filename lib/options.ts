@@ -153,7 +153,7 @@ export interface ResolvedOptions {
   allowedCorpIds: ReadonlySet<string> | undefined;
 }
 
-const prefix = 'passport-dingtalk:';
+const prefix = 'passport-dingtalk-oauth2:';
 
 /**
  * Validates the caller's options and fills in the defaults. The caller's object is only read:

@@ -93,7 +93,7 @@ export class Strategy extends OAuth2Strategy {
       | VerifyFunctionWithRequestAndParams<never>,
   ) {
     if (typeof verify !== 'function') {
-      throw new TypeError('passport-dingtalk: new Strategy(options, verify) needs a verify function');
+      throw new TypeError('passport-dingtalk-oauth2: new Strategy(options, verify) needs a verify function');
     }
     const resolved = resolveOptions(options);
     super(resolved.oauth2 as OAuth2Strategy.StrategyOptions, verify as OAuth2Strategy.VerifyFunction);
@@ -181,7 +181,7 @@ export class Strategy extends OAuth2Strategy {
 
 function unresolvableCallbackURL(): Error {
   const error = new Error(
-    'passport-dingtalk: the callbackURL is relative and the request names no host to resolve it against',
+    'passport-dingtalk-oauth2: the callbackURL is relative and the request names no host to resolve it against',
   );
   return Object.assign(error, { status: 400, statusCode: 400 });
 }

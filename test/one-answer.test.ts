@@ -160,7 +160,7 @@ describe('one answer per login, whatever the hooks do', () => {
     assert.equal(given[0]?.args[0], outage);
     assert.deepEqual(watch.problems, []);
     assert.deepEqual(warnings, [
-      "passport-dingtalk: the code that took the login's error() threw: Error: if (err) throw err",
+      "passport-dingtalk-oauth2: the code that took the login's error() threw: Error: if (err) throw err",
     ]);
   });
 

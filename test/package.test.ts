@@ -21,19 +21,19 @@ const expected = {
 };
 
 describe('the published package', () => {
-  it("exposes Strategy, the default export and the errors to require('passport-dingtalk')", () => {
+  it("exposes Strategy, the default export and the errors to require('passport-dingtalk-oauth2')", () => {
     const output = run([
       '-e',
-      `const m = require('passport-dingtalk'); const out = (v) => console.log(JSON.stringify(v)); ${probe}`,
+      `const m = require('passport-dingtalk-oauth2'); const out = (v) => console.log(JSON.stringify(v)); ${probe}`,
     ]);
     assert.deepEqual(JSON.parse(output), expected);
   });
 
-  it("exposes the same to import ... from 'passport-dingtalk'", () => {
+  it("exposes the same to import ... from 'passport-dingtalk-oauth2'", () => {
     const output = run([
       '--input-type=module',
       '-e',
-      `import * as m from 'passport-dingtalk'; import Default from 'passport-dingtalk';
+      `import * as m from 'passport-dingtalk-oauth2'; import Default from 'passport-dingtalk-oauth2';
        const out = (v) => console.log(JSON.stringify({ ...v, defaultImportIsStrategy: Default === m.Strategy })); ${probe}`,
     ]);
     assert.deepEqual(JSON.parse(output), { ...expected, defaultImportIsStrategy: true });
@@ -43,8 +43,8 @@ describe('the published package', () => {
     const output = run([
       '--input-type=module',
       '-e',
-      `import { createRequire } from 'node:module'; import { Strategy } from 'passport-dingtalk';
-       console.log(createRequire(import.meta.url)('passport-dingtalk').Strategy === Strategy);`,
+      `import { createRequire } from 'node:module'; import { Strategy } from 'passport-dingtalk-oauth2';
+       console.log(createRequire(import.meta.url)('passport-dingtalk-oauth2').Strategy === Strategy);`,
     ]);
     assert.equal(output, 'true');
   });

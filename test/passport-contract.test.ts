@@ -86,7 +86,7 @@ describe('called the way passport calls a strategy', () => {
     assert.deepEqual(calls, ['success']);
     assert.deepEqual(watch.problems, []);
     assert.deepEqual(warnings, [
-      "passport-dingtalk: the code that took the login's success() threw: Error: a custom callback threw after the login",
+      "passport-dingtalk-oauth2: the code that took the login's success() threw: Error: a custom callback threw after the login",
     ]);
   });
 });

@@ -2,7 +2,7 @@
 import { Authenticator } from '@fastify/passport';
 import secureSession from '@fastify/secure-session';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { Strategy, type StrategyOptions } from 'passport-dingtalk';
+import { Strategy, type StrategyOptions } from 'passport-dingtalk-oauth2';
 
 export interface FastifyAppSettings {
   /** clientID, clientSecret and callbackURL, as registered in the DingTalk developer console. */

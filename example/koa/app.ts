@@ -3,7 +3,7 @@ import Router from '@koa/router';
 import Koa from 'koa';
 import { KoaPassport } from 'koa-passport';
 import session from 'koa-session';
-import { Strategy, type StrategyOptions } from 'passport-dingtalk';
+import { Strategy, type StrategyOptions } from 'passport-dingtalk-oauth2';
 
 export interface KoaAppSettings {
   /** clientID, clientSecret and callbackURL, as registered in the DingTalk developer console. */

@@ -1,6 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { PassportModule } from '@nestjs/passport';
-import type { StrategyOptions } from 'passport-dingtalk';
+import type { StrategyOptions } from 'passport-dingtalk-oauth2';
 import { AuthController } from './auth.controller.mjs';
 import { DINGTALK_OPTIONS, DingTalkStrategy } from './dingtalk.strategy.mjs';
 import { SessionSerializer } from './session.serializer.mjs';

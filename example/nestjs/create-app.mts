@@ -2,7 +2,7 @@ import type { INestApplication, NestApplicationOptions } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import session from 'express-session';
 import passport from 'passport';
-import type { StrategyOptions } from 'passport-dingtalk';
+import type { StrategyOptions } from 'passport-dingtalk-oauth2';
 import { AppModule } from './app.module.mjs';
 
 export interface AppSettings {

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
-import { type Profile, Strategy, type StrategyOptions } from 'passport-dingtalk';
+import { type Profile, Strategy, type StrategyOptions } from 'passport-dingtalk-oauth2';
 
 /** Injection token of the DingTalk strategy options (ClientId, ClientSecret, callbackURL...). */
 export const DINGTALK_OPTIONS = Symbol('DINGTALK_OPTIONS');

@@ -7,7 +7,7 @@ import type { DingTalkEmulatorOptions } from './types';
 
 const usage = `Usage: dingtalk-emulator [options]
 
-Runs a local DingTalk (钉钉) login page and API for passport-dingtalk.
+Runs a local DingTalk (钉钉) login page and API for passport-dingtalk-oauth2.
 
 Options:
   --port <n>            port to listen on (default: $PORT, else 3980; 0 picks a free one)

@@ -56,7 +56,7 @@ export function renderPage(title: string, body: string): string {
 <main>
 <div class="brand"><span class="logo" aria-hidden="true">钉</span>钉钉 DingTalk<span class="badge">模拟器 Emulator</span></div>
 ${body}
-<footer>passport-dingtalk 测试模拟器，并非真实的钉钉页面。/ The passport-dingtalk test emulator, not a real DingTalk page.</footer>
+<footer>passport-dingtalk-oauth2 测试模拟器，并非真实的钉钉页面。/ The passport-dingtalk-oauth2 test emulator, not a real DingTalk page.</footer>
 </main>
 </body>
 </html>

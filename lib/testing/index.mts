@@ -1,2 +1,2 @@
-// The ES module entry of passport-dingtalk/testing: the CommonJS build re-exported, not a copy.
+// The ES module entry of passport-dingtalk-oauth2/testing: the CommonJS build re-exported, not a copy.
 export * from './index.js';

@@ -1,5 +1,5 @@
 /**
- * The public shapes of the DingTalk emulator (`passport-dingtalk/testing`). The emulator plays
+ * The public shapes of the DingTalk emulator (`passport-dingtalk-oauth2/testing`). The emulator plays
  * both DingTalk hosts at once: the login page (`login.dingtalk.com`) and the v1.0 API
  * (`api.dingtalk.com`), as described in the shared reference.
  */

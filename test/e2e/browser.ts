@@ -16,7 +16,7 @@ export interface Browser {
  * machine has no internet, and Chromium would keep trying).
  */
 export async function launchChromium(): Promise<Browser> {
-  const userDataDir = mkdtempSync(join(tmpdir(), 'passport-dingtalk-e2e-'));
+  const userDataDir = mkdtempSync(join(tmpdir(), 'passport-dingtalk-oauth2-e2e-'));
   const context: BrowserContext = await chromium.launchPersistentContext(userDataDir, {
     executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
     headless: true,

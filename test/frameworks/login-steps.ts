@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, it } from 'node:test';
-import { DingTalkAPIError } from 'passport-dingtalk';
-import { createDingTalkEmulator, type DingTalkEmulator } from 'passport-dingtalk/testing';
+import { DingTalkAPIError } from 'passport-dingtalk-oauth2';
+import { createDingTalkEmulator, type DingTalkEmulator } from 'passport-dingtalk-oauth2/testing';
 import request from 'supertest';
 
 /** The routes every framework example has. */

@@ -7,13 +7,13 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import type { INestApplication, NestApplicationOptions } from '@nestjs/common';
-import type { StrategyOptions } from 'passport-dingtalk';
-import { createDingTalkEmulator, type DingTalkEmulator } from 'passport-dingtalk/testing';
+import type { StrategyOptions } from 'passport-dingtalk-oauth2';
+import { createDingTalkEmulator, type DingTalkEmulator } from 'passport-dingtalk-oauth2/testing';
 import request from 'supertest';
 import { baseURL, dingtalkOptions, logInAs, returnFromDingTalk, routes, startLogin } from './login-steps.js';
 
 // The NestJS example (example/nestjs) needs the decorator metadata that only tsc emits, so it is
-// compiled with tsc (strict) into a scratch folder inside the repository, where 'passport-dingtalk'
+// compiled with tsc (strict) into a scratch folder inside the repository, where 'passport-dingtalk-oauth2'
 // and the Nest packages resolve as they would in an app. A type error in the example fails here.
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 

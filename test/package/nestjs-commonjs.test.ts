@@ -4,8 +4,8 @@ import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { StrategyOptions } from 'passport-dingtalk';
-import type * as Testing from 'passport-dingtalk/testing';
+import type { StrategyOptions } from 'passport-dingtalk-oauth2';
+import type * as Testing from 'passport-dingtalk-oauth2/testing';
 import request from 'supertest';
 import { baseURL, dingtalkOptions, logInAs, returnFromDingTalk, routes, startLogin } from '../frameworks/login-steps';
 import { packIntoWorkspace, root, tsc, type Workspace } from './packed';
@@ -92,7 +92,7 @@ describe('NestJS 10 and 11 (CommonJS) with the packed tarball', { concurrency: t
 
         // Everything below is loaded from the project: its NestJS, its passport, the packed package.
         const load = createRequire(join(project, 'package.json'));
-        const testing = load('passport-dingtalk/testing') as typeof Testing;
+        const testing = load('passport-dingtalk-oauth2/testing') as typeof Testing;
         const example = load('./out/create-app.js') as NestExample;
         emulator = await testing.createDingTalkEmulator();
         app = await example.createApp(

@@ -48,7 +48,7 @@ export interface Workspace {
  */
 export async function packIntoWorkspace(): Promise<Workspace> {
   assert.ok(existsSync(join(root, 'dist', 'index.js')), 'dist/ is missing: run `npm run build` first');
-  const dir = await mkdtemp(join(tmpdir(), 'passport-dingtalk-package-'));
+  const dir = await mkdtemp(join(tmpdir(), 'passport-dingtalk-oauth2-package-'));
   const output = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], root);
   const [packed] = JSON.parse(output) as Array<{ filename: string; files: PackedFile[] }>;
   assert.ok(packed, 'npm pack reported no tarball');

@@ -38,8 +38,8 @@ describe('the packed tarball, installed in a project', () => {
   it('gives require() the Strategy constructor itself, with .Strategy, the default export, the errors and the emulator', async () => {
     const output = await node([
       '-e',
-      `const dingtalk = require('passport-dingtalk');
-       const testing = require('passport-dingtalk/testing');
+      `const dingtalk = require('passport-dingtalk-oauth2');
+       const testing = require('passport-dingtalk-oauth2/testing');
        console.log(JSON.stringify({
          name: new dingtalk.Strategy({ clientID: 'id', clientSecret: 'secret', callbackURL: '/cb' }, () => {}).name,
          moduleIsStrategy: dingtalk === dingtalk.Strategy,
@@ -65,15 +65,15 @@ describe('the packed tarball, installed in a project', () => {
       '--input-type=module',
       '-e',
       `import { createRequire } from 'node:module';
-       import DingTalkStrategy, { Strategy, DingTalkAPIError } from 'passport-dingtalk';
-       import { createDingTalkEmulator } from 'passport-dingtalk/testing';
+       import DingTalkStrategy, { Strategy, DingTalkAPIError } from 'passport-dingtalk-oauth2';
+       import { createDingTalkEmulator } from 'passport-dingtalk-oauth2/testing';
        const require = createRequire(import.meta.url);
        console.log(JSON.stringify({
          defaultIsStrategy: DingTalkStrategy === Strategy,
-         sameStrategy: require('passport-dingtalk').Strategy === Strategy,
-         requireIsStrategy: require('passport-dingtalk') === Strategy,
-         sameErrors: require('passport-dingtalk').DingTalkAPIError === DingTalkAPIError,
-         sameEmulator: require('passport-dingtalk/testing').createDingTalkEmulator === createDingTalkEmulator,
+         sameStrategy: require('passport-dingtalk-oauth2').Strategy === Strategy,
+         requireIsStrategy: require('passport-dingtalk-oauth2') === Strategy,
+         sameErrors: require('passport-dingtalk-oauth2').DingTalkAPIError === DingTalkAPIError,
+         sameEmulator: require('passport-dingtalk-oauth2/testing').createDingTalkEmulator === createDingTalkEmulator,
        }));`,
     ]);
     assert.deepEqual(JSON.parse(output), {
@@ -85,9 +85,13 @@ describe('the packed tarball, installed in a project', () => {
     });
   });
 
-  it('installs the passport-dingtalk-emulator command', async () => {
-    const output = await run(join(project, 'node_modules', '.bin', 'passport-dingtalk-emulator'), ['--help'], project);
-    assert.match(output, /Runs a local DingTalk \(钉钉\) login page and API for passport-dingtalk/);
+  it('installs the passport-dingtalk-oauth2-emulator command', async () => {
+    const output = await run(
+      join(project, 'node_modules', '.bin', 'passport-dingtalk-oauth2-emulator'),
+      ['--help'],
+      project,
+    );
+    assert.match(output, /Runs a local DingTalk \(钉钉\) login page and API for passport-dingtalk-oauth2/);
   });
 
   describe('TypeScript, strict', () => {
@@ -122,7 +126,7 @@ describe('the packed tarball, installed in a project', () => {
       ]);
     });
 
-    it('compiles with moduleResolution node10 (through typesVersions for passport-dingtalk/testing)', async () => {
+    it('compiles with moduleResolution node10 (through typesVersions for passport-dingtalk-oauth2/testing)', async () => {
       const options = { module: 'commonjs', moduleResolution: 'node10', esModuleInterop: true, outDir: 'out-node10' };
       await compile('tsconfig.node10.json', options, ['consumer.ts']);
       assert.deepEqual(JSON.parse(await node(['out-node10/consumer.js'])), expected);

@@ -1,7 +1,7 @@
 // Per-request options: passport.authenticate('dingtalk', options).
 import { expectTypeOf } from 'expect-type';
 import passport from 'passport';
-import type { DingTalkAuthenticateOptions } from 'passport-dingtalk';
+import type { DingTalkAuthenticateOptions } from 'passport-dingtalk-oauth2';
 
 const organizationLogin: DingTalkAuthenticateOptions = {
   scope: 'openid corpid',

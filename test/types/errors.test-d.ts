@@ -8,7 +8,7 @@ import {
   DingTalkNetworkError,
   DingTalkResponseError,
   DingTalkTimeoutError,
-} from 'passport-dingtalk';
+} from 'passport-dingtalk-oauth2';
 
 expectTypeOf<DingTalkEndpoint>().toEqualTypeOf<'token' | 'profile'>();
 

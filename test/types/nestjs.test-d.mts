@@ -2,7 +2,12 @@
 import { PassportStrategy } from '@nestjs/passport';
 import { expectTypeOf } from 'expect-type';
 import type { Request } from 'express';
-import { type Profile, Strategy, type StrategyOptions, type StrategyOptionsWithRequest } from 'passport-dingtalk';
+import {
+  type Profile,
+  Strategy,
+  type StrategyOptions,
+  type StrategyOptionsWithRequest,
+} from 'passport-dingtalk-oauth2';
 
 const options = { clientID: 'ding-client-id', clientSecret: 'client-secret', callbackURL: '/auth/dingtalk/callback' };
 

@@ -1,7 +1,7 @@
 // The profile verify receives, and DingTalk's answers as typed by the package.
 import { expectTypeOf } from 'expect-type';
 import type passport from 'passport';
-import type { DingTalkTokenResponse, DingTalkUserInfo, Profile } from 'passport-dingtalk';
+import type { DingTalkTokenResponse, DingTalkUserInfo, Profile } from 'passport-dingtalk-oauth2';
 
 declare const profile: Profile;
 

@@ -11,7 +11,7 @@ import {
   type VerifyFunctionWithParams,
   type VerifyFunctionWithRequest,
   type VerifyFunctionWithRequestAndParams,
-} from 'passport-dingtalk';
+} from 'passport-dingtalk-oauth2';
 
 const options = { clientID: 'ding-client-id', clientSecret: 'client-secret', callbackURL: '/auth/dingtalk/callback' };
 const withRequest = { ...options, passReqToCallback: true as const };

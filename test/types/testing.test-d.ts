@@ -1,6 +1,6 @@
-// passport-dingtalk/testing: the emulator's options and API.
+// passport-dingtalk-oauth2/testing: the emulator's options and API.
 import { expectTypeOf } from 'expect-type';
-import { Strategy } from 'passport-dingtalk';
+import { Strategy } from 'passport-dingtalk-oauth2';
 import {
   createDingTalkEmulator,
   type DingTalkEmulator,
@@ -8,7 +8,7 @@ import {
   type EmulatorCounters,
   type EmulatorStrategyOptions,
   type EmulatorUser,
-} from 'passport-dingtalk/testing';
+} from 'passport-dingtalk-oauth2/testing';
 
 async function emulatorTypes(): Promise<void> {
   const emulator = await createDingTalkEmulator({
