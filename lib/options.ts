@@ -99,6 +99,12 @@ export interface StrategyOptionsBase {
   fetch?: FetchFunction;
   /** The agent for every request to DingTalk (for a proxy, or your own pooling). */
   agent?: HttpAgent;
+  /**
+   * Allow a plain-http `callbackURL` on a host other than loopback, for an intranet reached over
+   * http only. DingTalk sends the authorization code to the callback URL, so this exposes it to
+   * anyone on the network path; the default refuses it.
+   */
+  allowHttpCallbackURL?: boolean;
   /** Trust `X-Forwarded-Proto`/`X-Forwarded-Host` when resolving a relative `callbackURL`. */
   proxy?: boolean;
   /** The session key the state is kept under. Default `oauth2:login.dingtalk.com`. */
@@ -150,6 +156,7 @@ export interface ResolvedOptions {
   tokenURL: URL;
   userProfileURL: URL;
   http: HttpSettings;
+  allowHttpCallbackURL: boolean;
   allowedCorpIds: ReadonlySet<string> | undefined;
 }
 
@@ -166,6 +173,12 @@ export function resolveOptions(options: StrategyOptionsBase & { passReqToCallbac
   const clientID = requireString(options, 'clientID', 'the ClientId (AppKey) from the DingTalk developer console');
   const clientSecret = requireString(options, 'clientSecret', 'the ClientSecret from the DingTalk developer console');
   const callbackURL = requireString(options, 'callbackURL', 'a redirect URL registered for the app');
+  if (options.allowHttpCallbackURL !== undefined && typeof options.allowHttpCallbackURL !== 'boolean') {
+    throw new TypeError(`${prefix} the "allowHttpCallbackURL" option must be true or false`);
+  }
+  const allowHttpCallbackURL = options.allowHttpCallbackURL === true;
+  const callbackProblem = allowHttpCallbackURL ? undefined : insecureCallbackURL(callbackURL);
+  if (callbackProblem) throw new TypeError(callbackProblem);
   const authorizationURL = readURL(options, 'authorizationURL', false);
   const tokenURL = readURL(options, 'tokenURL', true);
   const userProfileURL = readURL(options, 'userProfileURL', true);
@@ -205,6 +218,7 @@ export function resolveOptions(options: StrategyOptionsBase & { passReqToCallbac
     userProfileURL,
     http,
     allowedCorpIds,
+    allowHttpCallbackURL,
   };
 }
 
@@ -235,6 +249,27 @@ function readURL(options: StrategyOptionsBase, name: keyof typeof defaultURLs, c
     throw new TypeError(`${prefix} the "${name}" option must use https (plain http is allowed only on loopback)`);
   }
   return url;
+}
+
+/**
+ * Why an absolute callback URL may not be used, if it may not: DingTalk redirects the browser to
+ * it with the authorization code, which plain http would show to the network. Loopback is fine
+ * (development, the emulator); a relative URL is checked once resolved, per request.
+ */
+export function insecureCallbackURL(callbackURL: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(callbackURL);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== 'http:' || isLoopback(url.hostname)) return undefined;
+  return (
+    `${prefix} the callback URL ${url.origin}${url.pathname} uses plain http, which would show DingTalk's ` +
+    'authorization code to the network: use https (behind a TLS proxy, make the app trust it: ' +
+    "Express app.set('trust proxy', 1), Koa app.proxy = true, Fastify trustProxy: true), " +
+    'or set allowHttpCallbackURL: true for an intranet reached over http only'
+  );
 }
 
 function isLoopback(hostname: string): boolean {

@@ -10,6 +10,7 @@ import { presentCodeToPassport, readCallbackQuery } from './callback-request';
 import { resolveCallbackURL } from './callback-url';
 import { type PassportAttempt, refusal, runGuardedLogin } from './login-guards';
 import {
+  insecureCallbackURL,
   resolveOptions,
   type StrategyOptions,
   type StrategyOptionsSkippingProfile,
@@ -56,6 +57,7 @@ export class Strategy extends OAuth2Strategy {
   // #private members fail their brand check on such an object.
   private readonly _dingtalkClient: DingTalkClient;
   private readonly _allowedCorpIds: ReadonlySet<string> | undefined;
+  private readonly _allowHttpCallbackURL: boolean;
 
   // One overload per verify form. An inline arrow gets its parameter types from the first
   // overload TypeScript tries, so only the four-parameter form can be written unannotated; type
@@ -100,6 +102,7 @@ export class Strategy extends OAuth2Strategy {
     const client = new DingTalkClient(resolved);
     this._dingtalkClient = client;
     this._allowedCorpIds = resolved.allowedCorpIds;
+    this._allowHttpCallbackURL = resolved.allowHttpCallbackURL;
     // DingTalk wants a JSON body and answers in camelCase, which the `oauth` client cannot do.
     // The fix lives on this instance only, so other strategies in the process are untouched;
     // passport-oauth2 looks it up on every login (tests may stub it), and passport-oauth2-refresh
@@ -165,6 +168,15 @@ export class Strategy extends OAuth2Strategy {
       callbackURL = resolveCallbackURL(req, configured, fields._trustProxy);
       if (!callbackURL) {
         this.error(unresolvableCallbackURL());
+        return;
+      }
+      // The configured absolute URL was checked at construction; a resolved or per-request one is checked here.
+      const insecure =
+        this._allowHttpCallbackURL || callbackURL === fields._callbackURL
+          ? undefined
+          : insecureCallbackURL(callbackURL);
+      if (insecure) {
+        this.error(new Error(insecure));
         return;
       }
     }

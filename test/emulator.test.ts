@@ -210,6 +210,12 @@ describe('emulator: authorize page', () => {
     });
   }
 
+  it('says how to register a redirect_uri with the emulator when one is refused', async () => {
+    const page = await send(authorizeURL(emulator, { redirect_uri: 'https://evil.example.com/steal' }));
+    assert.match(page.text, /redirectURIs/);
+    assert.match(page.text, /--redirect-uri/);
+  });
+
   it('explains that DingTalk requires prompt=consent', async () => {
     const page = await send(authorizeURL(emulator, { prompt: undefined }));
     assert.match(page.text, /prompt=consent/);

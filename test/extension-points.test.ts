@@ -277,6 +277,24 @@ describe('one login pipeline: what Passport users rely on, over real HTTP', () =
     });
   });
 
+  describe('a relative callbackURL resolved to plain http off loopback', () => {
+    it('is an error naming the fix, before DingTalk is involved', async () => {
+      const app = await suite.app();
+      const response = await app.browser().get('/login').set('host', 'app.example.com').redirects(0);
+      assert.equal(response.status, 500);
+      assert.match(app.errors[0]?.message ?? '', /plain http.*trust proxy/);
+      assert.equal(emulator.counters.requests.authorize, 0);
+    });
+
+    it('is allowed with allowHttpCallbackURL, for an http-only intranet', async () => {
+      const app = await suite.app({ allowHttpCallbackURL: true });
+      const location = await app.browser().get('/login').set('host', 'intranet.corp').redirects(0);
+      assert.equal(location.status, 302);
+      const redirectURI = new URL(location.headers.location as string).searchParams.get('redirect_uri');
+      assert.equal(redirectURI, 'http://intranet.corp/callback');
+    });
+  });
+
   describe('a state store sees one meta for both legs', () => {
     function recordingStore() {
       const metas: StateStoreMeta[] = [];

@@ -25,6 +25,31 @@ describe('constructing the strategy', () => {
     assert.equal(construct(required).name, 'dingtalk');
   });
 
+  it('refuses a plain-http callbackURL off loopback, saying how to fix it, unless allowHttpCallbackURL is set', () => {
+    assert.throws(
+      () => construct({ ...required, callbackURL: 'http://app.example.com/auth/dingtalk/callback' }),
+      (error: Error) => {
+        assert.ok(error instanceof TypeError);
+        assert.match(error.message, /plain http/);
+        assert.match(error.message, /use https/);
+        assert.match(error.message, /allowHttpCallbackURL: true/);
+        return true;
+      },
+    );
+    assert.doesNotThrow(() =>
+      construct({ ...required, callbackURL: 'http://intranet.corp/cb', allowHttpCallbackURL: true }),
+    );
+    for (const callbackURL of [
+      'http://127.0.0.1:3000/cb',
+      'http://localhost/cb',
+      '/relative/cb',
+      'https://app.example/cb',
+    ]) {
+      assert.doesNotThrow(() => construct({ ...required, callbackURL }), callbackURL);
+    }
+    assert.throws(() => construct({ ...required, allowHttpCallbackURL: 'yes' }), /"allowHttpCallbackURL" option/);
+  });
+
   for (const name of ['clientID', 'clientSecret', 'callbackURL'] as const) {
     it(`throws a TypeError naming ${name} when it is missing or empty`, () => {
       for (const value of [undefined, '', '  ', 42]) {

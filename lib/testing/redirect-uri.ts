@@ -39,10 +39,15 @@ export class RedirectPolicy {
     const url = parsed.value;
     const allowed = this.#registered ? this.#registered.has(url.href) : loopbackHosts.has(url.hostname);
     if (!allowed) {
+      // The page says how to register a URL with the emulator, as DingTalk's console would; the
+      // refused URL itself is not repeated (a crafted link must not put its address on this page).
       return refuse(
         'unregistered_redirect_uri',
-        'redirect_uri 未在应用的“安全设置 → 重定向URL”中注册，为防止开放重定向，钉钉不会跳转到该地址。',
-        'The redirect_uri is not registered for the app (安全设置 → 重定向URL); to prevent an open redirect it is not followed.',
+        'redirect_uri 未在应用的“安全设置 → 重定向URL”中注册，为防止开放重定向，钉钉不会跳转到该地址。' +
+          '在模拟器中登记完全相同的地址：createDingTalkEmulator({ redirectURIs: [地址] })，或命令行参数 --redirect-uri 地址。',
+        'The redirect_uri is not registered for the app (安全设置 → 重定向URL); to prevent an open redirect it is not ' +
+          'followed. Register the exact URL with the emulator: createDingTalkEmulator({ redirectURIs: [url] }), or ' +
+          '--redirect-uri url on the command line.',
       );
     }
     return parsed;
