@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 
 /** The repository root: the package as `npm pack` sees it. */
@@ -43,14 +43,23 @@ export interface Workspace {
 }
 
 /**
- * Packs the package as `npm publish` would (from the build in dist/, so `npm run build` first)
- * into a folder outside the repository, where nothing from the repository's node_modules is found.
+ * Packs the package as `npm publish` would from a fresh clone: a copy of the files git tracks (or
+ * would track), with no dist/, packed by a plain `npm pack`, whose `prepack` must build. Only
+ * node_modules is linked from the repository, standing in for `npm ci`. The tarball lands in a
+ * folder outside the repository, where nothing from the repository's node_modules is found.
  */
 export async function packIntoWorkspace(): Promise<Workspace> {
-  assert.ok(existsSync(join(root, 'dist', 'index.js')), 'dist/ is missing: run `npm run build` first');
   const dir = await mkdtemp(join(tmpdir(), 'passport-dingtalk-oauth2-package-'));
-  const output = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], root);
-  const [packed] = JSON.parse(output) as Array<{ filename: string; files: PackedFile[] }>;
+  const clone = join(dir, 'fresh-clone');
+  const listed = await run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], root);
+  for (const path of listed.split('\0').filter((file) => file && existsSync(join(root, file)))) {
+    await mkdir(dirname(join(clone, path)), { recursive: true });
+    await copyFile(join(root, path), join(clone, path));
+  }
+  assert.ok(!existsSync(join(clone, 'dist')), 'a fresh clone has no dist/');
+  await symlink(join(root, 'node_modules'), join(clone, 'node_modules'), 'dir');
+  const output = await run('npm', ['pack', '--json', '--pack-destination', dir], clone);
+  const [packed] = JSON.parse(output.slice(output.search(/^\[/m))) as Array<{ filename: string; files: PackedFile[] }>;
   assert.ok(packed, 'npm pack reported no tarball');
   const tarball = join(dir, packed.filename);
   return {
