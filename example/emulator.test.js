@@ -1,4 +1,6 @@
-// Testing your own DingTalk login offline: a whole login against the emulator, no network.
+// Testing your own DingTalk login offline: a whole login against the emulator, no network. Run it with `node --test`.
+// npm install passport-dingtalk-oauth2 passport express express-session
+// npm install --save-dev supertest
 const assert = require('node:assert/strict');
 const { test } = require('node:test');
 const express = require('express');
