@@ -1,0 +1,132 @@
+// Every Markdown document renders as written: fences closed, every link to a heading lands on
+// one, every linked document exists, and every example it embeds is the file the tests run.
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { describe, it } from 'node:test';
+import MarkdownIt from 'markdown-it';
+
+const root = join(__dirname, '..');
+const markdown = new MarkdownIt();
+
+/** The project's documents: both READMEs, docs/, the changelog, the benchmark's README. */
+function documents(): string[] {
+  const docs = existsSync(join(root, 'docs'))
+    ? readdirSync(join(root, 'docs'))
+        .filter((name) => name.endsWith('.md'))
+        .map((name) => join('docs', name))
+    : [];
+  return ['README.md', 'README.zh-CN.md', 'CHANGELOG.md', join('bench', 'README.md'), ...docs].filter((path) =>
+    existsSync(join(root, path)),
+  );
+}
+
+/** GitHub's heading anchor: lower case, punctuation dropped (CJK kept), spaces to hyphens. */
+function slug(text: string): string {
+  return text
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{M}\p{N}\p{Pc}\- ]/gu, '')
+    .replace(/ /g, '-');
+}
+
+interface ParsedDocument {
+  anchors: Set<string>;
+  links: string[];
+  unclosedFences: number[];
+}
+
+const parsed = new Map<string, ParsedDocument>();
+
+function parse(path: string): ParsedDocument {
+  const known = parsed.get(path);
+  if (known) return known;
+  const source = readFileSync(join(root, path), 'utf8');
+  const lines = source.split('\n');
+  const tokens = markdown.parse(source, {});
+  const anchors = new Set<string>();
+  const seen = new Map<string, number>();
+  const links: string[] = [];
+  const unclosedFences: number[] = [];
+  tokens.forEach((token, index) => {
+    if (token.type === 'heading_open') {
+      const text = (tokens[index + 1]?.children ?? [])
+        .filter((child) => child.type === 'text' || child.type === 'code_inline')
+        .map((child) => child.content)
+        .join('');
+      const base = slug(text);
+      const count = seen.get(base) ?? 0;
+      seen.set(base, count + 1);
+      anchors.add(count === 0 ? base : `${base}-${count}`);
+    }
+    if (token.type === 'fence' && token.map) {
+      // markdown-it runs an unclosed fence to the end of the document.
+      const closing = lines[token.map[1] - 1]?.trim() ?? '';
+      // A fence of four backticks closed only by a later one swallows a ``` line (and the
+      // headings between them): count that as a fence that does not close where it should.
+      const swallowed = token.content.split('\n').some((line) => line.trimStart().startsWith('```'));
+      if (!closing.startsWith(token.markup) || token.map[1] - token.map[0] < 2 || swallowed) {
+        unclosedFences.push(token.map[0] + 1);
+      }
+    }
+    for (const child of token.children ?? []) {
+      if (child.type === 'link_open') links.push(child.attrGet('href') ?? '');
+    }
+  });
+  const document = { anchors, links, unclosedFences };
+  parsed.set(path, document);
+  return document;
+}
+
+describe('the documentation', () => {
+  const paths = documents();
+
+  it('has a README in English and one in Chinese, each linking to the other', () => {
+    assert.match(readFileSync(join(root, 'README.md'), 'utf8'), /\]\(README\.zh-CN\.md\)/);
+    assert.match(readFileSync(join(root, 'README.zh-CN.md'), 'utf8'), /\]\(README\.md\)/);
+  });
+
+  for (const path of paths) {
+    describe(path, () => {
+      it('closes every code fence', () => {
+        assert.deepEqual(parse(path).unclosedFences, [], 'lines where a fence opens and never closes');
+      });
+
+      it('links only to headings and documents that exist', () => {
+        const broken: string[] = [];
+        for (const href of parse(path).links) {
+          if (/^[a-z][a-z0-9+.-]*:/i.test(href)) continue;
+          const [file, anchor] = href.split('#') as [string, string | undefined];
+          const target = file ? relative(root, join(root, dirname(path), decodeURI(file))) : path;
+          if (!existsSync(join(root, target))) {
+            broken.push(href);
+            continue;
+          }
+          if (
+            anchor !== undefined &&
+            target.endsWith('.md') &&
+            !parse(target).anchors.has(decodeURIComponent(anchor))
+          ) {
+            broken.push(href);
+          }
+        }
+        assert.deepEqual(broken, []);
+      });
+
+      // A code block right after `<!-- path -->` is that file, which the tests run: it cannot rot.
+      const source = readFileSync(join(root, path), 'utf8');
+      for (const [, file, code] of source.matchAll(/<!-- (\S+) -->\n```\w*\n([\s\S]*?)```/g)) {
+        it(`shows ${file} exactly as it is`, () => {
+          assert.equal(code, readFileSync(join(root, file as string), 'utf8'));
+        });
+      }
+    });
+  }
+
+  it('gives the test command that .ci/run calls, in both READMEs', () => {
+    for (const readme of ['README.md', 'README.zh-CN.md']) {
+      assert.match(readFileSync(join(root, readme), 'utf8'), /npm ci && npm test/, readme);
+    }
+    assert.match(readFileSync(join(root, '.ci', 'run'), 'utf8'), /^npm test$/m);
+  });
+});
