@@ -46,8 +46,11 @@ async function start({ port = 3000, host = '127.0.0.1', env = process.env } = {}
   passport.deserializeUser((user, done) => done(null, user));
 
   const app = express();
-  // sameSite 'lax' lets the cookie ride along on DingTalk's redirect back, which the state check needs.
-  app.use(session({ secret: sessionSecret, resave: false, saveUninitialized: false, cookie: { sameSite: 'lax' } }));
+  // sameSite 'lax' lets the cookie ride along on DingTalk's redirect back, which the state check needs;
+  // secure 'auto' marks it Secure over https (behind a TLS proxy, add app.set('trust proxy', 1)).
+  // The default MemoryStore suits one process in development: give production a real store.
+  const cookie = { sameSite: 'lax', secure: 'auto' };
+  app.use(session({ secret: sessionSecret, resave: false, saveUninitialized: false, cookie }));
   app.use(passport.session());
 
   app.get('/', (req, res) => {
@@ -59,7 +62,8 @@ async function start({ port = 3000, host = '127.0.0.1', env = process.env } = {}
   });
   app.get('/login', (req, res) => {
     // failureMessage: true leaves the reason (such as the user pressing Cancel) in req.session.messages.
-    const message = req.session.messages?.pop();
+    const message = req.session.messages?.at(-1);
+    req.session.messages = [];
     res.send(
       page(`${message ? `<p role="alert">${escapeHTML(message)}</p>` : ''}
 <p><a href="/auth/dingtalk">Login with DingTalk / 钉钉登录</a></p>`),

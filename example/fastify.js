@@ -37,11 +37,15 @@ async function start({ port = 3000, host = '127.0.0.1', env = process.env } = {}
   const passport = new Authenticator();
   passport.use(
     'dingtalk',
-    // state: true keeps a random state in the session and checks it on the callback (CSRF).
-    new DingTalkStrategy({ ...dingtalk, state: true }, (_accessToken, _refreshToken, profile, done) => {
-      // A real app finds or creates its user here, by profile.id (the unionId).
-      done(null, { id: profile.id, name: profile.displayName });
-    }),
+    // state: true keeps a random state in the session (under sessionKey) and checks it on the
+    // callback (CSRF).
+    new DingTalkStrategy(
+      { ...dingtalk, state: true, sessionKey: 'dingtalk' },
+      (_accessToken, _refreshToken, profile, done) => {
+        // A real app finds or creates its user here, by profile.id (the unionId).
+        done(null, { id: profile.id, name: profile.displayName });
+      },
+    ),
   );
   passport.registerUserSerializer(async (user) => user);
   passport.registerUserDeserializer(async (user) => user);
@@ -52,7 +56,8 @@ async function start({ port = 3000, host = '127.0.0.1', env = process.env } = {}
   await app.register(secureSession, {
     secret: sessionSecret,
     salt: 'dingtalk-session', // 16 bytes
-    cookie: { path: '/', httpOnly: true, sameSite: 'lax' },
+    // secure 'auto': Secure over https (behind a TLS proxy, give Fastify trustProxy: true).
+    cookie: { path: '/', httpOnly: true, sameSite: 'lax', secure: 'auto' },
   });
   await app.register(passport.initialize());
   await app.register(passport.secureSession());
@@ -83,7 +88,18 @@ async function start({ port = 3000, host = '127.0.0.1', env = process.env } = {}
     return page(`${message ? `<p role="alert">${escapeHTML(message)}</p>` : ''}
 <p><a href="/auth/dingtalk">Login with DingTalk / 钉钉登录</a></p>`);
   });
-  app.get('/auth/dingtalk', passport.authenticate('dingtalk'));
+  app.get(
+    '/auth/dingtalk',
+    {
+      // @fastify/secure-session saves what is set at the top level only: drop an abandoned
+      // login's state, so that passport-oauth2 stores the new one as a new entry.
+      preValidation: (request, _reply, done) => {
+        request.session.set('dingtalk', undefined);
+        done();
+      },
+    },
+    passport.authenticate('dingtalk'),
+  );
   app.get(
     '/auth/dingtalk/callback',
     { preValidation: passport.authenticate('dingtalk', { failureRedirect: '/login', failureMessage: true }) },

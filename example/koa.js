@@ -59,6 +59,8 @@ async function start({ port = 3000, host = '127.0.0.1', env = process.env } = {}
     }
   });
   // sameSite 'lax' lets the cookie ride along on DingTalk's redirect back, which the state check needs.
+  // Over https set secure: true too (behind a TLS proxy, with app.proxy = true). The session lives in a
+  // signed cookie here: give production a store if it must be revocable.
   app.use(createSession({ sameSite: 'lax' }, app));
   app.use(passport.initialize());
   app.use(passport.session());
@@ -73,7 +75,8 @@ async function start({ port = 3000, host = '127.0.0.1', env = process.env } = {}
   });
   router.get('/login', (ctx) => {
     // failureMessage: true leaves the reason (such as the user pressing Cancel) in ctx.session.messages.
-    const message = ctx.session.messages?.pop();
+    const message = ctx.session.messages?.at(-1);
+    ctx.session.messages = [];
     ctx.body = page(`${message ? `<p role="alert">${escapeHTML(message)}</p>` : ''}
 <p><a href="/auth/dingtalk">Login with DingTalk / 钉钉登录</a></p>`);
   });

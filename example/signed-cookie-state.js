@@ -37,6 +37,10 @@ async function settings(env) {
   for (const name of ['DINGTALK_CLIENT_SECRET', 'DINGTALK_CALLBACK_URL', 'STATE_SECRET', 'TOKEN_SECRET']) {
     if (!env[name]) throw new Error(`${name} must be set when DINGTALK_CLIENT_ID is set`);
   }
+  // (SignedCookieStateStore checks STATE_SECRET itself.)
+  if (Buffer.byteLength(env.TOKEN_SECRET) < 32 || env.TOKEN_SECRET === env.STATE_SECRET) {
+    throw new Error('TOKEN_SECRET must be at least 32 bytes, and not the same as STATE_SECRET');
+  }
   const dingtalk = {
     clientID: env.DINGTALK_CLIENT_ID,
     clientSecret: env.DINGTALK_CLIENT_SECRET,

@@ -4,8 +4,8 @@ export type CallbackQuery =
   | { kind: 'start' }
   /** The user authorized: exchange `code`. */
   | { kind: 'authorized'; code: string }
-  /** DingTalk or the user refused; `error` is DingTalk's reason. */
-  | { kind: 'refused'; error: string }
+  /** DingTalk or the user refused; `error` is DingTalk's reason, `state` the state it echoed. */
+  | { kind: 'refused'; error: string; state: string | undefined }
   /** Not something DingTalk sends: parameters repeated, nested, far too long, or in the body. */
   | { kind: 'malformed'; reason: string };
 
@@ -38,7 +38,7 @@ export function readCallbackQuery(req: CallbackRequest): CallbackQuery {
   if (state !== undefined && state.length > maxLengths.state) {
     return { kind: 'malformed', reason: 'the "state" parameter is too long' };
   }
-  if (error) return { kind: 'refused', error: error.slice(0, maxLengths.error) };
+  if (error) return { kind: 'refused', error: error.slice(0, maxLengths.error), state };
   if (authCode && code && authCode !== code) {
     return { kind: 'malformed', reason: 'the "authCode" and "code" parameters differ' };
   }

@@ -180,6 +180,42 @@ export function runGuardedLogin(
   if (thrownWhileAnswering) throw thrownWhileAnswering.error;
 }
 
+/** passport-oauth2's state store, as `_stateStore` holds it. */
+interface StateStoreHook {
+  verify(...args: unknown[]): void;
+}
+
+/**
+ * Ends a login DingTalk refused (`error=`): the state is checked first, as for any callback, so
+ * that the store uses it up (a session store forgets it, a cookie store clears its cookie) and a
+ * forged refusal is told apart; then the login fails with `access_denied`. passport-oauth2 would
+ * skip the store here, leaving the state behind for the next login to trip over.
+ */
+export function refuseLogin(
+  attempt: PassportAttempt & { _stateStore: StateStoreHook },
+  req: unknown,
+  state: string | undefined,
+  meta: object,
+  refused: DingTalkChallenge,
+): void {
+  let answered = false;
+  const verified = (err: unknown, ok: unknown, info?: unknown) => {
+    if (answered) return;
+    answered = true;
+    if (err) return attempt.error(err);
+    if (!ok) return attempt.fail(stateRefusal(info), 403);
+    attempt.fail(refused);
+  };
+  try {
+    const store = attempt._stateStore;
+    // passport-oauth2's stores say by their arity whether they take the metadata.
+    if (store.verify.length === 4) store.verify(req, state, meta, verified);
+    else store.verify(req, state, verified);
+  } catch (error) {
+    verified(error, false);
+  }
+}
+
 function stateRefusal(info: unknown): DingTalkChallenge {
   const details = typeof info === 'object' && info !== null ? info : undefined;
   const said = typeof info === 'string' ? info : (details as { message?: unknown } | undefined)?.message;

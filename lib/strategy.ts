@@ -8,7 +8,7 @@ import { type Profile, parseProfile } from './api/profile';
 import { buildAuthorizationParams, type DingTalkAuthenticateOptions } from './authorization-params';
 import { presentCodeToPassport, readCallbackQuery } from './callback-request';
 import { resolveCallbackURL } from './callback-url';
-import { type PassportAttempt, refusal, runGuardedLogin } from './login-guards';
+import { type PassportAttempt, refusal, refuseLogin, runGuardedLogin } from './login-guards';
 import {
   insecureCallbackURL,
   resolveOptions,
@@ -31,6 +31,13 @@ type AnyStrategyOptions =
   | StrategyOptionsWithRequestSkippingProfile;
 
 type TokenCallback = (err: unknown, accessToken?: string, refreshToken?: string, results?: object) => void;
+
+/** The `oauth` client's fields passport-oauth2 builds a state store's metadata from. */
+interface OAuth2Client {
+  _authorizeUrl: string;
+  _accessTokenUrl: string;
+  _clientId: string;
+}
 
 /** passport-oauth2's own fields this strategy reads, per request. */
 interface OAuth2Fields {
@@ -152,15 +159,6 @@ export class Strategy extends OAuth2Strategy {
       this.fail(refusal('malformed_callback', `Invalid DingTalk callback: ${callback.reason}.`), 400);
       return;
     }
-    if (callback.kind === 'refused') {
-      // passport-oauth2 would answer anything but access_denied with a server error; DingTalk
-      // publishes no list of its values, and none of them is the app's fault. The value is
-      // anyone's to choose (a crafted link): it is repeated only when it looks like an error code.
-      const said = /^[A-Za-z0-9_.-]{1,64}$/.test(callback.error) ? callback.error : undefined;
-      const message = `DingTalk login was not authorized${said ? `: ${said}` : '.'}`;
-      this.fail(refusal('access_denied', message, said ? { dingtalkError: said } : undefined));
-      return;
-    }
     const fields = this as unknown as OAuth2Fields;
     const configured = options.callbackURL || fields._callbackURL;
     let callbackURL: string | undefined;
@@ -179,6 +177,29 @@ export class Strategy extends OAuth2Strategy {
         this.error(new Error(insecure));
         return;
       }
+    }
+    if (callback.kind === 'refused') {
+      // passport-oauth2 would answer anything but access_denied with a server error; DingTalk
+      // publishes no list of its values, and none of them is the app's fault. The value is
+      // anyone's to choose (a crafted link): it is repeated only when it looks like an error code.
+      const said = /^[A-Za-z0-9_.-]{1,64}$/.test(callback.error) ? callback.error : undefined;
+      const message = `DingTalk login was not authorized${said ? `: ${said}` : '.'}`;
+      const oauth2 = (this as unknown as { _oauth2: OAuth2Client })._oauth2;
+      const meta = {
+        authorizationURL: oauth2._authorizeUrl,
+        tokenURL: oauth2._accessTokenUrl,
+        clientID: oauth2._clientId,
+        callbackURL,
+      };
+      const attempt = this as unknown as Parameters<typeof refuseLogin>[0];
+      refuseLogin(
+        attempt,
+        req,
+        callback.state,
+        meta,
+        refusal('access_denied', message, said ? { dingtalkError: said } : undefined),
+      );
+      return;
     }
     // One absolute callback URL for both legs: the state store sees the same `meta.callbackURL`
     // in store() and verify(), and passport-oauth2's own resolution (which reads

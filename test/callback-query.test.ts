@@ -23,6 +23,7 @@ describe('callback query', () => {
     assert.deepEqual(readCallbackQuery({ query: { error: 'access_denied', state: 's', authCode: 'c' } }), {
       kind: 'refused',
       error: 'access_denied',
+      state: 's',
     });
   });
 

@@ -68,6 +68,22 @@ describe('one login pipeline: what Passport users rely on, over real HTTP', () =
       assert.equal(emulator.counters.requests.token, 0);
     });
 
+    it('checks the state of a refusal first, and uses it up', async () => {
+      const app = await suite.app();
+      const { browser, state } = await begin(app);
+      const forged = await browser.get('/callback-outcome').query({ error: 'access_denied', state: 'forged' });
+      assert.equal(forged.body.info.reason, 'state_mismatch');
+      const { browser: other, state: otherState } = await begin(app);
+      const cancelled = await other.get('/callback-outcome').query({ error: 'access_denied', state: otherState });
+      assert.equal(cancelled.body.info.reason, 'access_denied');
+      const replayed = await other
+        .get('/callback-outcome')
+        .query({ authCode: emulator.issueAuthCode(), state: otherState });
+      assert.equal(replayed.body.info.reason, 'state_mismatch', 'the refused login’s state is gone');
+      assert.equal(emulator.counters.requests.token, 0);
+      assert.ok(state);
+    });
+
     it('access_denied too for any other error value, never a server error', async () => {
       const app = await suite.app();
       const answer = await outcome(app, { error: 'invalid_request' });

@@ -233,6 +233,19 @@ export function describeCompleteApp(framework: string, example: RunnableExample)
     assert.match((await browser.get('/')).text, /<a href="\/login">/);
   });
 
+  it('logs in after a cancel, and when a login was started twice, in the same browser', async () => {
+    const browser = request.agent(app.url);
+    assert.equal((await goThroughDingTalk(browser, app, 'cancel')).headers.location, '/login');
+    const afterCancel = await goThroughDingTalk(browser, app, { unionId: 'union-lisi' });
+    assert.equal(afterCancel.headers.location, '/', (await browser.get('/login')).text);
+    await browser.post('/logout').type('form').send('').redirects(0);
+    // The first tab's login is abandoned; the second one must work.
+    await browser.get(routes.login).redirects(0);
+    const second = await goThroughDingTalk(browser, app, { unionId: 'union-lisi' });
+    assert.equal(second.headers.location, '/', (await browser.get('/login')).text);
+    assert.match((await browser.get('/')).text, /李四/);
+  });
+
   it('refuses a callback whose state is not the one kept in the session', async () => {
     app.emulator.resetCounters();
     const browser = request.agent(app.url);

@@ -30,7 +30,10 @@ describe('the packed tarball, installed in a project', () => {
       }
     }
     const unexpected = paths.filter(
-      (path) => !/^(dist\/.+\.(js|mjs|d\.ts|d\.mts)|package\.json|[A-Z]+\.md|README\.zh-CN\.md|LICENSE)$/.test(path),
+      (path) =>
+        !/^(dist\/.+\.(js|mjs|d\.ts|d\.mts)|package\.json|[A-Z]+\.md|README\.zh-CN\.md|docs\/[\w.-]+\.md|LICENSE)$/.test(
+          path,
+        ),
     );
     assert.deepEqual(unexpected, []);
   });
