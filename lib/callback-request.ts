@@ -2,8 +2,8 @@
 export type CallbackQuery =
   /** No authCode and no error: this request starts a login. */
   | { kind: 'start' }
-  /** The user authorized: exchange `code`. */
-  | { kind: 'authorized'; code: string }
+  /** The user authorized: exchange `code`; `query` is the query as read, for {@link presentCodeToPassport}. */
+  | { kind: 'authorized'; code: string; query: ReadQuery }
   /** DingTalk or the user refused; `error` is DingTalk's reason, `state` the state it echoed. */
   | { kind: 'refused'; error: string; state: string | undefined }
   /** Not something DingTalk sends: parameters repeated, nested, far too long, or in the body. */
@@ -24,7 +24,8 @@ const maxLengths = { code: 1024, state: 4096, error: 1024 } as const;
  * value); `authCode` wins. Nothing is written here: see {@link presentCodeToPassport}.
  */
 export function readCallbackQuery(req: CallbackRequest): CallbackQuery {
-  const query = queryOf(req);
+  const read = queryOf(req);
+  const query = read.values;
   const fields = {
     authCode: singleValue(query, 'authCode'),
     code: singleValue(query, 'code'),
@@ -51,7 +52,7 @@ export function readCallbackQuery(req: CallbackRequest): CallbackQuery {
   // way around the checks made here: a callback parameter in the body is refused.
   const inBody = bodyParameter(req.body, given ? ['authCode', 'code', 'state'] : ['authCode', 'code']);
   if (inBody) return { kind: 'malformed', reason: `the "${inBody}" parameter must be in the query, not the body` };
-  if (given) return { kind: 'authorized', code: given };
+  if (given) return { kind: 'authorized', code: given, query: read };
   // passport-oauth2 reads `req.query.code` as a plain property, inherited ones too (a polluted
   // prototype, an odd query parser): such a code is not one the checks above have seen.
   if ((query as { code?: unknown }).code)
@@ -65,11 +66,11 @@ export function readCallbackQuery(req: CallbackRequest): CallbackQuery {
  * with `code` added: assigning would be lost on Express 5, whose `req.query` getter parses the URL
  * afresh on every read, and would rewrite the URL on koa-passport, whose setter does so.
  */
-export function presentCodeToPassport(req: CallbackRequest, code: string): void {
-  const parsed = typeof req.query === 'object' && req.query !== null;
-  if (parsed && (req.query as Record<string, unknown>).code === code) return;
+export function presentCodeToPassport(req: CallbackRequest, query: ReadQuery, code: string): void {
+  // The query as readCallbackQuery read it: on Express 5 another read of req.query parses again.
+  if (query.fromRequest && query.values.code === code) return;
   Object.defineProperty(req, 'query', {
-    value: { ...queryOf(req), code },
+    value: { ...query.values, code },
     configurable: true,
     enumerable: true,
     writable: true,
@@ -93,9 +94,16 @@ function bodyParameter(body: unknown, names: readonly string[]): string | undefi
   });
 }
 
-function queryOf(req: CallbackRequest): Record<string, unknown> {
+/** A request's query parameters; `fromRequest` when they are `req.query` (not parsed here from the URL). */
+export interface ReadQuery {
+  values: Record<string, unknown>;
+  fromRequest: boolean;
+}
+
+function queryOf(req: CallbackRequest): ReadQuery {
   const query = req.query;
-  if (typeof query === 'object' && query !== null) return query as Record<string, unknown>;
+  if (typeof query === 'object' && query !== null)
+    return { values: query as Record<string, unknown>, fromRequest: true };
   // Plain node:http requests have no parsed query: read the URL, keeping repeated keys visible.
   const search = typeof req.url === 'string' ? req.url.slice(req.url.indexOf('?') + 1 || req.url.length) : '';
   const parsed: Record<string, string | string[]> = {};
@@ -103,5 +111,5 @@ function queryOf(req: CallbackRequest): Record<string, unknown> {
     const previous = parsed[key];
     parsed[key] = previous === undefined ? value : ([] as string[]).concat(previous, value);
   }
-  return parsed;
+  return { values: parsed, fromRequest: false };
 }

@@ -83,7 +83,9 @@ export function runGuardedLogin(
       else warnAboutThrow(name, thrown);
     }
   };
-  for (const name of outcomes) guarded[name] = (...args: unknown[]) => answer(name, args);
+  for (const name of outcomes) {
+    if (name !== 'fail') guarded[name] = (...args: unknown[]) => answer(name, args);
+  }
   // Before the exchange, the only fail() passport-oauth2 makes is the state store's refusal.
   guarded.fail = (challenge, status) => answer('fail', [exchangeStarted ? challenge : stateRefusal(challenge), status]);
 

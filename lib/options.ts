@@ -257,6 +257,8 @@ function readURL(options: StrategyOptionsBase, name: keyof typeof defaultURLs, c
  * (development, the emulator); a relative URL is checked once resolved, per request.
  */
 export function insecureCallbackURL(callbackURL: string): string | undefined {
+  // Most callback URLs are https: no parsing for them (a relative one is checked on every login).
+  if (!/^http:/i.test(callbackURL)) return undefined;
   let url: URL;
   try {
     url = new URL(callbackURL);

@@ -204,8 +204,10 @@ export class Strategy extends OAuth2Strategy {
     // One absolute callback URL for both legs: the state store sees the same `meta.callbackURL`
     // in store() and verify(), and passport-oauth2's own resolution (which reads
     // `req.connection`, absent on Fastify) never runs.
-    const resolved: DingTalkAuthenticateOptions = callbackURL ? { ...options, callbackURL } : options;
-    if (callback.kind === 'authorized') presentCodeToPassport(req, callback.code);
+    // passport-oauth2 reads the configured URL itself: a copy of the options only for a resolved one.
+    const resolved: DingTalkAuthenticateOptions =
+      callbackURL && callbackURL !== configured ? { ...options, callbackURL } : options;
+    if (callback.kind === 'authorized') presentCodeToPassport(req, callback.query, callback.code);
     runGuardedLogin(this as unknown as PassportAttempt, this._allowedCorpIds, (guarded) =>
       OAuth2Strategy.prototype.authenticate.call(guarded, req, resolved),
     );

@@ -1,17 +1,30 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { presentCodeToPassport, readCallbackQuery } from '../lib/callback-request';
+import { type CallbackRequest, presentCodeToPassport, readCallbackQuery } from '../lib/callback-request';
+
+/** What the read says, without the query it carries for presentCodeToPassport. */
+function read(req: CallbackRequest) {
+  const { query: _query, ...said } = readCallbackQuery(req) as { query?: unknown };
+  return said;
+}
+
+/** Reads the callback, as the strategy does, then presents its code. */
+function present(req: CallbackRequest): void {
+  const callback = readCallbackQuery(req);
+  assert.equal(callback.kind, 'authorized');
+  if (callback.kind === 'authorized') presentCodeToPassport(req, callback.query, callback.code);
+}
 
 describe('callback query', () => {
   it('reads authCode', () => {
-    assert.deepEqual(readCallbackQuery({ query: { authCode: 'abc', state: 's1' } }), {
+    assert.deepEqual(read({ query: { authCode: 'abc', state: 's1' } }), {
       kind: 'authorized',
       code: 'abc',
     });
   });
 
   it('falls back to code when authCode is absent', () => {
-    assert.deepEqual(readCallbackQuery({ query: { code: 'abc' } }), { kind: 'authorized', code: 'abc' });
+    assert.deepEqual(read({ query: { code: 'abc' } }), { kind: 'authorized', code: 'abc' });
   });
 
   it('accepts authCode and code together when they agree, and refuses them when they differ', () => {
@@ -50,7 +63,7 @@ describe('callback query', () => {
   });
 
   it('reads the URL of a plain node:http request, keeping repeats visible', () => {
-    assert.deepEqual(readCallbackQuery({ url: '/cb?authCode=abc&state=%E7%8A%B6' }), {
+    assert.deepEqual(read({ url: '/cb?authCode=abc&state=%E7%8A%B6' }), {
       kind: 'authorized',
       code: 'abc',
     });
@@ -81,14 +94,17 @@ describe('callback query', () => {
 
 describe('presenting authCode to passport-oauth2 as req.query.code', () => {
   it('survives a req.query getter that parses the URL on every read (Express 5)', () => {
+    let parses = 0;
     class Express5Request {
       url = '/cb?authCode=abc&state=s';
       get query() {
+        parses++;
         return Object.fromEntries(new URL(this.url, 'http://x').searchParams);
       }
     }
     const req = new Express5Request();
-    presentCodeToPassport(req, 'abc');
+    present(req);
+    assert.equal(parses, 1, 'the URL is parsed once, by the read');
     assert.deepEqual(req.query, { authCode: 'abc', state: 's', code: 'abc' });
     assert.equal(req.url, '/cb?authCode=abc&state=s');
   });
@@ -103,7 +119,7 @@ describe('presenting authCode to passport-oauth2 as req.query.code', () => {
         written++;
       },
     });
-    presentCodeToPassport(koaRequest, 'abc');
+    present(koaRequest);
     assert.equal(written, 0);
     assert.equal(koaRequest.query.code, 'abc');
   });
@@ -111,10 +127,10 @@ describe('presenting authCode to passport-oauth2 as req.query.code', () => {
   it('leaves a query that already has the code as it is, and parses a plain node:http request', () => {
     const query = { code: 'abc' };
     const express4 = { query };
-    presentCodeToPassport(express4, 'abc');
+    present(express4);
     assert.equal(express4.query, query);
     const plain: { url: string; query?: unknown } = { url: '/cb?authCode=abc' };
-    presentCodeToPassport(plain, 'abc');
+    present(plain);
     assert.deepEqual(plain.query, { authCode: 'abc', code: 'abc' });
   });
 });
