@@ -19,6 +19,7 @@ import {
   describeCompleteApp,
   goThroughDingTalk,
   loadExample,
+  realDingTalkEnv,
   returnFromDingTalk,
   routes,
   type StartedApp,
@@ -343,10 +344,9 @@ describe('example/signed-cookie-state.js: no session, the state in a signed cook
   });
 
   it('refuses to start for the real DingTalk without STATE_SECRET or TOKEN_SECRET', async () => {
+    const { SESSION_SECRET: _unused, ...dingtalk } = realDingTalkEnv;
     const env = {
-      DINGTALK_CLIENT_ID: 'dingrealclientid',
-      DINGTALK_CLIENT_SECRET: 'real-client-secret',
-      DINGTALK_CALLBACK_URL: 'https://app.example.com/auth/dingtalk/callback',
+      ...dingtalk,
       STATE_SECRET: 'a-state-secret-of-at-least-32-bytes!!',
       TOKEN_SECRET: 'a-token-secret-of-at-least-32-bytes!!',
     };

@@ -170,6 +170,14 @@ export async function goThroughDingTalk(
   return browser.get(`${back.pathname}${back.search}`).redirects(0);
 }
 
+/** The settings of an app run against the real DingTalk (never contacted by these tests). */
+export const realDingTalkEnv = {
+  DINGTALK_CLIENT_ID: 'dingrealclientid',
+  DINGTALK_CLIENT_SECRET: 'real-client-secret',
+  DINGTALK_CALLBACK_URL: 'https://app.example.com/auth/dingtalk/callback',
+  SESSION_SECRET: 'a-session-secret-of-at-least-32-bytes!',
+};
+
 /**
  * What every complete app in example/ (express.js, koa.js, fastify.js) must do, over real HTTP:
  * the pages, a login through the consent page, Cancel, a forged state, logout, a DingTalk outage
@@ -289,12 +297,7 @@ export function describeCompleteApp(framework: string, example: RunnableExample)
   });
 
   it('refuses to start for the real DingTalk, naming the variable, when one is missing', async () => {
-    const env = {
-      DINGTALK_CLIENT_ID: 'dingrealclientid',
-      DINGTALK_CLIENT_SECRET: 'real-client-secret',
-      DINGTALK_CALLBACK_URL: 'https://app.example.com/auth/dingtalk/callback',
-      SESSION_SECRET: 'a-session-secret-of-at-least-32-bytes!',
-    };
+    const env = realDingTalkEnv;
     for (const missing of ['DINGTALK_CLIENT_SECRET', 'DINGTALK_CALLBACK_URL', 'SESSION_SECRET'] as const) {
       await assert.rejects(example.start({ port: 0, env: { ...env, [missing]: '' } }), {
         message: `${missing} must be set when DINGTALK_CLIENT_ID is set`,
@@ -305,12 +308,7 @@ export function describeCompleteApp(framework: string, example: RunnableExample)
   it('with every variable set, sends the browser to the real DingTalk with the registered callback URL', async () => {
     const real = await example.start({
       port: 0,
-      env: {
-        DINGTALK_CLIENT_ID: 'dingrealclientid',
-        DINGTALK_CLIENT_SECRET: 'real-client-secret',
-        DINGTALK_CALLBACK_URL: 'https://app.example.com/auth/dingtalk/callback',
-        SESSION_SECRET: 'a-session-secret-of-at-least-32-bytes!',
-      },
+      env: realDingTalkEnv,
     });
     try {
       assert.equal(real.emulator, undefined);
