@@ -209,7 +209,9 @@ export function resolveOptions(options: StrategyOptionsBase & { passReqToCallbac
   if (options.store !== undefined) oauth2.store = options.store as OAuth2Strategy.StateStore;
   if (options.proxy !== undefined) oauth2.proxy = options.proxy;
   if (options.sessionKey !== undefined) oauth2.sessionKey = requireString(options, 'sessionKey', 'a session key');
-  const http: HttpSettings = { fetch, agentFor, timeoutMs, maxResponseBytes };
+  // The bundled node-fetch bounds the body itself (`size`); any other fetch is read with a bound here.
+  const fetchEnforcesSize = fetch === (nodeFetch as unknown as FetchFunction);
+  const http: HttpSettings = { fetch, fetchEnforcesSize, agentFor, timeoutMs, maxResponseBytes };
   return {
     oauth2,
     clientID,

@@ -4,15 +4,9 @@ import { DingTalkAPIError, DingTalkResponseError } from '../lib/api/errors';
 import { interpretResponse, type ReceivedResponse } from '../lib/api/response';
 import { invalidAuthenticationBody, permissionDeniedBody, userMeBody } from './fixtures/dingtalk';
 
-function answer(status: number, body: unknown, extra: Partial<ReceivedResponse> = {}): ReceivedResponse {
-  return {
-    status,
-    contentType: 'application/json;charset=utf-8',
-    requestIdHeader: null,
-    retryAfterHeader: null,
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-    ...extra,
-  };
+function answer(status: number, body: unknown, headers: Record<string, string> = {}): ReceivedResponse {
+  const all = new Headers({ 'content-type': 'application/json;charset=utf-8', ...headers });
+  return { status, headers: all, body: typeof body === 'string' ? body : JSON.stringify(body) };
 }
 
 function thrown(fn: () => unknown): unknown {
@@ -70,7 +64,7 @@ describe('response classification', () => {
 
     it('takes the request id from the x-acs-request-id header when the body has none', () => {
       const error = thrown(() =>
-        interpretResponse('token', answer(500, { code: 'ServiceUnavailable' }, { requestIdHeader: 'REQ-1' }), []),
+        interpretResponse('token', answer(500, { code: 'ServiceUnavailable' }, { 'x-acs-request-id': 'REQ-1' }), []),
       );
       assert.ok(error instanceof DingTalkAPIError);
       assert.equal(error.requestId, 'REQ-1');
@@ -78,7 +72,7 @@ describe('response classification', () => {
 
     it('reads Retry-After in seconds', () => {
       const error = thrown(() =>
-        interpretResponse('token', answer(429, { code: 'Throttling' }, { retryAfterHeader: '3' }), []),
+        interpretResponse('token', answer(429, { code: 'Throttling' }, { 'retry-after': '3' }), []),
       );
       assert.ok(error instanceof DingTalkAPIError);
       assert.equal(error.retryAfterSeconds, 3);
@@ -97,7 +91,7 @@ describe('response classification', () => {
   describe('a body that is not DingTalk JSON', () => {
     it('is a DingTalkResponseError that keeps the status, for an HTML error page', () => {
       const html = '<html><body><h1>502 Bad Gateway</h1></body></html>';
-      const error = thrown(() => interpretResponse('token', answer(502, html, { contentType: 'text/html' }), []));
+      const error = thrown(() => interpretResponse('token', answer(502, html, { 'content-type': 'text/html' }), []));
       assert.ok(error instanceof DingTalkResponseError);
       assert.equal(error.dingtalkStatus, 502);
       assert.match(error.message, /text\/html/);

@@ -14,6 +14,8 @@ export interface FetchRequestInit {
   signal: AbortSignal;
   /** Used by node-fetch; other implementations ignore it. */
   agent?: Agent;
+  /** node-fetch's bound on the body, in bytes (the strategy's `maxResponseBytes`); others ignore it. */
+  size?: number;
 }
 
 /** The part of a fetch `Response` the strategy reads. */
@@ -33,6 +35,8 @@ export type FetchFunction = (url: string, init: FetchRequestInit) => Promise<Fet
 
 export interface HttpSettings {
   fetch: FetchFunction;
+  /** True when `fetch` is the bundled node-fetch, which enforces `size` itself. */
+  fetchEnforcesSize: boolean;
   agentFor(url: URL): Agent | undefined;
   timeoutMs: number;
   maxResponseBytes: number;
@@ -49,59 +53,72 @@ export interface OutgoingRequest {
 /**
  * Sends one request and reads the whole answer, bounded in time (`timeoutMs` covers connecting,
  * waiting and reading the body) and in size (`maxResponseBytes`).
+ *
+ * Why one AbortController and one timer rather than `AbortSignal.timeout()`: a body over the size
+ * bound must drop the connection at once (node-fetch's `size` check rejects but keeps reading),
+ * which needs a signal this code can abort; `AbortSignal.any()` of the two measured slower
+ * (docs/reliability-and-performance.md).
  */
 export async function sendRequest(settings: HttpSettings, request: OutgoingRequest): Promise<ReceivedResponse> {
   const controller = new AbortController();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort();
-  }, settings.timeoutMs);
+  const timer = setTimeout(abort, settings.timeoutMs, controller);
   try {
     const init: FetchRequestInit = { method: request.method, headers: request.headers, signal: controller.signal };
     if (request.body !== undefined) init.body = request.body;
     const agent = settings.agentFor(request.url);
     if (agent) init.agent = agent;
+    if (settings.fetchEnforcesSize) init.size = settings.maxResponseBytes;
     const response = await settings.fetch(request.url.href, init);
-    const body = await readBody(request.endpoint, response, settings.maxResponseBytes, controller);
-    return {
-      status: response.status,
-      contentType: response.headers.get('content-type'),
-      requestIdHeader: response.headers.get('x-acs-request-id'),
-      retryAfterHeader: response.headers.get('retry-after'),
-      body,
-    };
+    const body = await readBody(request.endpoint, response, settings, controller);
+    return { status: response.status, headers: response.headers, body };
   } catch (error) {
-    if (timedOut) throw new DingTalkTimeoutError(request.endpoint, settings.timeoutMs);
+    if (controller.signal.reason === timedOut) throw new DingTalkTimeoutError(request.endpoint, settings.timeoutMs);
     if (error instanceof DingTalkResponseError) throw error;
-    throw new DingTalkNetworkError(request.endpoint, describeNetworkFailure(error), { cause: error });
+    throw new DingTalkNetworkError(request.endpoint, describeNetworkFailure(error), {
+      cause: withoutQueryStrings(error),
+    });
   } finally {
     clearTimeout(timer);
   }
 }
 
+/** The reason the deadline aborts with, told apart from an abort for size. */
+const timedOut = Symbol('timed out');
+
+function abort(controller: AbortController): void {
+  controller.abort(timedOut);
+}
+
 async function readBody(
   endpoint: DingTalkEndpoint,
   response: FetchResponse,
-  maxBytes: number,
+  settings: HttpSettings,
   controller: AbortController,
 ): Promise<string> {
+  const maxBytes = settings.maxResponseBytes;
   const tooLarge = () => {
-    // Aborting drops the connection, so the rest of the body is never buffered.
+    // Aborting drops the connection, so the rest of the body is never read.
     controller.abort();
     return new DingTalkResponseError(endpoint, response.status, `answered with a body larger than ${maxBytes} bytes`);
   };
+  // A declared length over the bound is refused before waiting for the body.
   const declared = response.headers.get('content-length');
   const declaredLength = Number(declared);
   if (declaredLength > maxBytes) throw tooLarge();
-  // A declared length bounds the body (the HTTP parser stops there) unless a content coding makes
-  // it expand: text() is then safe, and cheaper than async iteration (an iterator, end-of-stream
-  // listeners and a promise per chunk).
+  if (settings.fetchEnforcesSize) {
+    try {
+      return await response.text();
+    } catch (error) {
+      if ((error as { type?: unknown } | null)?.type === 'max-size') throw tooLarge();
+      throw error;
+    }
+  }
+  // Another fetch ignores `size`. A declared length still bounds the body (the HTTP parser stops
+  // there) unless a content coding makes it expand; otherwise its stream is read with a bound here.
   const framed = declared !== null && Number.isInteger(declaredLength) && declaredLength >= 0;
   if ((framed && response.headers.get('content-encoding') === null) || !isAsyncIterable(response.body)) {
     return response.text();
   }
-
   const chunks: Buffer[] = [];
   let received = 0;
   for await (const chunk of response.body) {
@@ -110,7 +127,7 @@ async function readBody(
     if (received > maxBytes) throw tooLarge();
     chunks.push(bytes);
   }
-  return chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function toBuffer(chunk: unknown): Buffer {
@@ -132,4 +149,22 @@ function describeNetworkFailure(error: unknown): string {
 function errorCode(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null || !('code' in error)) return undefined;
   return typeof error.code === 'string' ? error.code : undefined;
+}
+
+/**
+ * The HTTP client's error, kept as the cause, without the query strings of the URLs it quotes
+ * (node-fetch puts the whole URL in its messages; an oapi URL carries `access_token=`). The
+ * fields that say what happened (`name`, `code`, `errno`, `type`, `syscall`) are kept.
+ */
+function withoutQueryStrings(error: unknown): Error {
+  const source = error instanceof Error ? error : new Error(String(error));
+  const clean = (text: string) => text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^\s?#]*)[?#][^\s]*/gi, '$1');
+  const copy = new Error(clean(source.message));
+  copy.name = source.name;
+  for (const field of ['code', 'errno', 'type', 'syscall'] as const) {
+    const value = (source as unknown as Record<string, unknown>)[field];
+    if (typeof value === 'string' || typeof value === 'number') Object.assign(copy, { [field]: value });
+  }
+  if (source.cause instanceof Error) copy.cause = withoutQueryStrings(source.cause);
+  return copy;
 }

@@ -4,9 +4,8 @@ import { redactSecrets } from './redact';
 /** An answer from DingTalk, read in full (up to the size bound). */
 export interface ReceivedResponse {
   status: number;
-  contentType: string | null;
-  requestIdHeader: string | null;
-  retryAfterHeader: string | null;
+  /** The answer's headers, read only when an answer is not a success (each lookup costs). */
+  headers: { get(name: string): string | null };
   body: string;
 }
 
@@ -67,11 +66,12 @@ function readAPIError(
     code: clean(code, 200),
     description: clean(typeof description === 'string' ? description : '', 1000),
   };
-  const requestId = stringField(json, 'requestid') ?? stringField(json, 'requestId') ?? response.requestIdHeader;
+  const requestId =
+    stringField(json, 'requestid') ?? stringField(json, 'requestId') ?? response.headers.get('x-acs-request-id');
   if (requestId) details.requestId = clean(requestId, 200);
   const requiredScopes = readRequiredScopes(json.accessdenieddetail)?.map((scope) => clean(scope, 200));
   if (requiredScopes) details.requiredScopes = requiredScopes;
-  const retryAfter = parseRetryAfter(response.retryAfterHeader);
+  const retryAfter = parseRetryAfter(response.headers.get('retry-after'));
   if (retryAfter !== undefined) details.retryAfterSeconds = retryAfter;
   return details;
 }
@@ -91,7 +91,8 @@ function parseRetryAfter(header: string | null): number | undefined {
 }
 
 function describeUnexpectedBody(response: ReceivedResponse, ok: boolean): string {
-  const kind = response.contentType ? response.contentType.split(';')[0]?.trim() : 'no content type';
+  const contentType = response.headers.get('content-type');
+  const kind = contentType ? contentType.split(';')[0]?.trim() : 'no content type';
   if (response.body.length === 0) return `answered with an empty body (${kind})`;
   const what = ok ? 'a body that is not a JSON object' : 'an error page that is not DingTalk JSON';
   return `answered with ${what} (${kind}); a proxy or gateway may be in the way`;
