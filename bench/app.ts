@@ -3,8 +3,7 @@ import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import session from 'express-session';
 import { Passport } from 'passport';
-import { bareAuthorizeRoute } from './authorize-baseline';
-import { answerLogin, type DingTalkEndpoints, nodeFetchLogin, nodeHttpLogin } from './baseline-logins';
+import type { DingTalkEndpoints } from './routes/index';
 import type { LoadedStrategy, StrategiesUnderTest } from './strategy-module';
 
 export interface BenchApp {
@@ -26,6 +25,8 @@ export const paths = {
   strategyCallback: '/callback?authCode={code}&state=bench',
   freshStrategyCallback: '/callback/fresh?authCode={code}&state=bench',
   candidateCallback: '/callback/candidate?authCode={code}&state=bench',
+  frameworkFloorCallback: '/baseline/framework-floor/callback?authCode={code}&state=bench',
+  oauthClientCallback: '/baseline/oauth-client/callback?authCode={code}&state=bench',
   nodeFetchCallback: '/baseline/node-fetch/callback?authCode={code}&state=bench',
   nodeHttpCallback: '/baseline/node-http/callback?authCode={code}&state=bench',
   strategyLogin: '/login',
@@ -65,6 +66,16 @@ export async function startBenchApp(
   // Used only by the connection count, so that its keep-alive pool starts empty.
   strategy('dingtalk-fresh', false);
   if (strategies.candidate) strategy('dingtalk-candidate', false, strategies.candidate);
+  const {
+    FrameworkFloorStrategy,
+    OAuthClientStrategy,
+    answerLogin,
+    nodeFetchLogin,
+    nodeHttpLogin,
+    bareAuthorizeRoute,
+  } = strategies.baselines;
+  passport.use('framework-floor', new FrameworkFloorStrategy(dingtalk, callbackURL));
+  passport.use('oauth-client', new OAuthClientStrategy(dingtalk, callbackURL));
   passport.serializeUser((user, done) => done(null, (user as { id: string }).id));
   passport.deserializeUser((id: string, done) => done(null, { id }));
 
@@ -76,6 +87,8 @@ export async function startBenchApp(
   app.get('/callback', passport.authenticate('dingtalk-stateless'), answerLogin);
   app.get('/callback/fresh', passport.authenticate('dingtalk-fresh'), answerLogin);
   if (strategies.candidate) app.get('/callback/candidate', passport.authenticate('dingtalk-candidate'), answerLogin);
+  app.get('/baseline/framework-floor/callback', passport.authenticate('framework-floor'), answerLogin);
+  app.get('/baseline/oauth-client/callback', passport.authenticate('oauth-client'), answerLogin);
   app.get('/baseline/node-fetch/callback', nodeFetchLogin(dingtalk));
   app.get('/baseline/node-http/callback', nodeHttpLogin(dingtalk));
 

@@ -17,11 +17,12 @@ export interface CompiledLib {
  * instead would measure esbuild's output, which wraps every named inner function in a `__name()`
  * call (tsx forces keepNames): work that users' builds do not do, billed to the strategy only.
  */
-export function compileLib(sourceDir: string): CompiledLib {
+export function compileLib(sourceDir: string, packageName = 'passport-dingtalk-oauth2-under-test'): CompiledLib {
   const options = compilerOptions();
   const root = mkdtempSync(join(tmpdir(), 'passport-dingtalk-oauth2-bench-'));
   // Under a node_modules path, so that tsx leaves the compiled files alone.
-  const outDir = join(root, 'node_modules', 'passport-dingtalk-oauth2-under-test');
+  // The package name is what CPU profiles show for these files.
+  const outDir = join(root, 'node_modules', packageName);
   for (const file of typeScriptFiles(sourceDir)) {
     const source = readFileSync(file, 'utf8');
     const { outputText } = ts.transpileModule(source, { compilerOptions: options, fileName: file });

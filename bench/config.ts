@@ -3,7 +3,15 @@ export interface BenchConfig {
   quick: boolean;
   /** Alternating rounds per comparison; the reported figure is the median. */
   rounds: number;
-  callback: { concurrencies: number[]; warmupLogins: number; secondsPerRun: number; minLoginsPerRun: number };
+  callback: {
+    concurrencies: number[];
+    warmupLogins: number;
+    loginsPerRun: number;
+    /** Paired rounds: at least, at most, and the 95% half-width of every ratio that ends them early. */
+    minRounds: number;
+    maxRounds: number;
+    wantedHalfWidth: number;
+  };
   authorize: { connections: number; warmupSeconds: number; secondsPerRun: number };
   /** Logins, one after the other, through a strategy whose keep-alive pool starts empty. */
   sequentialLogins: number;
@@ -17,7 +25,14 @@ export interface BenchConfig {
 const full: BenchConfig = {
   quick: false,
   rounds: 9,
-  callback: { concurrencies: [1, 16], warmupLogins: 300, secondsPerRun: 0.3, minLoginsPerRun: 100 },
+  callback: {
+    concurrencies: (process.env.BENCH_CONCURRENCY ?? '1,8').split(',').map(Number),
+    warmupLogins: 300,
+    loginsPerRun: Number(process.env.BENCH_LOGINS_PER_RUN ?? 300),
+    minRounds: Number(process.env.BENCH_MIN_ROUNDS ?? 40),
+    maxRounds: Number(process.env.BENCH_MAX_ROUNDS ?? 120),
+    wantedHalfWidth: 0.012,
+  },
   authorize: { connections: 16, warmupSeconds: 0.3, secondsPerRun: 0.3 },
   sequentialLogins: 1000,
   heap: { firstLogins: 1000, totalLogins: 10_000, connections: 16 },
@@ -29,7 +44,14 @@ const full: BenchConfig = {
 const quick: BenchConfig = {
   quick: true,
   rounds: 1,
-  callback: { concurrencies: [1, 16], warmupLogins: 0, secondsPerRun: 0, minLoginsPerRun: 50 },
+  callback: {
+    concurrencies: [1, 8],
+    warmupLogins: 0,
+    loginsPerRun: 50,
+    minRounds: 1,
+    maxRounds: 1,
+    wantedHalfWidth: 1,
+  },
   authorize: { connections: 16, warmupSeconds: 0, secondsPerRun: 0.1 },
   sequentialLogins: 100,
   scaling: { concurrencies: [1, 8, 64, 256], warmupLogins: 0, secondsPerRun: 0, minLoginsPerConnection: 1 },

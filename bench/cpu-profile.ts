@@ -1,4 +1,6 @@
 /** Self time from V8 CPU profiles (the .cpuprofile format), per package and per function. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 interface CallFrame {
   functionName: string;
@@ -83,4 +85,42 @@ function functionKey(frame: CallFrame): string {
   // tsx compiles .ts files on the fly, so their line numbers are off; the name and file are enough.
   const line = file.endsWith('.ts') ? '' : `:${frame.lineNumber + 1}`;
   return `${frame.functionName || '(anonymous)'} ${file}${line}`;
+}
+
+/** The name the compiled strategy has in profiles (see compile-lib.ts). */
+const strategyPackage = 'passport-dingtalk-oauth2-under-test';
+
+/**
+ * The strategy's run-time dependencies and theirs (package.json `dependencies`, followed through
+ * node_modules), so that a profile can say what the strategy itself costs and what it pulls in.
+ */
+export function runtimeDependencies(repoRoot: string): Set<string> {
+  const found = new Set<string>();
+  const visit = (packageJson: string) => {
+    const manifest = JSON.parse(readFileSync(packageJson, 'utf8')) as { dependencies?: Record<string, string> };
+    for (const name of Object.keys(manifest.dependencies ?? {})) {
+      if (found.has(name) || name.startsWith('@types/')) continue;
+      found.add(name);
+      visit(join(repoRoot, 'node_modules', name, 'package.json'));
+    }
+  };
+  visit(join(repoRoot, 'package.json'));
+  return found;
+}
+
+/** Prints the `top` functions by self time of the strategy's own code, then of its dependencies. */
+export function printStrategyTop(summary: SelfTime, dependencies: ReadonlySet<string>, top: number): void {
+  const entries = [...summary.byFunction].map(([key, micros]) => ({
+    key,
+    pkg: key.slice(key.lastIndexOf('[') + 1, -1),
+    micros: micros / Math.max(1, summary.requests),
+  }));
+  const print = (title: string, keep: (pkg: string) => boolean) => {
+    const chosen = entries.filter((entry) => keep(entry.pkg)).sort((a, b) => b.micros - a.micros);
+    const total = chosen.reduce((sum, entry) => sum + entry.micros, 0);
+    console.log(`\n${title}: ${total.toFixed(1)} µs per request in all; top ${top}:`);
+    for (const entry of chosen.slice(0, top)) console.log(`  ${entry.micros.toFixed(1).padStart(8)} µs  ${entry.key}`);
+  };
+  print("Self time of the strategy's own code", (pkg) => pkg === strategyPackage);
+  print(`Self time of its dependencies (${[...dependencies].sort().join(', ')})`, (pkg) => dependencies.has(pkg));
 }

@@ -12,13 +12,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { paths } from './app';
-import { addProfile, type CpuProfile, emptySelfTime, printSelfTime, type SelfTime } from './cpu-profile';
+import {
+  addProfile,
+  type CpuProfile,
+  emptySelfTime,
+  printSelfTime,
+  printStrategyTop,
+  runtimeDependencies,
+  type SelfTime,
+} from './cpu-profile';
 import { Harness, type Measured } from './harness';
 
 /** Callbacks need a code per request; the authorize routes do not. */
 const routes: Record<string, { path: string; login: boolean }> = {
   strategy: { path: paths.strategyCallback, login: true },
   candidate: { path: paths.candidateCallback, login: true },
+  'framework-floor': { path: paths.frameworkFloorCallback, login: true },
+  'oauth-client': { path: paths.oauthClientCallback, login: true },
   'node-fetch': { path: paths.nodeFetchCallback, login: true },
   'node-http': { path: paths.nodeHttpCallback, login: true },
   'strategy-authorize': { path: paths.strategyLogin, login: false },
@@ -79,6 +89,7 @@ routes: ${Object.keys(routes).join(', ')}`);
   const [first, second] = names.map((name) => selfTimes.get(name) as SelfTime);
   console.log(`${names.join(' vs ')}: ${rounds} profiled runs each, c=${connections}; last run of each in ${outDir}`);
   printSelfTime(first as SelfTime, second, 40);
+  printStrategyTop(first as SelfTime, runtimeDependencies(join(__dirname, '..')), 5);
   const failures = [...harness.failures, ...harness.app.errors];
   for (const failure of failures) console.error(failure);
   return failures.length === 0 ? 0 : 1;

@@ -1,3 +1,5 @@
+import { median } from './stats';
+
 /** A target and whether this run met it. Timings are reported, never enforced. */
 export interface TargetResult {
   name: string;
@@ -32,6 +34,9 @@ export const format = {
   micros: (micros: number) => Math.round(micros).toLocaleString('en-US'),
   ratio: (ratio: number) => ratio.toFixed(3),
   range: (values: readonly number[]) => `${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)}`,
+  /** min / median / max */
+  spread: (values: readonly number[]) =>
+    [Math.min(...values), median(values), Math.max(...values)].map((value) => value.toFixed(3)).join(' / '),
   megabytes: (bytes: number) => `${(bytes / 1024 / 1024).toFixed(2)} MB`,
 };
 

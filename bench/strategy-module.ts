@@ -2,6 +2,8 @@ import { join, resolve } from 'node:path';
 import { compileLib } from './compile-lib';
 
 type StrategyModule = typeof import('../lib/index');
+/** The routes the strategy is measured against (bench/routes), compiled the same way. */
+export type BaselineRoutes = typeof import('./routes/index');
 
 export interface LoadedStrategy {
   module: StrategyModule;
@@ -13,6 +15,7 @@ export interface StrategiesUnderTest {
   main: LoadedStrategy;
   /** A patched copy measured in the same run, on its own route. */
   candidate?: LoadedStrategy;
+  baselines: BaselineRoutes;
   /** Deletes the compiled copies. */
   remove(): void;
 }
@@ -36,7 +39,10 @@ export function loadStrategiesUnderTest(env: NodeJS.ProcessEnv): StrategiesUnder
   try {
     const main = load(resolve(env.BENCH_LIB ?? join(__dirname, '..', 'lib')));
     const candidate = env.BENCH_CANDIDATE_LIB ? load(resolve(env.BENCH_CANDIDATE_LIB)) : undefined;
-    return candidate ? { main, candidate, remove } : { main, remove };
+    const routes = compileLib(join(__dirname, 'routes'), 'bench-baseline-routes');
+    removers.push(routes.remove);
+    const baselines = require(routes.entry) as BaselineRoutes;
+    return candidate ? { main, candidate, baselines, remove } : { main, baselines, remove };
   } catch (error) {
     remove();
     throw error;
