@@ -199,7 +199,13 @@ describe('fuzzed answers from DingTalk', () => {
       clientSecret: 'secret',
       tokenURL: new URL('https://api.example/token'),
       userProfileURL: new URL('https://api.example/me'),
-      http: { fetch, fetchEnforcesSize: false, agentFor: () => undefined, timeoutMs: 1000, maxResponseBytes: 1024 * 1024 },
+      http: {
+        fetch,
+        fetchEnforcesSize: false,
+        agentFor: () => undefined,
+        timeoutMs: 1000,
+        maxResponseBytes: 1024 * 1024,
+      },
     });
   }
 

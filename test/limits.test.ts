@@ -131,8 +131,8 @@ for (const [fetchName, fetch] of fetches)
       const cause = result.cause as Error & { code?: string };
       assert.ok(cause instanceof Error, 'the cause is kept');
       // node-fetch puts the system error code on its error, global fetch on that error's cause.
-    const code = cause.code ?? (cause.cause as { code?: string } | undefined)?.code;
-    assert.equal(typeof code, 'string', 'with its system error code');
+      const code = cause.code ?? (cause.cause as { code?: string } | undefined)?.code;
+      assert.equal(typeof code, 'string', 'with its system error code');
       for (const text of [result.message, cause.message, String((cause.cause as Error | undefined)?.message)]) {
         assert.doesNotMatch(text, /secret-token-in-the-url/);
       }

@@ -45,6 +45,7 @@ export class DingTalkClient {
       url: this.#settings.userProfileURL,
       method: 'GET',
       headers: { accept: 'application/json', 'x-acs-dingtalk-access-token': accessToken },
+      secrets: [accessToken, this.#settings.clientSecret],
     });
     const json = interpretResponse('profile', response, [accessToken, this.#settings.clientSecret]);
     if (typeof json.unionId !== 'string' || json.unionId.length === 0) {
@@ -61,6 +62,7 @@ export class DingTalkClient {
       method: 'POST',
       headers: jsonHeaders,
       body: JSON.stringify({ clientId: clientID, clientSecret, ...grant }),
+      secrets: [clientSecret, grantSecret],
     });
     const json = interpretResponse('token', response, [clientSecret, grantSecret]);
     const token = parseTokenResponse(json);

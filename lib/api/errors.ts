@@ -137,7 +137,11 @@ export class DingTalkResponseError extends DingTalkError {
 
 /** The request never got an answer: DNS, refused or reset connection, TLS failure. */
 export class DingTalkNetworkError extends DingTalkError {
-  /** `options.cause` is the error the HTTP client raised, such as one with `code: 'ECONNRESET'`. */
+  /**
+   * `options.cause` is a copy of the error the HTTP client raised (its `name`, message, stack,
+   * `code` such as `'ECONNRESET'`, `errno`, `type`, `syscall` and causes), with the request's secrets
+   * and the query strings of the URLs it quotes cut out.
+   */
   constructor(endpoint: DingTalkEndpoint, message: string, options?: { cause?: unknown; status?: number }) {
     super(endpoint, message, options);
   }

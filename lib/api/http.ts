@@ -1,5 +1,6 @@
 import type { Agent } from 'node:http';
 import { type DingTalkEndpoint, DingTalkNetworkError, DingTalkResponseError, DingTalkTimeoutError } from './errors';
+import { redactSecrets } from './redact';
 import type { ReceivedResponse } from './response';
 
 /** What the strategy hands to `fetch`: node-fetch v2 and Node's global fetch both accept it. */
@@ -12,6 +13,8 @@ export interface FetchRequestInit {
   body?: string;
   /** Aborts the request when the strategy's `timeout` runs out or the body grows too large. */
   signal: AbortSignal;
+  /** A redirect is answered as it came, never followed: it would resend the secret or the token. */
+  redirect: 'manual';
   /** Used by node-fetch; other implementations ignore it. */
   agent?: Agent;
   /** node-fetch's bound on the body, in bytes (the strategy's `maxResponseBytes`); others ignore it. */
@@ -35,7 +38,7 @@ export type FetchFunction = (url: string, init: FetchRequestInit) => Promise<Fet
 
 export interface HttpSettings {
   fetch: FetchFunction;
-  /** True when `fetch` is the bundled node-fetch, which enforces `size` itself. */
+  /** True when `fetch` is the bundled node-fetch, which enforces `size` itself and honours `signal`. */
   fetchEnforcesSize: boolean;
   agentFor(url: URL): Agent | undefined;
   timeoutMs: number;
@@ -48,6 +51,8 @@ export interface OutgoingRequest {
   method: 'GET' | 'POST';
   headers: Record<string, string>;
   body?: string;
+  /** What the request carries that must never be repeated: cut out of any error it causes. */
+  secrets: readonly (string | undefined)[];
 }
 
 /**
@@ -56,26 +61,44 @@ export interface OutgoingRequest {
  *
  * Why one AbortController and one timer rather than `AbortSignal.timeout()`: a body over the size
  * bound must drop the connection at once (node-fetch's `size` check rejects but keeps reading),
- * which needs a signal this code can abort; `AbortSignal.any()` of the two measured slower
+ * which needs a signal this code can abort; `AbortSignal.timeout()` measured no cheaper
  * (docs/reliability-and-performance.md).
  */
 export async function sendRequest(settings: HttpSettings, request: OutgoingRequest): Promise<ReceivedResponse> {
   const controller = new AbortController();
   const timer = setTimeout(abort, settings.timeoutMs, controller);
+  // The bundled node-fetch honours the signal; another fetch might not, and is raced against it.
+  const bundled = settings.fetchEnforcesSize;
   try {
-    const init: FetchRequestInit = { method: request.method, headers: request.headers, signal: controller.signal };
+    const init: FetchRequestInit = {
+      method: request.method,
+      headers: request.headers,
+      signal: controller.signal,
+      redirect: 'manual',
+    };
     if (request.body !== undefined) init.body = request.body;
     const agent = settings.agentFor(request.url);
     if (agent) init.agent = agent;
-    if (settings.fetchEnforcesSize) init.size = settings.maxResponseBytes;
-    const response = await settings.fetch(request.url.href, init);
-    const body = await readBody(request.endpoint, response, settings, controller);
+    if (bundled) init.size = settings.maxResponseBytes;
+    const sent = settings.fetch(request.url.href, init);
+    const response = await (bundled ? sent : untilAborted(sent, controller.signal));
+    // Node's global fetch answers a manual redirect with status 0 when it hides it.
+    if (response.status === 0 || (response.status >= 300 && response.status < 400)) {
+      controller.abort();
+      throw new DingTalkResponseError(
+        request.endpoint,
+        response.status,
+        'answered with a redirect, which is never followed (it would resend the credentials); DingTalk’s API does not redirect, so a proxy or a wrong URL may be in the way',
+      );
+    }
+    const read = readBody(request.endpoint, response, settings, controller);
+    const body = await (bundled ? read : untilAborted(read, controller.signal));
     return { status: response.status, headers: response.headers, body };
   } catch (error) {
     if (controller.signal.reason === timedOut) throw new DingTalkTimeoutError(request.endpoint, settings.timeoutMs);
     if (error instanceof DingTalkResponseError) throw error;
     throw new DingTalkNetworkError(request.endpoint, describeNetworkFailure(error), {
-      cause: withoutQueryStrings(error),
+      cause: cleanCopy(error, request.secrets, 0),
     });
   } finally {
     clearTimeout(timer);
@@ -89,6 +112,30 @@ function abort(controller: AbortController): void {
   controller.abort(timedOut);
 }
 
+/**
+ * `work`, or a rejection as soon as the deadline passes, whichever comes first. Only the deadline:
+ * an abort for size comes with its own error, from the code that aborted.
+ */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const stop = () => {
+      if (signal.reason === timedOut) reject(timedOut);
+    };
+    stop();
+    signal.addEventListener('abort', stop, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', stop);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', stop);
+        reject(error);
+      },
+    );
+  });
+}
+
 async function readBody(
   endpoint: DingTalkEndpoint,
   response: FetchResponse,
@@ -97,15 +144,17 @@ async function readBody(
 ): Promise<string> {
   const maxBytes = settings.maxResponseBytes;
   const tooLarge = () => {
-    // Aborting drops the connection, so the rest of the body is never read.
+    // Aborting drops the connection; destroying the body stops a decoder inflating what arrived.
     controller.abort();
+    destroyStream(response.body);
     return new DingTalkResponseError(endpoint, response.status, `answered with a body larger than ${maxBytes} bytes`);
   };
   // A declared length over the bound is refused before waiting for the body.
   const declared = response.headers.get('content-length');
   const declaredLength = Number(declared);
   if (declaredLength > maxBytes) throw tooLarge();
-  if (settings.fetchEnforcesSize) {
+  // node-fetch's Response carries the `size` it enforces: trusted only when it is this bound.
+  if (settings.fetchEnforcesSize && (response as { size?: unknown }).size === maxBytes) {
     try {
       return await response.text();
     } catch (error) {
@@ -130,6 +179,11 @@ async function readBody(
   return Buffer.concat(chunks).toString('utf8');
 }
 
+function destroyStream(body: unknown): void {
+  const destroy = (body as { destroy?: unknown } | null | undefined)?.destroy;
+  if (typeof destroy === 'function') destroy.call(body);
+}
+
 function toBuffer(chunk: unknown): Buffer {
   if (Buffer.isBuffer(chunk)) return chunk;
   if (chunk instanceof Uint8Array) return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
@@ -142,29 +196,60 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
 
 function describeNetworkFailure(error: unknown): string {
   // node-fetch puts the system error code on the error, global fetch on its cause.
-  const code = errorCode(error) ?? errorCode(error instanceof Error ? error.cause : undefined);
-  return `the request failed before DingTalk answered${code ? ` (${code})` : ''}`;
+  const code = readField(error, 'code') ?? readField(readField(error, 'cause'), 'code');
+  return `the request failed before DingTalk answered${typeof code === 'string' ? ` (${code})` : ''}`;
 }
 
-function errorCode(error: unknown): string | undefined {
-  if (typeof error !== 'object' || error === null || !('code' in error)) return undefined;
-  return typeof error.code === 'string' ? error.code : undefined;
+/** A property of anything, or undefined when it has none or reading it throws (a hostile getter). */
+function readField(value: unknown, name: string): unknown {
+  if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return undefined;
+  try {
+    return (value as Record<string, unknown>)[name];
+  } catch {
+    return undefined;
+  }
 }
+
+const maxCauseDepth = 4;
 
 /**
- * The HTTP client's error, kept as the cause, without the query strings of the URLs it quotes
- * (node-fetch puts the whole URL in its messages; an oapi URL carries `access_token=`). The
- * fields that say what happened (`name`, `code`, `errno`, `type`, `syscall`) are kept.
+ * The HTTP client's error, kept as the cause, cleaned: this request's secrets are cut out (a
+ * header value the client refused is quoted in its message), and so are the query strings and
+ * user info of the URLs it quotes (node-fetch puts the whole URL in its messages; an oapi URL
+ * carries `access_token=`). The fields that say what happened are kept. Never throws, whatever
+ * was thrown.
  */
-function withoutQueryStrings(error: unknown): Error {
-  const source = error instanceof Error ? error : new Error(String(error));
-  const clean = (text: string) => text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^\s?#]*)[?#][^\s]*/gi, '$1');
-  const copy = new Error(clean(source.message));
-  copy.name = source.name;
+function cleanCopy(error: unknown, secrets: readonly (string | undefined)[], depth: number): Error {
+  const clean = (text: unknown) => redactSecrets(withoutURLSecrets(printable(text)), secrets);
+  const isError = error instanceof Error;
+  const copy = new Error(clean(isError ? readField(error, 'message') : error));
+  copy.name = isError ? clean(readField(error, 'name')) : 'Error';
+  const stack = isError ? readField(error, 'stack') : undefined;
+  copy.stack = typeof stack === 'string' ? clean(stack) : `${copy.name}: ${copy.message}`;
   for (const field of ['code', 'errno', 'type', 'syscall'] as const) {
-    const value = (source as unknown as Record<string, unknown>)[field];
-    if (typeof value === 'string' || typeof value === 'number') Object.assign(copy, { [field]: value });
+    const value = readField(error, field);
+    if (typeof value === 'number') Object.assign(copy, { [field]: value });
+    if (typeof value === 'string') Object.assign(copy, { [field]: clean(value) });
   }
-  if (source.cause instanceof Error) copy.cause = withoutQueryStrings(source.cause);
+  const cause = readField(error, 'cause');
+  if (cause !== undefined && cause !== error && depth < maxCauseDepth)
+    copy.cause = cleanCopy(cause, secrets, depth + 1);
   return copy;
+}
+
+function printable(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return '(an error that cannot be printed)';
+  }
+}
+
+// A URL in a message: its user info, query and fragment are dropped; scheme, host and path stay.
+// The query ends before white space, a quote or a bracket, and before punctuation that ends a phrase.
+const urlInText =
+  /(?<![a-z0-9+.-])((?:[a-z][a-z0-9+.-]*:)?\/\/)(?:[^\s/?#@]*@)?([^\s?#"'<>()]*)(?:[?#][^\s"'<>()[\]]*?)?(?=[.,:;!]*(?:[\s"'<>()[\]]|$))/gi;
+
+function withoutURLSecrets(text: string): string {
+  return text.replace(urlInText, '$1$2');
 }

@@ -67,11 +67,11 @@ function readAPIError(
     description: clean(typeof description === 'string' ? description : '', 1000),
   };
   const requestId =
-    stringField(json, 'requestid') ?? stringField(json, 'requestId') ?? response.headers.get('x-acs-request-id');
+    stringField(json, 'requestid') ?? stringField(json, 'requestId') ?? headerOf(response, 'x-acs-request-id');
   if (requestId) details.requestId = clean(requestId, 200);
   const requiredScopes = readRequiredScopes(json.accessdenieddetail)?.map((scope) => clean(scope, 200));
   if (requiredScopes) details.requiredScopes = requiredScopes;
-  const retryAfter = parseRetryAfter(response.headers.get('retry-after'));
+  const retryAfter = parseRetryAfter(headerOf(response, 'retry-after'));
   if (retryAfter !== undefined) details.retryAfterSeconds = retryAfter;
   return details;
 }
@@ -91,11 +91,21 @@ function parseRetryAfter(header: string | null): number | undefined {
 }
 
 function describeUnexpectedBody(response: ReceivedResponse, ok: boolean): string {
-  const contentType = response.headers.get('content-type');
+  const contentType = headerOf(response, 'content-type');
   const kind = contentType ? contentType.split(';')[0]?.trim() : 'no content type';
   if (response.body.length === 0) return `answered with an empty body (${kind})`;
   const what = ok ? 'a body that is not a JSON object' : 'an error page that is not DingTalk JSON';
   return `answered with ${what} (${kind}); a proxy or gateway may be in the way`;
+}
+
+/** A header of the answer, or null; a fetch whose headers throw is treated as sending none. */
+function headerOf(response: ReceivedResponse, name: string): string | null {
+  try {
+    const value = response.headers.get(name);
+    return typeof value === 'string' ? value : null;
+  } catch {
+    return null;
+  }
 }
 
 function stringField(json: Record<string, unknown>, name: string): string | undefined {
