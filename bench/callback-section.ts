@@ -28,7 +28,7 @@ const wantedFloorRatio = 0.95;
 
 /**
  * 1. The app's CPU time per login, the strategy against the same login done four other ways, in
- * one app. Every round runs each route once (rotating the order); a ratio is taken within a round
+ * one app. Every round runs each route once (in a shuffled order); a ratio is taken within a round
  * (runs seconds apart see the same machine), then the median over rounds, with its spread and a
  * 95% interval. Rounds go on until every interval is narrow enough, so that two runs agree.
  */

@@ -26,11 +26,15 @@ const full: BenchConfig = {
   quick: false,
   rounds: 9,
   callback: {
-    concurrencies: (process.env.BENCH_CONCURRENCY ?? '1,8').split(',').map(Number),
+    concurrencies: (process.env.BENCH_CONCURRENCY ?? '1,8').split(',').map((value) => {
+      const connections = Number(value);
+      if (!Number.isInteger(connections) || connections < 1) throw new Error(`BENCH_CONCURRENCY: ${value}?`);
+      return connections;
+    }),
     warmupLogins: 300,
-    loginsPerRun: Number(process.env.BENCH_LOGINS_PER_RUN ?? 300),
-    minRounds: Number(process.env.BENCH_MIN_ROUNDS ?? 40),
-    maxRounds: Number(process.env.BENCH_MAX_ROUNDS ?? 120),
+    loginsPerRun: wholeNumber('BENCH_LOGINS_PER_RUN', 300, 10),
+    minRounds: wholeNumber('BENCH_MIN_ROUNDS', 40, 6),
+    maxRounds: wholeNumber('BENCH_MAX_ROUNDS', 120, 6),
     wantedHalfWidth: 0.012,
   },
   authorize: { connections: 16, warmupSeconds: 0.3, secondsPerRun: 0.3 },
@@ -58,7 +62,15 @@ const quick: BenchConfig = {
   overhead: { rounds: 2, loginsPerRound: 200 },
 };
 
+/** A whole number from the environment, at least `least` (fewer rounds cannot give a 95% interval). */
+function wholeNumber(name: string, fallback: number, least: number): number {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isInteger(value) || value < least) throw new Error(`${name} must be a whole number, at least ${least}`);
+  return value;
+}
+
 /** The quick run with `BENCH_QUICK=1` or `--quick`, the full one otherwise. */
 export function benchConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): BenchConfig {
+  if (full.callback.maxRounds < full.callback.minRounds) throw new Error('BENCH_MAX_ROUNDS is below BENCH_MIN_ROUNDS');
   return env.BENCH_QUICK === '1' || argv.includes('--quick') ? quick : full;
 }

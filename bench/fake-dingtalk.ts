@@ -46,4 +46,4 @@ export async function bareLogin(): Promise<string> {
   return profile.unionId as string;
 }
 
-const noInit = { method: 'GET', headers: {}, signal: new AbortController().signal } as const;
+const noInit = { method: 'GET', headers: {}, signal: new AbortController().signal, redirect: 'manual' } as const;
