@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { inspect } from 'node:util';
 import zlib from 'node:zlib';
 import {
+  DingTalkAPIError,
   DingTalkError,
   DingTalkNetworkError,
   DingTalkResponseError,
@@ -96,9 +97,13 @@ for (const [fetchName, fetch] of fetches) {
         const strategy = strategyFor(url, options);
         const tokenError = await tokenOf(strategy, 'SECRET-code-1a2b3c4d');
         const profileError = await profileOf(strategy, 'SECRET-access-5e6f7a8b');
-        for (const error of [tokenError, profileError]) {
+        for (const [error, dingtalkStatus] of [
+          [tokenError, 307],
+          [profileError, 302],
+        ] as const) {
           assert.ok(error instanceof DingTalkResponseError, String(error));
           assert.equal(error.status, 502);
+          assert.equal(error.dingtalkStatus, dingtalkStatus);
           assert.match(error.message, /redirect/);
         }
         assert.deepEqual(seenElsewhere, [], 'nothing reached the other server');
@@ -116,6 +121,7 @@ for (const [fetchName, fetch] of fetches) {
         for (const token of [
           'SECRET-access-9c0d1e2f\n',
           'SECRET-access-3a4b\r\nx-injected: 1',
+          ' SECRET-access-7a8b\r\nx-injected: 1 ',
           'SECRET-access-€5c6d',
         ]) {
           const outcome = await profileOf(strategyFor(url, options), token);
@@ -171,7 +177,7 @@ describe('a fetch passed as an option that misbehaves', () => {
     return profileOf(strategyFor(url, { fetch, ...more }), 'SECRET-access-0f1e2d3c');
   }
 
-  it('is still bounded in time when it ignores the abort signal', async () => {
+  it('is still bounded in time when it ignores the abort signal', { timeout: 5000 }, async () => {
     const never = new Promise<FetchResponse>(() => {});
     const started = performance.now();
     const error = await profileWith(() => never, { timeout: 200 });
@@ -179,14 +185,45 @@ describe('a fetch passed as an option that misbehaves', () => {
     assert.ok(performance.now() - started < 1500);
   });
 
-  it('is still bounded in time when its body never ends', async () => {
+  it('is still bounded in time when its body never ends', { timeout: 5000 }, async () => {
     const stuck: FetchResponse = {
       status: 200,
       headers: { get: () => null },
       text: () => new Promise<string>(() => {}),
     };
+    const started = performance.now();
     const error = await profileWith(async () => stuck, { timeout: 200 });
     assert.ok(error instanceof DingTalkTimeoutError, String(error));
+    assert.ok(performance.now() - started < 1500);
+  });
+
+  it('works with a fetch that answers with a plain value rather than a promise', async () => {
+    const response: FetchResponse = {
+      status: 200,
+      headers: { get: () => null },
+      text: async () => '{"unionId":"u-plain"}',
+    };
+    const profile = await profileWith((() => response) as unknown as FetchFunction);
+    assert.equal((profile as { id?: string }).id, 'u-plain');
+  });
+
+  it('refuses an answer from a fetch that follows a redirect anyway', async () => {
+    const other = await listen((_req, res) => res.end('{"unionId":"someone-else"}'));
+    const api = await listen((_req, res) => {
+      res.writeHead(302, { location: `${other.url}/me` });
+      res.end();
+    });
+    try {
+      // A wrapper that drops the options it does not know, `redirect` among them.
+      const careless: FetchFunction = (target, init) =>
+        globalThis.fetch(target, { method: init.method, headers: init.headers, signal: init.signal }) as never;
+      const outcome = await profileOf(strategyFor(api.url, { fetch: careless }), 'access-token');
+      assert.ok(outcome instanceof DingTalkResponseError, String(outcome));
+      assert.match(outcome.message, /redirect/);
+    } finally {
+      await close(api.server);
+      await close(other.server);
+    }
   });
 
   it('gives a typed error whatever it throws or rejects with, and never repeats a secret or a URL query', async () => {
@@ -203,7 +240,23 @@ describe('a fetch passed as an option that misbehaves', () => {
       ),
       { code: 'ECONNRESET' },
     );
+    const revocable = Proxy.revocable({}, {});
+    revocable.revoke();
+    const hostileProxy = new Proxy(
+      {},
+      {
+        getPrototypeOf() {
+          throw new Error('proxy SECRET-access-0f1e2d3c');
+        },
+      },
+    );
+    const longMessage = `https://h.example/p?${'.'.repeat(200_000)}x //a`.repeat(5);
+    const codeQuotingToken = Object.assign(new Error('x'), { code: 'bad SECRET-access-0f1e2d3c' });
     const thrown: [string, FetchFunction][] = [
+      ['a Proxy that throws on every look', () => Promise.reject(hostileProxy)],
+      ['a revoked Proxy', () => Promise.reject(revocable.proxy)],
+      ['an error whose code quotes the token', () => Promise.reject(codeQuotingToken)],
+      ['a very long message full of URLs', () => Promise.reject(new Error(longMessage))],
       [
         'a synchronous throw',
         () => {
@@ -218,11 +271,15 @@ describe('a fetch passed as an option that misbehaves', () => {
       ['an error quoting the access token', () => Promise.reject(new Error('bad header SECRET-access-0f1e2d3c'))],
     ];
     for (const [what, fetch] of thrown) {
+      const started = performance.now();
       const error = await profileWith(fetch);
+      const elapsed = performance.now() - started;
+      assert.ok(elapsed < 1000, `${what}: answered in ${Math.round(elapsed)} ms`);
       assert.ok(error instanceof DingTalkNetworkError, `${what}: ${String(error)}`);
       assert.doesNotMatch(renderings(error), /SECRET-/, what);
     }
-    const error = (await profileWith(thrown[5]?.[1] as FetchFunction)) as DingTalkNetworkError;
+    const withURLCase = thrown.find(([what]) => what === 'an error quoting a URL with secrets');
+    const error = (await profileWith(withURLCase?.[1] as FetchFunction)) as DingTalkNetworkError;
     assert.match(error.message, /ECONNRESET/, 'the system error code is kept');
     assert.match((error.cause as Error).message, /https:\/\/oapi\.example\/topapi\/v2\/user\/get failed/);
   });
@@ -238,6 +295,8 @@ describe('a fetch passed as an option that misbehaves', () => {
       text: async () => '{"code":"ServiceUnavailable","message":"busy"}',
     };
     const error = await profileWith(async () => response);
-    assert.ok(error instanceof DingTalkError, String(error));
+    // DingTalk did answer: its error is read, without the headers.
+    assert.ok(error instanceof DingTalkAPIError, String(error));
+    assert.equal(error.code, 'ServiceUnavailable');
   });
 });

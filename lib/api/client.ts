@@ -1,7 +1,7 @@
-import { DingTalkResponseError } from './errors';
+import { DingTalkError, DingTalkResponseError } from './errors';
 import { type HttpSettings, sendRequest } from './http';
 import { interpretResponse } from './response';
-import { parseTokenResponse } from './token';
+import { isHeaderSafeToken, parseTokenResponse } from './token';
 import type { DingTalkTokenResponse, DingTalkUserInfo } from './wire';
 
 export interface DingTalkClientSettings {
@@ -40,6 +40,10 @@ export class DingTalkClient {
 
   /** Reads the user the access token belongs to. */
   async fetchCurrentUser(accessToken: string): Promise<CurrentUser> {
+    // An HTTP client would quote a value it cannot send as a header in its error: refused here first.
+    if (!isHeaderSafeToken(accessToken)) {
+      throw new DingTalkError('profile', 'the access token is not one DingTalk issues: an HTTP header cannot carry it');
+    }
     const response = await sendRequest(this.#settings.http, {
       endpoint: 'profile',
       url: this.#settings.userProfileURL,

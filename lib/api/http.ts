@@ -31,6 +31,8 @@ export interface FetchResponse {
   body?: unknown;
   /** The whole body as text; used when `body` is not an async-iterable stream. */
   text(): Promise<string>;
+  /** True when the fetch followed a redirect (one that ignores `redirect: 'manual'`). */
+  redirected?: boolean;
 }
 
 /** A fetch implementation: node-fetch v2 by default, or any compatible one (`options.fetch`). */
@@ -82,9 +84,10 @@ export async function sendRequest(settings: HttpSettings, request: OutgoingReque
     if (bundled) init.size = settings.maxResponseBytes;
     const sent = settings.fetch(request.url.href, init);
     const response = await (bundled ? sent : untilAborted(sent, controller.signal));
-    // Node's global fetch answers a manual redirect with status 0 when it hides it.
-    if (response.status === 0 || (response.status >= 300 && response.status < 400)) {
+    // A 3xx, an opaque redirect (status 0, as browsers' fetch gives), or one a fetch followed anyway.
+    if (response.status === 0 || (response.status >= 300 && response.status < 400) || response.redirected === true) {
       controller.abort();
+      releaseBody(response);
       throw new DingTalkResponseError(
         request.endpoint,
         response.status,
@@ -95,13 +98,27 @@ export async function sendRequest(settings: HttpSettings, request: OutgoingReque
     const body = await (bundled ? read : untilAborted(read, controller.signal));
     return { status: response.status, headers: response.headers, body };
   } catch (error) {
-    if (controller.signal.reason === timedOut) throw new DingTalkTimeoutError(request.endpoint, settings.timeoutMs);
-    if (error instanceof DingTalkResponseError) throw error;
-    throw new DingTalkNetworkError(request.endpoint, describeNetworkFailure(error), {
-      cause: cleanCopy(error, request.secrets, 0),
-    });
+    throw failureOf(error, request, settings, controller);
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/** The typed error for whatever went wrong; never throws itself, whatever `error` is (a Proxy, say). */
+function failureOf(
+  error: unknown,
+  request: OutgoingRequest,
+  settings: HttpSettings,
+  controller: AbortController,
+): DingTalkNetworkError | DingTalkResponseError {
+  try {
+    if (controller.signal.reason === timedOut) return new DingTalkTimeoutError(request.endpoint, settings.timeoutMs);
+    if (error instanceof DingTalkResponseError) return error;
+    return new DingTalkNetworkError(request.endpoint, describeNetworkFailure(error), {
+      cause: cleanCopy(error, request.secrets, 0),
+    });
+  } catch {
+    return new DingTalkNetworkError(request.endpoint, describeNetworkFailure(undefined));
   }
 }
 
@@ -123,9 +140,11 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
     };
     stop();
     signal.addEventListener('abort', stop, { once: true });
-    work.then(
+    Promise.resolve(work).then(
       (value) => {
         signal.removeEventListener('abort', stop);
+        // Too late: whatever came is dropped, and a response's body released (its socket with it).
+        if (signal.reason === timedOut) releaseBody(value);
         resolve(value);
       },
       (error: unknown) => {
@@ -150,7 +169,7 @@ async function readBody(
     return new DingTalkResponseError(endpoint, response.status, `answered with a body larger than ${maxBytes} bytes`);
   };
   // A declared length over the bound is refused before waiting for the body.
-  const declared = response.headers.get('content-length');
+  const declared = headerOf(response, 'content-length');
   const declaredLength = Number(declared);
   if (declaredLength > maxBytes) throw tooLarge();
   // node-fetch's Response carries the `size` it enforces: trusted only when it is this bound.
@@ -165,7 +184,7 @@ async function readBody(
   // Another fetch ignores `size`. A declared length still bounds the body (the HTTP parser stops
   // there) unless a content coding makes it expand; otherwise its stream is read with a bound here.
   const framed = declared !== null && Number.isInteger(declaredLength) && declaredLength >= 0;
-  if ((framed && response.headers.get('content-encoding') === null) || !isAsyncIterable(response.body)) {
+  if ((framed && headerOf(response, 'content-encoding') === null) || !isAsyncIterable(response.body)) {
     return response.text();
   }
   const chunks: Buffer[] = [];
@@ -180,8 +199,20 @@ async function readBody(
 }
 
 function destroyStream(body: unknown): void {
-  const destroy = (body as { destroy?: unknown } | null | undefined)?.destroy;
+  const destroy = readField(body, 'destroy');
   if (typeof destroy === 'function') destroy.call(body);
+}
+
+/** Lets go of an answer that will not be read: a Node stream is destroyed, a web stream cancelled. */
+function releaseBody(response: unknown): void {
+  try {
+    const body = readField(response, 'body');
+    destroyStream(body);
+    const cancel = readField(body, 'cancel');
+    if (typeof cancel === 'function') Promise.resolve(cancel.call(body)).catch(() => {});
+  } catch {
+    // A body that cannot even be released is left to the garbage collector.
+  }
 }
 
 function toBuffer(chunk: unknown): Buffer {
@@ -194,10 +225,22 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 }
 
+/** A header of an answer, or null; a fetch whose headers throw is treated as sending none. */
+export function headerOf(response: { headers: { get(name: string): string | null } }, name: string): string | null {
+  try {
+    const value = response.headers.get(name);
+    return typeof value === 'string' ? value : null;
+  } catch {
+    return null;
+  }
+}
+
 function describeNetworkFailure(error: unknown): string {
-  // node-fetch puts the system error code on the error, global fetch on its cause.
+  // node-fetch puts the system error code on the error, global fetch on its cause. Only a code
+  // that looks like one (ECONNRESET, UND_ERR_SOCKET) is repeated: a fetch may put anything there.
   const code = readField(error, 'code') ?? readField(readField(error, 'cause'), 'code');
-  return `the request failed before DingTalk answered${typeof code === 'string' ? ` (${code})` : ''}`;
+  const shown = typeof code === 'string' && /^[A-Z][A-Z0-9_]{0,39}$/.test(code) ? ` (${code})` : '';
+  return `the request failed before DingTalk answered${shown}`;
 }
 
 /** A property of anything, or undefined when it has none or reading it throws (a hostile getter). */
@@ -220,7 +263,10 @@ const maxCauseDepth = 4;
  * was thrown.
  */
 function cleanCopy(error: unknown, secrets: readonly (string | undefined)[], depth: number): Error {
-  const clean = (text: unknown) => redactSecrets(withoutURLSecrets(printable(text)), secrets);
+  // A client may quote a value trimmed (Node's fetch does): the trimmed secrets are cut out too.
+  const allSecrets = [...secrets, ...secrets.map((secret) => secret?.trim())];
+  // Secrets first, so that cutting a URL never splits one; long texts are clipped first.
+  const clean = (text: unknown) => withoutURLSecrets(redactSecrets(clip(printable(text)), allSecrets));
   const isError = error instanceof Error;
   const copy = new Error(clean(isError ? readField(error, 'message') : error));
   copy.name = isError ? clean(readField(error, 'name')) : 'Error';
@@ -237,6 +283,12 @@ function cleanCopy(error: unknown, secrets: readonly (string | undefined)[], dep
   return copy;
 }
 
+const maxQuotedLength = 4000;
+
+function clip(text: string): string {
+  return text.length > maxQuotedLength ? `${text.slice(0, maxQuotedLength)}…` : text;
+}
+
 function printable(value: unknown): string {
   try {
     return String(value);
@@ -246,10 +298,15 @@ function printable(value: unknown): string {
 }
 
 // A URL in a message: its user info, query and fragment are dropped; scheme, host and path stay.
-// The query ends before white space, a quote or a bracket, and before punctuation that ends a phrase.
+// The query ends before white space, a quote or a bracket; punctuation that ends a phrase is kept.
+// Every part is greedy with nothing after it to retry, so a hostile text costs linear time.
 const urlInText =
-  /(?<![a-z0-9+.-])((?:[a-z][a-z0-9+.-]*:)?\/\/)(?:[^\s/?#@]*@)?([^\s?#"'<>()]*)(?:[?#][^\s"'<>()[\]]*?)?(?=[.,:;!]*(?:[\s"'<>()[\]]|$))/gi;
+  /(?<![a-z0-9+.-])((?:[a-z][a-z0-9+.-]*:)?\/\/)(?:[^\s/?#@]*@)?([^\s?#"'<>()]*)([?#][^\s"'<>()[\]]*)?/gi;
 
 function withoutURLSecrets(text: string): string {
-  return text.replace(urlInText, '$1$2');
+  return text.replace(urlInText, (_url, scheme: string, place: string, query: string | undefined) => {
+    let end = query?.length ?? 0;
+    while (end > 0 && '.,:;!'.includes(query?.[end - 1] as string)) end -= 1;
+    return `${scheme}${place}${query?.slice(end) ?? ''}`;
+  });
 }

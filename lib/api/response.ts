@@ -1,4 +1,5 @@
 import { DingTalkAPIError, type DingTalkAPIErrorDetails, type DingTalkEndpoint, DingTalkResponseError } from './errors';
+import { headerOf } from './http';
 import { redactSecrets } from './redact';
 
 /** An answer from DingTalk, read in full (up to the size bound). */
@@ -96,16 +97,6 @@ function describeUnexpectedBody(response: ReceivedResponse, ok: boolean): string
   if (response.body.length === 0) return `answered with an empty body (${kind})`;
   const what = ok ? 'a body that is not a JSON object' : 'an error page that is not DingTalk JSON';
   return `answered with ${what} (${kind}); a proxy or gateway may be in the way`;
-}
-
-/** A header of the answer, or null; a fetch whose headers throw is treated as sending none. */
-function headerOf(response: ReceivedResponse, name: string): string | null {
-  try {
-    const value = response.headers.get(name);
-    return typeof value === 'string' ? value : null;
-  } catch {
-    return null;
-  }
 }
 
 function stringField(json: Record<string, unknown>, name: string): string | undefined {
