@@ -48,6 +48,7 @@ export function runGuardedLogin(
   attempt: PassportAttempt,
   allowedCorpIds: ReadonlySet<string> | undefined,
   authenticate: (guarded: PassportAttempt) => void,
+  codeAccepted?: () => void,
 ): void {
   // passport's per-request object, Object.create(strategy), takes the guards itself. A strategy
   // passport was handed as an instance (it owns `_oauth2`) gets a per-request copy, so that
@@ -117,6 +118,12 @@ export function runGuardedLogin(
         return guarded.fail(refusal('code_rejected', message), 401);
       }
       if (!err && accessToken) {
+        // DingTalk took the code: the login's state is used up, whatever follows.
+        try {
+          codeAccepted?.();
+        } catch (error) {
+          return guarded.error(error);
+        }
         corpId = corpIdOf(results);
         const refused = organizationRefusal(allowedCorpIds, corpId);
         if (refused) return guarded.fail(refusal('organization_not_allowed', refused), 403);

@@ -208,10 +208,28 @@ export class Strategy extends OAuth2Strategy {
     const resolved: DingTalkAuthenticateOptions =
       callbackURL && callbackURL !== configured ? { ...options, callbackURL } : options;
     if (callback.kind === 'authorized') presentCodeToPassport(req, callback.query, callback.code);
-    runGuardedLogin(this as unknown as PassportAttempt, this._allowedCorpIds, (guarded) =>
-      OAuth2Strategy.prototype.authenticate.call(guarded, req, resolved),
+    runGuardedLogin(
+      this as unknown as PassportAttempt,
+      this._allowedCorpIds,
+      (guarded) => OAuth2Strategy.prototype.authenticate.call(guarded, req, resolved),
+      callback.kind === 'authorized' ? codeAcceptedHook(this, req, callback.query.values.state) : undefined,
     );
   }
+}
+
+/** A state store that wants to hear when DingTalk accepted a login's code (SignedCookieStateStore). */
+interface SpendingStore {
+  spent(req: unknown, state: string): void;
+}
+
+/**
+ * Tells the state store, looked up now (apps swap stores), that DingTalk accepted the code that
+ * came with `state`, if the store asks to know: its replay guard then records only real logins.
+ */
+function codeAcceptedHook(strategy: object, req: object, state: unknown): (() => void) | undefined {
+  const store = (strategy as { _stateStore?: Partial<SpendingStore> })._stateStore;
+  if (typeof state !== 'string' || typeof store?.spent !== 'function') return undefined;
+  return () => (store as SpendingStore).spent(req, state);
 }
 
 function unresolvableCallbackURL(): Error {

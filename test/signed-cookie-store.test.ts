@@ -3,7 +3,10 @@ import { createHmac } from 'node:crypto';
 import { Agent, createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import Router from '@koa/router';
 import express from 'express';
+import Koa from 'koa';
+import { KoaPassport } from 'koa-passport';
 import { Passport } from 'passport';
 import { SignedCookieStateStore, Strategy, type VerifyFunction } from '../lib/index';
 import { createDingTalkEmulator, type DingTalkEmulator } from '../lib/testing/index';
@@ -22,7 +25,7 @@ interface Instance {
  * An app instance with no session middleware at all, as a JWT API would be: the login state
  * lives only in the signed cookie, and the callback answers with the user as JSON.
  */
-async function startInstance(emulator: DingTalkEmulator, store: SignedCookieStateStore): Promise<Instance> {
+async function startExpressInstance(emulator: DingTalkEmulator, store: SignedCookieStateStore): Promise<Instance> {
   const passport = new Passport();
   const instance = { url: '', verifyCalls: 0, close: async () => {} };
   const verify: VerifyFunction = (_accessToken, _refreshToken, profile, done) => {
@@ -50,6 +53,46 @@ async function startInstance(emulator: DingTalkEmulator, store: SignedCookieStat
   return instance;
 }
 
+/** The same app on Koa with koa-passport, and no session middleware either. */
+async function startKoaInstance(emulator: DingTalkEmulator, store: SignedCookieStateStore): Promise<Instance> {
+  const passport = new KoaPassport();
+  const instance = { url: '', verifyCalls: 0, close: async () => {} };
+  const verify: VerifyFunction = (_accessToken, _refreshToken, profile, done) => {
+    instance.verifyCalls++;
+    done(null, { id: profile.id });
+  };
+  passport.use(new Strategy({ ...emulator.strategyOptions(), callbackURL: '/auth/callback', store }, verify));
+  const app = new Koa();
+  const router = new Router();
+  app.use(passport.initialize());
+  router.get(
+    '/login',
+    passport.authenticate('dingtalk', { session: false, state: { returnTo: '/reports' } } as object),
+  );
+  router.get('/auth/callback', (ctx, next) =>
+    passport.authenticate('dingtalk', { session: false }, (err: unknown, user: unknown, info: unknown) => {
+      if (err) throw err;
+      ctx.status = user ? 200 : 401;
+      ctx.body = { user: user || null, info: info ?? null };
+    })(ctx, next),
+  );
+  app.use(router.routes());
+  const server: Server = createServer(app.callback());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  instance.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  instance.close = () =>
+    new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  return instance;
+}
+
+const frameworks = [
+  ['Express', startExpressInstance],
+  ['Koa (koa-passport)', startKoaInstance],
+] as const;
+
 /** A browser that can be pointed at any instance: same cookie jar, different origins on one host. */
 class Browser {
   readonly #jar: CookieClient;
@@ -69,186 +112,273 @@ function signed(payload: object, key = secret): string {
   return `${encoded}.${createHmac('sha256', key).update(encoded).digest('base64url')}`;
 }
 
-describe('SignedCookieStateStore: logins without any session', () => {
-  let emulator: DingTalkEmulator;
-  let a: Instance;
-  let b: Instance;
-  const agent = new Agent({ keepAlive: true });
+for (const [framework, startInstance] of frameworks)
+  describe(`SignedCookieStateStore: logins without any session, on ${framework}`, () => {
+    let emulator: DingTalkEmulator;
+    let a: Instance;
+    let b: Instance;
+    const agent = new Agent({ keepAlive: true });
 
-  before(async () => {
-    emulator = await createDingTalkEmulator();
-    a = await startInstance(emulator, new SignedCookieStateStore({ secret }));
-    b = await startInstance(emulator, new SignedCookieStateStore({ secret: [secret, oldSecret] }));
-  });
-  after(async () => {
-    agent.destroy();
-    await Promise.all([a.close(), b.close()]);
-    await emulator.close();
-  });
-
-  async function begin(browser: Browser, on: Instance): Promise<{ state: string; setCookie: string }> {
-    const start = await browser.get(on, '/login');
-    assert.equal(start.status, 302);
-    const state = new URL(start.location ?? '').searchParams.get('state') ?? '';
-    return { state, setCookie: start.setCookies.join('\n') };
-  }
-  const finish = (browser: Browser, on: Instance, state: string, code = emulator.issueAuthCode()) =>
-    browser.get(on, `/auth/callback?authCode=${code}&state=${encodeURIComponent(state)}`);
-  const messageOf = (answer: Answer) => (JSON.parse(answer.body).info as { message?: string } | null)?.message;
-
-  it('starts on one instance and finishes on another that shares the secret', async () => {
-    const browser = new Browser(agent);
-    const { state } = await begin(browser, a);
-    const answer = await finish(browser, b, state);
-    assert.equal(answer.status, 200, answer.body);
-    assert.deepEqual(JSON.parse(answer.body), {
-      user: { id: emulator.users[0]?.unionId },
-      info: { state: { returnTo: '/reports' } },
+    before(async () => {
+      emulator = await createDingTalkEmulator();
+      a = await startInstance(emulator, new SignedCookieStateStore({ secret }));
+      b = await startInstance(emulator, new SignedCookieStateStore({ secret: [secret, oldSecret] }));
     });
-  });
+    after(async () => {
+      agent.destroy();
+      await Promise.all([a.close(), b.close()]);
+      await emulator.close();
+    });
 
-  it('sets an HttpOnly, SameSite=Lax cookie scoped to the callback path, and clears it after', async () => {
-    const browser = new Browser(agent);
-    const { state, setCookie } = await begin(browser, a);
-    assert.match(
-      setCookie,
-      /^dingtalk_state_[\w-]{16}=[\w-]+\.[\w-]+; Max-Age=600; Path=\/auth\/callback; HttpOnly; SameSite=Lax$/,
-    );
-    const answer = await finish(browser, b, state);
-    assert.match(answer.setCookies.join('\n'), /^dingtalk_state_[\w-]{16}=; Max-Age=0; Path=\/auth\/callback/);
-  });
+    async function begin(browser: Browser, on: Instance): Promise<{ state: string; setCookie: string }> {
+      const start = await browser.get(on, '/login');
+      assert.equal(start.status, 302);
+      const state = new URL(start.location ?? '').searchParams.get('state') ?? '';
+      return { state, setCookie: start.setCookies.join('\n') };
+    }
+    const finish = (browser: Browser, on: Instance, state: string, code = emulator.issueAuthCode()) =>
+      browser.get(on, `/auth/callback?authCode=${code}&state=${encodeURIComponent(state)}`);
+    const messageOf = (answer: Answer) => (JSON.parse(answer.body).info as { message?: string } | null)?.message;
 
-  it('keeps two logins in two tabs of one browser apart', async () => {
-    const browser = new Browser(agent);
-    const first = await begin(browser, a);
-    const second = await begin(browser, a);
-    assert.equal((await finish(browser, b, second.state)).status, 200);
-    assert.equal((await finish(browser, b, first.state)).status, 200);
-  });
-
-  describe('ends in fail() before verify runs', () => {
-    /** Runs a login whose callback is tampered with; a tamper that returns a string replaces the state. */
-    async function failing(tamper: (browser: Browser, state: string) => unknown): Promise<string | undefined> {
+    it('starts on one instance and finishes on another that shares the secret', async () => {
       const browser = new Browser(agent);
       const { state } = await begin(browser, a);
-      const replaced = tamper(browser, state);
-      const usedState = typeof replaced === 'string' ? replaced : state;
-      const before = b.verifyCalls;
-      const answer = await finish(browser, b, usedState);
-      assert.equal(answer.status, 401, answer.body);
-      assert.equal(b.verifyCalls, before);
-      return messageOf(answer);
-    }
-    const onlyCookie = (browser: Browser) => {
-      const [name, value] = [...browser.cookies()].find(([cookie]) => cookie.startsWith('dingtalk_state_')) ?? [];
-      assert.ok(name && value);
-      return { name, value };
-    };
-
-    it('with a tampered cookie', async () => {
-      const message = await failing((browser) => {
-        const { name, value } = onlyCookie(browser);
-        const [payload, signature] = value.split('.');
-        const changed = JSON.parse(Buffer.from(payload ?? '', 'base64url').toString());
-        changed.d = { returnTo: 'https://evil.example/' };
-        browser.cookies().set(name, `${Buffer.from(JSON.stringify(changed)).toString('base64url')}.${signature}`);
+      const answer = await finish(browser, b, state);
+      assert.equal(answer.status, 200, answer.body);
+      assert.deepEqual(JSON.parse(answer.body), {
+        user: { id: emulator.users[0]?.unionId },
+        info: { state: { returnTo: '/reports' } },
       });
-      assert.equal(message, 'Invalid authorization request state.');
     });
 
-    it('with an expired cookie', async () => {
-      const message = await failing((browser, state) => {
-        const { name } = onlyCookie(browser);
-        browser.cookies().set(name, signed({ s: state, e: Date.now() - 1000 }));
-      });
-      assert.match(message ?? '', /expired/);
+    it('sets an HttpOnly, SameSite=Lax cookie for the whole host, and clears the same cookie after', async () => {
+      const browser = new Browser(agent);
+      const { state, setCookie } = await begin(browser, a);
+      assert.match(
+        setCookie,
+        /^dingtalk_state_[\w-]{16}=[\w-]+\.[\w-]+; Max-Age=600; Path=\/; HttpOnly; SameSite=Lax$/,
+      );
+      const name = setCookie.slice(0, setCookie.indexOf('='));
+      const answer = await finish(browser, b, state);
+      assert.equal(answer.setCookies.join('\n'), `${name}=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax`);
     });
 
-    it('with the cookie of another login', async () => {
-      const other = new Browser(agent);
-      const otherLogin = await begin(other, a);
-      const message = await failing((browser) => {
-        const { name } = onlyCookie(browser);
-        browser.cookies().set(name, onlyCookie(other).value);
-        return undefined;
-      });
-      assert.equal(message, 'Invalid authorization request state.');
-      assert.ok(otherLogin.state);
+    it('keeps two logins in two tabs of one browser apart', async () => {
+      const browser = new Browser(agent);
+      const first = await begin(browser, a);
+      const second = await begin(browser, a);
+      assert.equal((await finish(browser, b, second.state)).status, 200);
+      assert.equal((await finish(browser, b, first.state)).status, 200);
     });
 
-    it('with no cookie at all', async () => {
-      const message = await failing((browser) => {
-        browser.cookies().clear();
+    describe('ends in fail() before verify runs', () => {
+      /** Runs a login whose callback is tampered with; a tamper that returns a string replaces the state. */
+      async function failing(tamper: (browser: Browser, state: string) => unknown): Promise<string | undefined> {
+        const browser = new Browser(agent);
+        const { state } = await begin(browser, a);
+        const replaced = tamper(browser, state);
+        const usedState = typeof replaced === 'string' ? replaced : state;
+        const before = b.verifyCalls;
+        const answer = await finish(browser, b, usedState);
+        assert.equal(answer.status, 401, answer.body);
+        assert.equal(b.verifyCalls, before);
+        return messageOf(answer);
+      }
+      const onlyCookie = (browser: Browser) => {
+        const [name, value] = [...browser.cookies()].find(([cookie]) => cookie.startsWith('dingtalk_state_')) ?? [];
+        assert.ok(name && value);
+        return { name, value };
+      };
+
+      it('with a tampered cookie', async () => {
+        const message = await failing((browser) => {
+          const { name, value } = onlyCookie(browser);
+          const [payload, signature] = value.split('.');
+          const changed = JSON.parse(Buffer.from(payload ?? '', 'base64url').toString());
+          changed.d = { returnTo: 'https://evil.example/' };
+          browser.cookies().set(name, `${Buffer.from(JSON.stringify(changed)).toString('base64url')}.${signature}`);
+        });
+        assert.equal(message, 'Invalid authorization request state.');
       });
-      assert.match(message ?? '', /cookie is missing/);
+
+      it('with an expired cookie', async () => {
+        const message = await failing((browser, state) => {
+          const { name } = onlyCookie(browser);
+          browser.cookies().set(name, signed({ s: state, e: Date.now() - 1000 }));
+        });
+        assert.match(message ?? '', /expired/);
+      });
+
+      it('with the cookie of another login', async () => {
+        const other = new Browser(agent);
+        const otherLogin = await begin(other, a);
+        const message = await failing((browser) => {
+          const { name } = onlyCookie(browser);
+          browser.cookies().set(name, onlyCookie(other).value);
+          return undefined;
+        });
+        assert.equal(message, 'Invalid authorization request state.');
+        assert.ok(otherLogin.state);
+      });
+
+      it('with no cookie at all', async () => {
+        const message = await failing((browser) => {
+          browser.cookies().clear();
+        });
+        assert.match(message ?? '', /cookie is missing/);
+      });
+
+      it('with a state that does not match the cookie', async () => {
+        const message = await failing((_browser, state) => `${state.slice(0, -1)}x`);
+        assert.match(message ?? '', /cookie is missing|Invalid/);
+      });
+
+      it('with a cookie signed by a secret the instance does not know', async () => {
+        const message = await failing((browser, state) => {
+          const { name } = onlyCookie(browser);
+          browser
+            .cookies()
+            .set(name, signed({ s: state, e: Date.now() + 60_000 }, 'another-secret-0123456789-abcdefghijkl'));
+        });
+        assert.equal(message, 'Invalid authorization request state.');
+      });
     });
 
-    it('with a state that does not match the cookie', async () => {
-      const message = await failing((_browser, state) => `${state.slice(0, -1)}x`);
-      assert.match(message ?? '', /cookie is missing|Invalid/);
+    it('refuses a cookie replayed after a successful login', async () => {
+      const browser = new Browser(agent);
+      const { state } = await begin(browser, a);
+      const saved = new Map(browser.cookies());
+      const code = emulator.issueAuthCode();
+      assert.equal((await finish(browser, b, state, code)).status, 200);
+      for (const [name, value] of saved) browser.cookies().set(name, value);
+      // On the same instance the store itself remembers the state; elsewhere DingTalk refuses the used code.
+      const sameInstance = await finish(browser, b, state);
+      assert.equal(sameInstance.status, 401);
+      assert.equal(messageOf(sameInstance), 'This login state has already been used.');
+      for (const [name, value] of saved) browser.cookies().set(name, value);
+      const otherInstance = await finish(browser, a, state, code);
+      assert.notEqual(otherInstance.status, 200);
     });
 
-    it('with a cookie signed by a secret the instance does not know', async () => {
-      const message = await failing((browser, state) => {
-        const { name } = onlyCookie(browser);
-        browser
-          .cookies()
-          .set(name, signed({ s: state, e: Date.now() + 60_000 }, 'another-secret-0123456789-abcdefghijkl'));
-      });
-      assert.equal(message, 'Invalid authorization request state.');
+    it('verifies cookies signed with a rotated-out secret still listed', async () => {
+      const browser = new Browser(agent);
+      const { state } = await begin(browser, a);
+      const [name] = [...browser.cookies()].find(([cookie]) => cookie.startsWith('dingtalk_state_')) ?? [];
+      assert.ok(name);
+      browser.cookies().set(name, signed({ s: state, e: Date.now() + 60_000 }, oldSecret));
+      assert.equal((await finish(browser, b, state)).status, 200);
+    });
+
+    it('refuses a secret shorter than 32 bytes, or none', () => {
+      assert.throws(() => new SignedCookieStateStore({ secret: 'short' }), /at least 32 bytes/);
+      assert.throws(() => new SignedCookieStateStore({ secret: [] }), /"secret" option is required/);
+      assert.throws(() => new SignedCookieStateStore({ secret: [secret, 'short'] }), /at least 32 bytes/);
+      assert.throws(
+        () => new SignedCookieStateStore(undefined as unknown as { secret: string }),
+        /"secret" option is required/,
+      );
     });
   });
 
-  it('refuses a cookie replayed after a successful login', async () => {
-    const browser = new Browser(agent);
-    const { state } = await begin(browser, a);
-    const saved = new Map(browser.cookies());
-    const code = emulator.issueAuthCode();
-    assert.equal((await finish(browser, b, state, code)).status, 200);
-    for (const [name, value] of saved) browser.cookies().set(name, value);
-    // On the same instance the store itself remembers the state; elsewhere DingTalk refuses the used code.
-    const sameInstance = await finish(browser, b, state);
-    assert.equal(sameInstance.status, 401);
-    assert.equal(messageOf(sameInstance), 'This login state has already been used.');
-    for (const [name, value] of saved) browser.cookies().set(name, value);
-    const otherInstance = await finish(browser, a, state, code);
-    assert.notEqual(otherInstance.status, 200);
-  });
-
-  it('verifies cookies signed with a rotated-out secret still listed', async () => {
-    const browser = new Browser(agent);
-    const { state } = await begin(browser, a);
-    const [name] = [...browser.cookies()].find(([cookie]) => cookie.startsWith('dingtalk_state_')) ?? [];
-    assert.ok(name);
-    browser.cookies().set(name, signed({ s: state, e: Date.now() + 60_000 }, oldSecret));
-    assert.equal((await finish(browser, b, state)).status, 200);
-  });
-
-  it('refuses a secret shorter than 32 bytes, or none', () => {
-    assert.throws(() => new SignedCookieStateStore({ secret: 'short' }), /at least 32 bytes/);
-    assert.throws(() => new SignedCookieStateStore({ secret: [] }), /"secret" option is required/);
-    assert.throws(() => new SignedCookieStateStore({ secret: [secret, 'short'] }), /at least 32 bytes/);
-    assert.throws(
-      () => new SignedCookieStateStore(undefined as unknown as { secret: string }),
-      /"secret" option is required/,
-    );
-  });
-
-  it('marks the cookie Secure when the callback URL is https', async () => {
-    const store = new SignedCookieStateStore({ secret });
+describe('SignedCookieStateStore, the store alone', () => {
+  /** One leg of a login run on the store alone, with a response that collects Set-Cookie headers. */
+  function onStore(store: SignedCookieStateStore, callbackURL: string, cookie?: string) {
     const headers: string[] = [];
     const res = {
       getHeader: () => headers,
       setHeader: (_: string, value: string[]) => headers.splice(0, headers.length, ...value),
     };
-    await new Promise((resolve) =>
-      store.store(
-        { res } as never,
-        undefined,
-        { callbackURL: 'https://app.example/cb', authorizationURL: '', tokenURL: '', clientID: '' },
-        resolve,
-      ),
+    const req = { res, headers: cookie ? { cookie } : {} } as never;
+    const meta = { callbackURL, authorizationURL: '', tokenURL: '', clientID: '' };
+    return {
+      headers,
+      start: (appState?: object) =>
+        new Promise<{ err: unknown; state?: string }>((resolve) =>
+          store.store(req, appState, meta, (err, state) => resolve({ err, state })),
+        ),
+      finish: (state: string) =>
+        new Promise<{ ok: boolean; info: unknown }>((resolve) =>
+          store.verify(req, state, meta, (_err, ok, info) => resolve({ ok, info })),
+        ),
+      spent: (state: string) => store.spent(req, state),
+    };
+  }
+
+  it('names the cookie __Host- on https, Secure, and clears that same cookie on the callback', async () => {
+    const store = new SignedCookieStateStore({ secret });
+    const started = onStore(store, 'https://app.example/auth/callback');
+    const { state } = await started.start();
+    const set = started.headers[0] ?? '';
+    assert.match(
+      set,
+      /^__Host-dingtalk_state_[\w-]{16}=[\w-]+\.[\w-]+; Max-Age=600; Path=\/; HttpOnly; SameSite=Lax; Secure$/,
     );
-    assert.match(headers[0] ?? '', /; Path=\/cb; HttpOnly; SameSite=Lax; Secure$/);
+    const cookie = set.slice(0, set.indexOf(';'));
+    const callback = onStore(store, 'https://app.example/auth/callback', cookie);
+    assert.equal((await callback.finish(state as string)).ok, true);
+    assert.equal(
+      callback.headers[0],
+      `${cookie.slice(0, cookie.indexOf('='))}=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax; Secure`,
+    );
+  });
+
+  it('keeps the cookie on the callback path, without the prefix, with hostOnly: false', async () => {
+    const started = onStore(
+      new SignedCookieStateStore({ secret, hostOnly: false }),
+      'https://app.example/auth/callback',
+    );
+    await started.start();
+    assert.match(
+      started.headers[0] ?? '',
+      /^dingtalk_state_[\w-]{16}=[^;]+; Max-Age=600; Path=\/auth\/callback; HttpOnly; SameSite=Lax; Secure$/,
+    );
+  });
+
+  it('refuses, when the login starts, a state object that would make the cookie too large for browsers', async () => {
+    const started = onStore(new SignedCookieStateStore({ secret }), 'https://app.example/auth/callback');
+    const { err } = await started.start({ returnTo: `/${'x'.repeat(4000)}` });
+    assert.ok(err instanceof Error);
+    assert.match(err.message, /over the 4096 bytes browsers keep/);
+    assert.deepEqual(started.headers, [], 'no cookie was set');
+    const small = await started.start({ returnTo: `/${'x'.repeat(2000)}` });
+    assert.equal(small.err, null);
+  });
+
+  it('remembers only states whose code DingTalk accepted: 20,000 spent with made-up codes leave the guard working', async () => {
+    const store = new SignedCookieStateStore({ secret });
+    const url = 'https://app.example/auth/callback';
+    const login = async () => {
+      const started = onStore(store, url);
+      const { state } = await started.start();
+      const set = started.headers[0] ?? '';
+      return { state: state as string, cookie: set.slice(0, set.indexOf(';')) };
+    };
+    // A real login: verified, DingTalk accepts its code, the strategy reports the state spent.
+    const realLogin = async () => {
+      const real = await login();
+      const callback = onStore(store, url, real.cookie);
+      assert.equal((await callback.finish(real.state)).ok, true);
+      callback.spent(real.state);
+      return real;
+    };
+    // Anyone can mint states from the login route and send made-up codes: DingTalk refuses each
+    // code, so the strategy never reports those states spent. One real login before them (they
+    // must not push it out) and one after (they must not have filled the memory).
+    const before = await realLogin();
+    for (let i = 0; i < 20_000; i++) {
+      const bogus = await login();
+      assert.equal((await onStore(store, url, bogus.cookie).finish(bogus.state)).ok, true);
+    }
+    const after = await realLogin();
+    for (const real of [before, after]) {
+      const replay = await onStore(store, url, real.cookie).finish(real.state);
+      assert.deepEqual(replay, { ok: false, info: { message: 'This login state has already been used.' } });
+    }
+  });
+
+  it('marks the cookie Secure when the callback URL is https', async () => {
+    const started = onStore(new SignedCookieStateStore({ secret }), 'https://app.example/cb');
+    await started.start();
+    assert.match(started.headers[0] ?? '', /; Path=\/; HttpOnly; SameSite=Lax; Secure$/);
   });
 });

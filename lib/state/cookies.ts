@@ -28,13 +28,56 @@ export function serializeCookie(name: string, value: string, attributes: CookieA
   return parts.join('; ');
 }
 
-interface ResponseLike {
+/** Where a store writes Set-Cookie headers for the request passport handed it. */
+export interface ResponseCookies {
+  append(cookie: string): void;
+  headersSent(): boolean;
+}
+
+interface NodeResponse {
   getHeader(name: string): unknown;
   setHeader(name: string, value: string | string[]): unknown;
+  headersSent?: boolean;
+}
+
+interface KoaContext {
+  append(field: string, value: string): unknown;
+  headerSent?: boolean;
+}
+
+/**
+ * The response of the request passport hands a state store, found by what the framework puts on
+ * it: koa-passport's request carries `ctx` (its `res` is a partial mock that replaces headers);
+ * Express and node:http put the response on `req.res`.
+ */
+export function responseCookies(req: unknown): ResponseCookies | undefined {
+  if (typeof req !== 'object' || req === null) return undefined;
+  const ctx = (req as { ctx?: unknown }).ctx;
+  if (isKoaContext(ctx)) {
+    return { append: (cookie) => ctx.append('Set-Cookie', cookie), headersSent: () => ctx.headerSent === true };
+  }
+  const res = (req as { res?: unknown }).res;
+  if (isNodeResponse(res)) {
+    return { append: (cookie) => appendSetCookie(res, cookie), headersSent: () => res.headersSent === true };
+  }
+  return undefined;
+}
+
+function isKoaContext(value: unknown): value is KoaContext {
+  return typeof value === 'object' && value !== null && typeof (value as KoaContext).append === 'function';
+}
+
+function isNodeResponse(value: unknown): value is NodeResponse {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as NodeResponse).getHeader === 'function' &&
+    typeof (value as NodeResponse).setHeader === 'function'
+  );
 }
 
 /** Adds a Set-Cookie header to those already set, as cookie-writing middleware must. */
-export function appendSetCookie(res: ResponseLike, cookie: string): void {
+function appendSetCookie(res: NodeResponse, cookie: string): void {
   const previous = res.getHeader('set-cookie');
   const list = previous === undefined ? [] : Array.isArray(previous) ? previous.map(String) : [String(previous)];
   res.setHeader('set-cookie', [...list, cookie]);

@@ -1,7 +1,8 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
 import type { StateStoreMeta, StateStoreStoreCallback, StateStoreVerifyCallback } from '../options';
-import { appendSetCookie, readCookie, serializeCookie } from './cookies';
+import { type CookieAttributes, readCookie, responseCookies, serializeCookie } from './cookies';
+import { SpentStates } from './spent-states';
 
 /** Options of {@link SignedCookieStateStore}. */
 export interface SignedCookieStateStoreOptions {
@@ -16,6 +17,15 @@ export interface SignedCookieStateStoreOptions {
   maxAgeSeconds?: number;
   /** `Secure` cookies; by default when the callback URL is https. */
   secure?: boolean;
+  /**
+   * Default true: the cookie has `Path=/`, and on https its name starts with `__Host-`, which
+   * browsers accept only from this very host (a sibling subdomain cannot plant or overwrite it).
+   * False: the cookie lives on the callback path only, so no other request carries it, but
+   * without that guarantee.
+   */
+  hostOnly?: boolean;
+  /** How many used states the replay guard remembers at most (default 10,000). */
+  maxRememberedStates?: number;
 }
 
 /** What the signed cookie carries. */
@@ -29,8 +39,8 @@ interface Payload {
 }
 
 const minimumSecretBytes = 32;
-// Bounds the memory the replay guard can use; entries also leave when they expire.
-const maxRememberedStates = 10_000;
+// Browsers keep a cookie of up to 4096 bytes, name, value and attributes together (RFC 6265, 6.1).
+const maxCookieBytes = 4096;
 
 const failures = {
   missing:
@@ -55,7 +65,10 @@ export class SignedCookieStateStore {
   readonly #cookieName: string;
   readonly #maxAgeSeconds: number;
   readonly #secure: boolean | undefined;
-  readonly #used = new Map<string, number>();
+  readonly #hostOnly: boolean;
+  readonly #spent: SpentStates;
+  /** What verify() let through, per request, until the strategy says DingTalk accepted the code. */
+  readonly #verified = new WeakMap<object, { state: string; expiresAt: number }>();
 
   /** Throws a `TypeError` when no secret is given or one is shorter than 32 bytes. */
   constructor(options: SignedCookieStateStoreOptions) {
@@ -80,15 +93,19 @@ export class SignedCookieStateStore {
       throw new TypeError('SignedCookieStateStore: "maxAgeSeconds" must be a positive whole number');
     }
     this.#secure = options.secure;
+    this.#hostOnly = options.hostOnly ?? true;
+    const remembered = options.maxRememberedStates ?? 10_000;
+    if (!Number.isInteger(remembered) || remembered <= 0) {
+      throw new TypeError('SignedCookieStateStore: "maxRememberedStates" must be a positive whole number');
+    }
+    this.#spent = new SpentStates(remembered);
   }
 
   /** Called by passport-oauth2 when a login starts: sets the cookie and gives the state. */
   store(req: Request, appState: unknown, meta: StateStoreMeta, callback: StateStoreStoreCallback): void {
-    const res = req.res;
-    if (!res || typeof res.setHeader !== 'function') {
-      callback(
-        new Error('SignedCookieStateStore needs req.res to set its cookie (Express, or a framework that provides it)'),
-      );
+    const cookies = responseCookies(req);
+    if (!cookies) {
+      callback(new Error('SignedCookieStateStore cannot set its cookie on this request: ' + supportedFrameworks));
       return;
     }
     const state = randomBytes(24).toString('base64url');
@@ -96,8 +113,22 @@ export class SignedCookieStateStore {
     if (appState !== undefined && appState !== null && typeof appState === 'object') payload.d = appState;
     const encoded = Buffer.from(JSON.stringify(payload)).toString('base64url');
     const value = `${encoded}.${this.#sign(encoded, this.#secrets[0] as Buffer)}`;
-    const attributes = { ...this.#scope(meta), maxAgeSeconds: this.#maxAgeSeconds };
-    appendSetCookie(res, serializeCookie(this.#cookieNameFor(state), value, attributes));
+    const scope = this.#scope(meta);
+    const cookie = serializeCookie(this.#cookieNameFor(state, scope), value, {
+      ...scope,
+      maxAgeSeconds: this.#maxAgeSeconds,
+    });
+    // A browser drops a larger cookie without a word, and the login would fail on the way back.
+    const bytes = Buffer.byteLength(cookie);
+    if (bytes > maxCookieBytes) {
+      callback(
+        new Error(
+          `SignedCookieStateStore: the login's state object makes its cookie ${bytes} bytes, over the ${maxCookieBytes} bytes browsers keep; pass a smaller state (a return path or an id)`,
+        ),
+      );
+      return;
+    }
+    cookies.append(cookie);
     callback(null, state);
   }
 
@@ -107,28 +138,43 @@ export class SignedCookieStateStore {
       callback(null, false, { message: failures.missing });
       return;
     }
-    const name = this.#cookieNameFor(providedState);
+    const scope = this.#scope(meta);
+    const name = this.#cookieNameFor(providedState, scope);
     const cookie = readCookie(req.headers?.cookie, name);
     // The cookie has done its job whatever the outcome: the browser should drop it.
-    this.#clearCookie(req, name, meta);
+    const cookies = responseCookies(req);
+    if (cookies && !cookies.headersSent()) cookies.append(serializeCookie(name, '', { ...scope, maxAgeSeconds: 0 }));
     const payload = cookie === undefined ? undefined : this.#readSigned(cookie);
     const failure = this.#refusal(cookie, payload, providedState);
     if (failure) {
       callback(null, false, { message: failure });
       return;
     }
+    if (typeof req === 'object' && req !== null) {
+      this.#verified.set(req, { state: providedState, expiresAt: (payload as Payload).e });
+    }
     callback(null, true, payload?.d);
   }
 
-  /** Why the callback must fail, if it must; remembers a state that passes, to refuse its replay. */
+  /**
+   * Called by the strategy once DingTalk has accepted the code that came with `state`: from now
+   * on the state is refused on this instance. Only then: states spent with codes DingTalk refused
+   * (anyone can mint states and send made-up codes) never take the guard's memory.
+   */
+  spent(req: Request, state: string): void {
+    const verified = typeof req === 'object' && req !== null ? this.#verified.get(req) : undefined;
+    if (!verified || verified.state !== state) return;
+    this.#verified.delete(req);
+    this.#spent.add(state, verified.expiresAt, Date.now());
+  }
+
+  /** Why the callback must fail, if it must. */
   #refusal(cookie: string | undefined, payload: Payload | undefined, providedState: string): string | undefined {
     if (cookie === undefined) return failures.missing;
     if (!payload || !sameText(payload.s, providedState)) return failures.invalid;
     const now = Date.now();
     if (payload.e <= now) return failures.expired;
-    this.#forgetExpired(now);
-    if (this.#used.has(providedState)) return failures.replayed;
-    if (this.#used.size < maxRememberedStates) this.#used.set(providedState, payload.e);
+    if (this.#spent.has(providedState, now)) return failures.replayed;
     return undefined;
   }
 
@@ -154,29 +200,26 @@ export class SignedCookieStateStore {
 
   // One cookie per login, named after its state, so that two tabs logging in at once both work.
   // A plain hash, not the HMAC: the name must not change when the signing secret is rotated.
-  #cookieNameFor(state: string): string {
-    return `${this.#cookieName}_${createHash('sha256').update(state).digest('base64url').slice(0, 16)}`;
+  // With `__Host-` when the browser allows it: Path=/ and Secure.
+  #cookieNameFor(state: string, scope: Omit<CookieAttributes, 'maxAgeSeconds'>): string {
+    const prefix = scope.path === '/' && scope.secure && this.#hostOnly ? '__Host-' : '';
+    return `${prefix}${this.#cookieName}_${createHash('sha256').update(state).digest('base64url').slice(0, 16)}`;
   }
 
-  /** The cookie lives on the callback path only, and is Secure when the callback is https. */
-  #scope(meta: StateStoreMeta): { path: string; secure: boolean } {
+  /**
+   * Path=/ (or the callback path with `hostOnly: false`), and Secure when the callback is https.
+   * Both legs get the same `meta.callbackURL` from the strategy, so the cookie cleared on the
+   * callback is the one set when the login started.
+   */
+  #scope(meta: StateStoreMeta): Omit<CookieAttributes, 'maxAgeSeconds'> {
     const callbackURL = new URL(meta.callbackURL ?? '/', 'http://relative.invalid');
-    return { path: callbackURL.pathname, secure: this.#secure ?? callbackURL.protocol === 'https:' };
-  }
-
-  #clearCookie(req: Request, name: string, meta: StateStoreMeta): void {
-    const res = req.res;
-    if (!res || typeof res.setHeader !== 'function' || res.headersSent) return;
-    appendSetCookie(res, serializeCookie(name, '', { ...this.#scope(meta), maxAgeSeconds: 0 }));
-  }
-
-  #forgetExpired(now: number): void {
-    for (const [state, expiresAt] of this.#used) {
-      if (expiresAt > now) break;
-      this.#used.delete(state);
-    }
+    const secure = this.#secure ?? callbackURL.protocol === 'https:';
+    return { path: this.#hostOnly ? '/' : callbackURL.pathname, secure };
   }
 }
+
+const supportedFrameworks =
+  'it writes through req.res (Express, NestJS on Express, node:http) or ctx (koa-passport); see the README for Fastify';
 
 /** Constant-time comparison of two strings of any length. */
 function sameText(a: string, b: string): boolean {

@@ -1,0 +1,73 @@
+/**
+ * The states of logins DingTalk has already accepted, until their cookies expire: a replayed
+ * state is refused without asking DingTalk. Bounded in memory: when full, the entry that expires
+ * first makes room. Expired entries leave by their expiry, whatever the order they came in.
+ */
+export class SpentStates {
+  readonly #expiries = new Map<string, number>();
+  /** A binary min-heap on `expiresAt`, so that the next entry to expire is always at the top. */
+  readonly #heap: { state: string; expiresAt: number }[] = [];
+  readonly #capacity: number;
+
+  constructor(capacity: number) {
+    this.#capacity = capacity;
+  }
+
+  get size(): number {
+    return this.#expiries.size;
+  }
+
+  has(state: string, now: number): boolean {
+    this.#forgetExpired(now);
+    return this.#expiries.has(state);
+  }
+
+  add(state: string, expiresAt: number, now: number): void {
+    this.#forgetExpired(now);
+    if (expiresAt <= now || this.#expiries.has(state)) return;
+    if (this.#expiries.size >= this.#capacity) {
+      // Full: whichever expires first goes, which may be this one.
+      if (expiresAt <= (this.#heap[0] as { expiresAt: number }).expiresAt) return;
+      this.#removeFirst();
+    }
+    this.#expiries.set(state, expiresAt);
+    const heap = this.#heap;
+    heap.push({ state, expiresAt });
+    // Sift up.
+    let index = heap.length - 1;
+    while (index > 0) {
+      const parent = (index - 1) >> 1;
+      if ((heap[parent] as { expiresAt: number }).expiresAt <= expiresAt) break;
+      [heap[parent], heap[index]] = [heap[index] as (typeof heap)[number], heap[parent] as (typeof heap)[number]];
+      index = parent;
+    }
+  }
+
+  #forgetExpired(now: number): void {
+    while (this.#heap.length > 0 && (this.#heap[0] as { expiresAt: number }).expiresAt <= now) this.#removeFirst();
+  }
+
+  #removeFirst(): void {
+    const heap = this.#heap;
+    const first = heap[0];
+    const last = heap.pop();
+    if (!first || !last) return;
+    this.#expiries.delete(first.state);
+    if (heap.length === 0) return;
+    heap[0] = last;
+    // Sift down.
+    let index = 0;
+    for (;;) {
+      const left = index * 2 + 1;
+      const right = left + 1;
+      let smallest = index;
+      if (left < heap.length && (heap[left] as typeof last).expiresAt < (heap[smallest] as typeof last).expiresAt)
+        smallest = left;
+      if (right < heap.length && (heap[right] as typeof last).expiresAt < (heap[smallest] as typeof last).expiresAt)
+        smallest = right;
+      if (smallest === index) return;
+      [heap[smallest], heap[index]] = [heap[index] as typeof last, heap[smallest] as typeof last];
+      index = smallest;
+    }
+  }
+}
