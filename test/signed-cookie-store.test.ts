@@ -3,8 +3,11 @@ import { createHmac } from 'node:crypto';
 import { Agent, createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { Authenticator } from '@fastify/passport';
+import secureSession from '@fastify/secure-session';
 import Router from '@koa/router';
 import express from 'express';
+import Fastify from 'fastify';
 import Koa from 'koa';
 import { KoaPassport } from 'koa-passport';
 import { Passport } from 'passport';
@@ -19,7 +22,26 @@ interface Instance {
   url: string;
   verifyCalls: number;
   close(): Promise<void>;
+  /** Reads and writes, in a browser's jar, the store's signed value, wherever the framework keeps it. */
+  carrier: Carrier;
 }
+
+interface Carrier {
+  /** Where the value travels: its own cookie, or inside an encrypted session cookie (Fastify). */
+  kind: 'own cookie' | 'session cookie';
+  read(jar: Map<string, string>): { name: string; value: string } | undefined;
+  write(jar: Map<string, string>, name: string, value: string): void;
+}
+
+/** The store's own cookie, named `dingtalk_state_…`: Express and Koa. */
+const ownCookie: Carrier = {
+  kind: 'own cookie',
+  read: (jar) => {
+    const [name, value] = [...jar].find(([cookie]) => cookie.startsWith('dingtalk_state_')) ?? [];
+    return name && value ? { name, value } : undefined;
+  },
+  write: (jar, name, value) => jar.set(name, value),
+};
 
 /**
  * An app instance with no session middleware at all, as a JWT API would be: the login state
@@ -27,7 +49,7 @@ interface Instance {
  */
 async function startExpressInstance(emulator: DingTalkEmulator, store: SignedCookieStateStore): Promise<Instance> {
   const passport = new Passport();
-  const instance = { url: '', verifyCalls: 0, close: async () => {} };
+  const instance = { url: '', verifyCalls: 0, close: async () => {}, carrier: ownCookie };
   const verify: VerifyFunction = (_accessToken, _refreshToken, profile, done) => {
     instance.verifyCalls++;
     done(null, { id: profile.id });
@@ -56,7 +78,7 @@ async function startExpressInstance(emulator: DingTalkEmulator, store: SignedCoo
 /** The same app on Koa with koa-passport, and no session middleware either. */
 async function startKoaInstance(emulator: DingTalkEmulator, store: SignedCookieStateStore): Promise<Instance> {
   const passport = new KoaPassport();
-  const instance = { url: '', verifyCalls: 0, close: async () => {} };
+  const instance = { url: '', verifyCalls: 0, close: async () => {}, carrier: ownCookie };
   const verify: VerifyFunction = (_accessToken, _refreshToken, profile, done) => {
     instance.verifyCalls++;
     done(null, { id: profile.id });
@@ -88,9 +110,70 @@ async function startKoaInstance(emulator: DingTalkEmulator, store: SignedCookieS
   return instance;
 }
 
+/**
+ * The same app on Fastify with @fastify/passport, which needs a session plugin: the stateless
+ * @fastify/secure-session, whose encrypted cookie carries the store's value (Fastify hands
+ * passport no reply to set a cookie on). Instances share its secret, and no server-side store.
+ */
+async function startFastifyInstance(emulator: DingTalkEmulator, store: SignedCookieStateStore): Promise<Instance> {
+  const passport = new Authenticator();
+  const instance: Instance = { url: '', verifyCalls: 0, close: async () => {}, carrier: ownCookie };
+  const verify: VerifyFunction = (_accessToken, _refreshToken, profile, done) => {
+    instance.verifyCalls++;
+    done(null, { id: profile.id });
+  };
+  passport.use(
+    'dingtalk',
+    new Strategy({ ...emulator.strategyOptions(), callbackURL: '/auth/callback', store }, verify),
+  );
+  const app = Fastify();
+  await app.register(secureSession, {
+    secret: sessionSecret,
+    salt: 'state-store-test',
+    cookie: { path: '/', httpOnly: true, sameSite: 'lax' },
+  });
+  await app.register(passport.initialize());
+  app.get(
+    '/login',
+    { preValidation: passport.authenticate('dingtalk', { session: false, state: { returnTo: '/reports' } } as object) },
+    async () => 'unreachable',
+  );
+  app.get('/auth/callback', (request, reply) =>
+    passport
+      .authenticate('dingtalk', { session: false }, async (_request, _reply, err, user, info) => {
+        if (err) throw err;
+        reply.code(user ? 200 : 401).send({ user: user || null, info: info ?? null });
+      })
+      .call(app, request, reply),
+  );
+  instance.url = await app.listen({ port: 0, host: '127.0.0.1' });
+  instance.close = () => app.close();
+  // An attacker who knew the session secret could do this; the tests use it to play one.
+  instance.carrier = {
+    kind: 'session cookie',
+    read: (jar) => {
+      const cookie = jar.get('session');
+      const session = cookie ? app.decodeSecureSession(decodeURIComponent(cookie)) : undefined;
+      const data = (session?.data() ?? {}) as Record<string, unknown>;
+      const name = Object.keys(data).find((key) => key.startsWith('dingtalk_state_'));
+      return name && typeof data[name] === 'string' ? { name, value: data[name] } : undefined;
+    },
+    write: (jar, name, value) => {
+      const cookie = jar.get('session');
+      const session = (cookie && app.decodeSecureSession(decodeURIComponent(cookie))) || app.createSecureSession();
+      session.set(name as never, value as never);
+      jar.set('session', encodeURIComponent(app.encodeSecureSession(session)));
+    },
+  };
+  return instance;
+}
+
+const sessionSecret = 'session-secret-0123456789-abcdefghijklmnop';
+
 const frameworks = [
   ['Express', startExpressInstance],
   ['Koa (koa-passport)', startKoaInstance],
+  ['Fastify (@fastify/passport, @fastify/secure-session)', startFastifyInstance],
 ] as const;
 
 /** A browser that can be pointed at any instance: same cookie jar, different origins on one host. */
@@ -154,13 +237,20 @@ for (const [framework, startInstance] of frameworks)
     it('sets an HttpOnly, SameSite=Lax cookie for the whole host, and clears the same cookie after', async () => {
       const browser = new Browser(agent);
       const { state, setCookie } = await begin(browser, a);
-      assert.match(
-        setCookie,
-        /^dingtalk_state_[\w-]{16}=[\w-]+\.[\w-]+; Max-Age=600; Path=\/; HttpOnly; SameSite=Lax$/,
-      );
-      const name = setCookie.slice(0, setCookie.indexOf('='));
-      const answer = await finish(browser, b, state);
-      assert.equal(answer.setCookies.join('\n'), `${name}=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax`);
+      assert.ok(a.carrier.read(browser.cookies()), 'the signed value is in the browser');
+      if (a.carrier.kind === 'own cookie') {
+        assert.match(
+          setCookie,
+          /^dingtalk_state_[\w-]{16}=[\w-]+\.[\w-]+; Max-Age=600; Path=\/; HttpOnly; SameSite=Lax$/,
+        );
+        const name = setCookie.slice(0, setCookie.indexOf('='));
+        const answer = await finish(browser, b, state);
+        assert.equal(answer.setCookies.join('\n'), `${name}=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax`);
+      } else {
+        assert.match(setCookie, /^session=[^;]+; Path=\/; HttpOnly; SameSite=Lax$/);
+        assert.equal((await finish(browser, b, state)).status, 200);
+      }
+      assert.equal(a.carrier.read(browser.cookies()), undefined, 'and gone after the callback');
     });
 
     it('keeps two logins in two tabs of one browser apart', async () => {
@@ -185,10 +275,12 @@ for (const [framework, startInstance] of frameworks)
         return messageOf(answer);
       }
       const onlyCookie = (browser: Browser) => {
-        const [name, value] = [...browser.cookies()].find(([cookie]) => cookie.startsWith('dingtalk_state_')) ?? [];
-        assert.ok(name && value);
-        return { name, value };
+        const found = a.carrier.read(browser.cookies());
+        assert.ok(found);
+        return found;
       };
+      const setCookie = (browser: Browser, name: string, value: string) =>
+        a.carrier.write(browser.cookies(), name, value);
 
       it('with a tampered cookie', async () => {
         const message = await failing((browser) => {
@@ -196,7 +288,7 @@ for (const [framework, startInstance] of frameworks)
           const [payload, signature] = value.split('.');
           const changed = JSON.parse(Buffer.from(payload ?? '', 'base64url').toString());
           changed.d = { returnTo: 'https://evil.example/' };
-          browser.cookies().set(name, `${Buffer.from(JSON.stringify(changed)).toString('base64url')}.${signature}`);
+          setCookie(browser, name, `${Buffer.from(JSON.stringify(changed)).toString('base64url')}.${signature}`);
         });
         assert.equal(message, 'Invalid authorization request state.');
       });
@@ -204,7 +296,7 @@ for (const [framework, startInstance] of frameworks)
       it('with an expired cookie', async () => {
         const message = await failing((browser, state) => {
           const { name } = onlyCookie(browser);
-          browser.cookies().set(name, signed({ s: state, e: Date.now() - 1000 }));
+          setCookie(browser, name, signed({ s: state, e: Date.now() - 1000 }));
         });
         assert.match(message ?? '', /expired/);
       });
@@ -214,7 +306,7 @@ for (const [framework, startInstance] of frameworks)
         const otherLogin = await begin(other, a);
         const message = await failing((browser) => {
           const { name } = onlyCookie(browser);
-          browser.cookies().set(name, onlyCookie(other).value);
+          setCookie(browser, name, onlyCookie(other).value);
           return undefined;
         });
         assert.equal(message, 'Invalid authorization request state.');
@@ -236,9 +328,11 @@ for (const [framework, startInstance] of frameworks)
       it('with a cookie signed by a secret the instance does not know', async () => {
         const message = await failing((browser, state) => {
           const { name } = onlyCookie(browser);
-          browser
-            .cookies()
-            .set(name, signed({ s: state, e: Date.now() + 60_000 }, 'another-secret-0123456789-abcdefghijkl'));
+          setCookie(
+            browser,
+            name,
+            signed({ s: state, e: Date.now() + 60_000 }, 'another-secret-0123456789-abcdefghijkl'),
+          );
         });
         assert.equal(message, 'Invalid authorization request state.');
       });
@@ -263,9 +357,9 @@ for (const [framework, startInstance] of frameworks)
     it('verifies cookies signed with a rotated-out secret still listed', async () => {
       const browser = new Browser(agent);
       const { state } = await begin(browser, a);
-      const [name] = [...browser.cookies()].find(([cookie]) => cookie.startsWith('dingtalk_state_')) ?? [];
+      const { name } = a.carrier.read(browser.cookies()) ?? { name: '' };
       assert.ok(name);
-      browser.cookies().set(name, signed({ s: state, e: Date.now() + 60_000 }, oldSecret));
+      a.carrier.write(browser.cookies(), name, signed({ s: state, e: Date.now() + 60_000 }, oldSecret));
       assert.equal((await finish(browser, b, state)).status, 200);
     });
 

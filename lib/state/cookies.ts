@@ -82,3 +82,26 @@ function appendSetCookie(res: NodeResponse, cookie: string): void {
   const list = previous === undefined ? [] : Array.isArray(previous) ? previous.map(String) : [String(previous)];
   res.setHeader('set-cookie', [...list, cookie]);
 }
+
+/**
+ * A session with `get` and `set`, as `@fastify/secure-session` (and `@fastify/session`) give a
+ * Fastify request. Fastify hands passport the request only, with no way to reach the reply, so on
+ * Fastify the store keeps its signed value in the session instead of a cookie of its own; with
+ * `@fastify/secure-session`, which @fastify/passport needs anyway, that is itself an encrypted cookie.
+ */
+export interface SessionCarrier {
+  get(key: string): unknown;
+  set(key: string, value: unknown): void;
+}
+
+export function sessionCarrier(req: unknown): SessionCarrier | undefined {
+  if (typeof req !== 'object' || req === null) return undefined;
+  const session = (req as { session?: unknown }).session;
+  if (typeof session !== 'object' || session === null) return undefined;
+  const { get, set } = session as { get?: unknown; set?: unknown };
+  if (typeof get !== 'function' || typeof set !== 'function') return undefined;
+  return {
+    get: (key) => get.call(session, key),
+    set: (key, value) => set.call(session, key, value),
+  };
+}

@@ -1,7 +1,7 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
 import type { StateStoreMeta, StateStoreStoreCallback, StateStoreVerifyCallback } from '../options';
-import { type CookieAttributes, readCookie, responseCookies, serializeCookie } from './cookies';
+import { type CookieAttributes, readCookie, responseCookies, serializeCookie, sessionCarrier } from './cookies';
 import { SpentStates } from './spent-states';
 
 /** Options of {@link SignedCookieStateStore}. */
@@ -104,8 +104,9 @@ export class SignedCookieStateStore {
   /** Called by passport-oauth2 when a login starts: sets the cookie and gives the state. */
   store(req: Request, appState: unknown, meta: StateStoreMeta, callback: StateStoreStoreCallback): void {
     const cookies = responseCookies(req);
-    if (!cookies) {
-      callback(new Error('SignedCookieStateStore cannot set its cookie on this request: ' + supportedFrameworks));
+    const session = cookies ? undefined : sessionCarrier(req);
+    if (!cookies && !session) {
+      callback(new Error(`SignedCookieStateStore cannot set its cookie on this request: ${supportedFrameworks}`));
       return;
     }
     const state = randomBytes(24).toString('base64url');
@@ -128,7 +129,8 @@ export class SignedCookieStateStore {
       );
       return;
     }
-    cookies.append(cookie);
+    if (cookies) cookies.append(cookie);
+    else session?.set(this.#cookieNameFor(state, scope), value);
     callback(null, state);
   }
 
@@ -140,10 +142,18 @@ export class SignedCookieStateStore {
     }
     const scope = this.#scope(meta);
     const name = this.#cookieNameFor(providedState, scope);
-    const cookie = readCookie(req.headers?.cookie, name);
-    // The cookie has done its job whatever the outcome: the browser should drop it.
+    // The value has done its job whatever the outcome: the browser (or the session) drops it.
     const cookies = responseCookies(req);
-    if (cookies && !cookies.headersSent()) cookies.append(serializeCookie(name, '', { ...scope, maxAgeSeconds: 0 }));
+    const session = cookies ? undefined : sessionCarrier(req);
+    let cookie: string | undefined;
+    if (session) {
+      const kept = session.get(name);
+      cookie = typeof kept === 'string' ? kept : undefined;
+      if (kept !== undefined) session.set(name, undefined);
+    } else {
+      cookie = readCookie((req as { headers?: { cookie?: string | string[] } }).headers?.cookie, name);
+      if (cookies && !cookies.headersSent()) cookies.append(serializeCookie(name, '', { ...scope, maxAgeSeconds: 0 }));
+    }
     const payload = cookie === undefined ? undefined : this.#readSigned(cookie);
     const failure = this.#refusal(cookie, payload, providedState);
     if (failure) {
@@ -219,7 +229,7 @@ export class SignedCookieStateStore {
 }
 
 const supportedFrameworks =
-  'it writes through req.res (Express, NestJS on Express, node:http) or ctx (koa-passport); see the README for Fastify';
+  'it writes through req.res (Express, NestJS on Express, node:http), ctx (koa-passport), or the session of a Fastify request (@fastify/secure-session)';
 
 /** Constant-time comparison of two strings of any length. */
 function sameText(a: string, b: string): boolean {
