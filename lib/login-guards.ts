@@ -48,7 +48,7 @@ export function runGuardedLogin(
   attempt: PassportAttempt,
   allowedCorpIds: ReadonlySet<string> | undefined,
   authenticate: (guarded: PassportAttempt) => void,
-  codeAccepted?: () => void,
+  codeRefused?: () => void,
 ): void {
   // passport's per-request object, Object.create(strategy), takes the guards itself. A strategy
   // passport was handed as an instance (it owns `_oauth2`) gets a per-request copy, so that
@@ -113,17 +113,17 @@ export function runGuardedLogin(
       if (calledBack || answered) return;
       calledBack = true;
       if (isRejectedAuthCode(err)) {
+        // The state store may let go of this login's state: no login was made with it.
+        try {
+          codeRefused?.();
+        } catch (error) {
+          return guarded.error(error);
+        }
         const said = err.description ? `${err.code}: ${err.description}` : err.code;
         const message = `DingTalk refused the authorization code (${said}). It may have expired or been used already: please log in again.`;
         return guarded.fail(refusal('code_rejected', message), 401);
       }
       if (!err && accessToken) {
-        // DingTalk took the code: the login's state is used up, whatever follows.
-        try {
-          codeAccepted?.();
-        } catch (error) {
-          return guarded.error(error);
-        }
         corpId = corpIdOf(results);
         const refused = organizationRefusal(allowedCorpIds, corpId);
         if (refused) return guarded.fail(refusal('organization_not_allowed', refused), 403);

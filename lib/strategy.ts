@@ -212,24 +212,24 @@ export class Strategy extends OAuth2Strategy {
       this as unknown as PassportAttempt,
       this._allowedCorpIds,
       (guarded) => OAuth2Strategy.prototype.authenticate.call(guarded, req, resolved),
-      callback.kind === 'authorized' ? codeAcceptedHook(this, req, callback.query.values.state) : undefined,
+      callback.kind === 'authorized' ? codeRefusedHook(this, req, callback.query.values.state) : undefined,
     );
   }
 }
 
-/** A state store that wants to hear when DingTalk accepted a login's code (SignedCookieStateStore). */
-interface SpendingStore {
-  spent(req: unknown, state: string): void;
+/** A state store that wants to hear when DingTalk refused a login's code (SignedCookieStateStore). */
+interface ForgivingStore {
+  codeRefused(req: unknown, state: string): void;
 }
 
 /**
- * Tells the state store, looked up now (apps swap stores), that DingTalk accepted the code that
- * came with `state`, if the store asks to know: its replay guard then records only real logins.
+ * Tells the state store, looked up now (apps swap stores), that DingTalk refused the code that
+ * came with `state`, if the store asks to know: its replay guard then lets go of that state.
  */
-function codeAcceptedHook(strategy: object, req: object, state: unknown): (() => void) | undefined {
-  const store = (strategy as { _stateStore?: Partial<SpendingStore> })._stateStore;
-  if (typeof state !== 'string' || typeof store?.spent !== 'function') return undefined;
-  return () => (store as SpendingStore).spent(req, state);
+function codeRefusedHook(strategy: object, req: object, state: unknown): (() => void) | undefined {
+  const store = (strategy as { _stateStore?: Partial<ForgivingStore> })._stateStore;
+  if (typeof state !== 'string' || typeof store?.codeRefused !== 'function') return undefined;
+  return () => (store as ForgivingStore).codeRefused(req, state);
 }
 
 function unresolvableCallbackURL(): Error {

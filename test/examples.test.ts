@@ -282,13 +282,13 @@ describe('example/signed-cookie-state.js: no session, the state in a signed cook
   });
   after(() => app?.close());
 
-  it('keeps the state in an HttpOnly, SameSite=Lax cookie for the whole host, and no session', async () => {
+  it('keeps the state in an HttpOnly, SameSite=Lax cookie for the callback path only, and no session', async () => {
     const start = await request(app.url).get(routes.login).redirects(0);
     assert.equal(start.status, 302);
     const cookies = start.headers['set-cookie'] as unknown as string[];
     assert.equal(cookies.length, 1);
     assert.match(cookies[0] ?? '', /^dingtalk_state[\w-]*=/);
-    assert.match(cookies[0] ?? '', /; Path=\/;/);
+    assert.match(cookies[0] ?? '', /; Path=\/auth\/dingtalk\/callback/);
     assert.match(cookies[0] ?? '', /; HttpOnly/);
     assert.match(cookies[0] ?? '', /; SameSite=Lax/);
   });

@@ -234,18 +234,18 @@ for (const [framework, startInstance] of frameworks)
       });
     });
 
-    it('sets an HttpOnly, SameSite=Lax cookie for the whole host, and clears the same cookie after', async () => {
+    it('sets an HttpOnly, SameSite=Lax cookie (on the callback path over http), and clears the same cookie after', async () => {
       const browser = new Browser(agent);
       const { state, setCookie } = await begin(browser, a);
       assert.ok(a.carrier.read(browser.cookies()), 'the signed value is in the browser');
       if (a.carrier.kind === 'own cookie') {
         assert.match(
           setCookie,
-          /^dingtalk_state_[\w-]{16}=[\w-]+\.[\w-]+; Max-Age=600; Path=\/; HttpOnly; SameSite=Lax$/,
+          /^dingtalk_state_[\w-]{16}=[\w-]+\.[\w-]+; Max-Age=600; Path=\/auth\/callback; HttpOnly; SameSite=Lax$/,
         );
         const name = setCookie.slice(0, setCookie.indexOf('='));
         const answer = await finish(browser, b, state);
-        assert.equal(answer.setCookies.join('\n'), `${name}=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax`);
+        assert.equal(answer.setCookies.join('\n'), `${name}=; Max-Age=0; Path=/auth/callback; HttpOnly; SameSite=Lax`);
       } else {
         assert.match(setCookie, /^session=[^;]+; Path=\/; HttpOnly; SameSite=Lax$/);
         assert.equal((await finish(browser, b, state)).status, 200);
@@ -354,6 +354,13 @@ for (const [framework, startInstance] of frameworks)
       assert.notEqual(otherInstance.status, 200);
     });
 
+    it('lets only one of two callbacks sent at once with the same state through', async () => {
+      const browser = new Browser(agent);
+      const { state } = await begin(browser, a);
+      const answers = await Promise.all([finish(browser, b, state), finish(browser, b, state)]);
+      assert.deepEqual(answers.map((answer) => answer.status).sort(), [200, 401]);
+    });
+
     it('verifies cookies signed with a rotated-out secret still listed', async () => {
       const browser = new Browser(agent);
       const { state } = await begin(browser, a);
@@ -374,16 +381,73 @@ for (const [framework, startInstance] of frameworks)
     });
   });
 
+describe('SignedCookieStateStore and the strategy: what the replay guard remembers', () => {
+  let emulator: DingTalkEmulator;
+  const agent = new Agent({ keepAlive: true });
+  before(async () => {
+    emulator = await createDingTalkEmulator();
+  });
+  after(async () => {
+    agent.destroy();
+    await emulator.close();
+  });
+
+  async function replayAfter(store: object, madeUpCodes: number): Promise<{ status: number; message?: string }> {
+    const instance = await startExpressInstance(emulator, store as SignedCookieStateStore);
+    try {
+      const browser = new Browser(agent);
+      const start = async () => {
+        const answer = await browser.get(instance, '/login');
+        return new URL(answer.location ?? '').searchParams.get('state') ?? '';
+      };
+      const finish = (state: string, code: string) =>
+        browser.get(instance, `/auth/callback?authCode=${code}&state=${encodeURIComponent(state)}`);
+      const state = await start();
+      const saved = new Map(browser.cookies());
+      assert.equal((await finish(state, emulator.issueAuthCode())).status, 200);
+      // States spent with codes DingTalk refuses (made up): the strategy tells the store.
+      for (let i = 0; i < madeUpCodes; i++) {
+        const bogus = await start();
+        assert.equal((await finish(bogus, `made-up-${i}`)).status, 401);
+      }
+      for (const [name, value] of saved) browser.cookies().set(name, value);
+      const replay = await finish(state, emulator.issueAuthCode());
+      return { status: replay.status, message: (JSON.parse(replay.body).info as { message?: string })?.message };
+    } finally {
+      await instance.close();
+    }
+  }
+
+  it('forgets states whose code DingTalk refused, so that they cannot push a used one out', async () => {
+    const replay = await replayAfter(new SignedCookieStateStore({ secret, maxRememberedStates: 5 }), 20);
+    assert.deepEqual(replay, { status: 401, message: 'This login state has already been used.' });
+  });
+
+  it('still refuses a replay behind a store wrapper that does not pass codeRefused on', async () => {
+    const inner = new SignedCookieStateStore({ secret });
+    type Store = SignedCookieStateStore;
+    // Written out: passport-oauth2 picks the call form by the number of parameters.
+    const wrapper = {
+      store: (req: never, state: unknown, meta: never, done: Parameters<Store['store']>[3]) =>
+        inner.store(req, state, meta, done),
+      verify: (req: never, state: string, meta: never, done: Parameters<Store['verify']>[3]) =>
+        inner.verify(req, state, meta, done),
+    };
+    const replay = await replayAfter(wrapper, 3);
+    assert.deepEqual(replay, { status: 401, message: 'This login state has already been used.' });
+  });
+});
+
 describe('SignedCookieStateStore, the store alone', () => {
   /** One leg of a login run on the store alone, with a response that collects Set-Cookie headers. */
-  function onStore(store: SignedCookieStateStore, callbackURL: string, cookie?: string) {
+  function onStore(store: SignedCookieStateStore, callbackURL: string, cookie?: string, clientID = 'app') {
     const headers: string[] = [];
     const res = {
       getHeader: () => headers,
       setHeader: (_: string, value: string[]) => headers.splice(0, headers.length, ...value),
     };
     const req = { res, headers: cookie ? { cookie } : {} } as never;
-    const meta = { callbackURL, authorizationURL: '', tokenURL: '', clientID: '' };
+    const meta = { callbackURL, authorizationURL: '', tokenURL: '', clientID };
     return {
       headers,
       start: (appState?: object) =>
@@ -394,7 +458,8 @@ describe('SignedCookieStateStore, the store alone', () => {
         new Promise<{ ok: boolean; info: unknown }>((resolve) =>
           store.verify(req, state, meta, (_err, ok, info) => resolve({ ok, info })),
         ),
-      spent: (state: string) => store.spent(req, state),
+      /** What the strategy does when DingTalk refuses the code that came with this state. */
+      codeRefused: (state: string) => store.codeRefused(req, state),
     };
   }
 
@@ -438,7 +503,7 @@ describe('SignedCookieStateStore, the store alone', () => {
     assert.equal(small.err, null);
   });
 
-  it('remembers only states whose code DingTalk accepted: 20,000 spent with made-up codes leave the guard working', async () => {
+  it('forgets states whose code DingTalk refused: 20,000 spent with made-up codes leave the guard working', async () => {
     const store = new SignedCookieStateStore({ secret });
     const url = 'https://app.example/auth/callback';
     const login = async () => {
@@ -447,27 +512,73 @@ describe('SignedCookieStateStore, the store alone', () => {
       const set = started.headers[0] ?? '';
       return { state: state as string, cookie: set.slice(0, set.indexOf(';')) };
     };
-    // A real login: verified, DingTalk accepts its code, the strategy reports the state spent.
+    // A real login: verified, and DingTalk accepts its code.
     const realLogin = async () => {
       const real = await login();
-      const callback = onStore(store, url, real.cookie);
-      assert.equal((await callback.finish(real.state)).ok, true);
-      callback.spent(real.state);
+      assert.equal((await onStore(store, url, real.cookie).finish(real.state)).ok, true);
       return real;
     };
     // Anyone can mint states from the login route and send made-up codes: DingTalk refuses each
-    // code, so the strategy never reports those states spent. One real login before them (they
-    // must not push it out) and one after (they must not have filled the memory).
+    // code, and the strategy tells the store. One real login before them (they must not push it
+    // out of a memory of 10,000) and one after (they must not have filled it).
     const before = await realLogin();
     for (let i = 0; i < 20_000; i++) {
       const bogus = await login();
-      assert.equal((await onStore(store, url, bogus.cookie).finish(bogus.state)).ok, true);
+      const callback = onStore(store, url, bogus.cookie);
+      assert.equal((await callback.finish(bogus.state)).ok, true);
+      callback.codeRefused(bogus.state);
     }
     const after = await realLogin();
     for (const real of [before, after]) {
       const replay = await onStore(store, url, real.cookie).finish(real.state);
       assert.deepEqual(replay, { ok: false, info: { message: 'This login state has already been used.' } });
     }
+  });
+
+  it('refuses a state made for another app or another callback on the same host', async () => {
+    const store = new SignedCookieStateStore({ secret });
+    const started = onStore(store, 'https://app.example/auth/employees/callback');
+    const { state } = await started.start({ returnTo: '/admin' });
+    const set = started.headers[0] ?? '';
+    const cookie = set.slice(0, set.indexOf(';'));
+    const elsewhere = await onStore(store, 'https://app.example/auth/partners/callback', cookie).finish(
+      state as string,
+    );
+    assert.deepEqual(elsewhere, { ok: false, info: { message: 'Invalid authorization request state.' } });
+    const otherApp = onStore(store, 'https://app.example/auth/employees/callback', cookie, 'another-app');
+    assert.equal((await otherApp.finish(state as string)).ok, false);
+  });
+
+  it('still finishes a login started before the __Host- cookies (no prefix, on the callback path)', async () => {
+    const store = new SignedCookieStateStore({ secret });
+    const url = 'https://app.example/auth/callback';
+    const started = onStore(store, url);
+    const { state } = await started.start();
+    const set = started.headers[0] ?? '';
+    // The same cookie as the previous release set it: without the prefix.
+    const legacy = set.slice('__Host-'.length, set.indexOf(';'));
+    const callback = onStore(store, url, legacy);
+    assert.equal((await callback.finish(state as string)).ok, true);
+    assert.match(callback.headers[0] ?? '', /^dingtalk_state_[\w-]{16}=; Max-Age=0; Path=\/auth\/callback;/);
+  });
+
+  it('keeps the cookies of the newest three logins in a browser and clears older ones', async () => {
+    const store = new SignedCookieStateStore({ secret });
+    const url = 'https://app.example/auth/callback';
+    const jar: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const started = onStore(store, url, jar.join('; ') || undefined);
+      await started.start();
+      for (const header of started.headers) {
+        const pair = header.slice(0, header.indexOf(';'));
+        const name = pair.slice(0, pair.indexOf('='));
+        const index = jar.findIndex((cookie) => cookie.startsWith(`${name}=`));
+        if (index >= 0) jar.splice(index, 1);
+        if (!/Max-Age=0/.test(header)) jar.push(pair);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    assert.equal(jar.length, 3, jar.join('\n'));
   });
 
   it('marks the cookie Secure when the callback URL is https', async () => {

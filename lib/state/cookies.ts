@@ -1,3 +1,13 @@
+/** Every cookie of a Cookie header, as [name, value], undecoded. */
+export function readCookies(header: string | string[] | undefined): [string, string][] {
+  const text = Array.isArray(header) ? header.join('; ') : header;
+  if (!text) return [];
+  return text.split(';').flatMap((part): [string, string][] => {
+    const index = part.indexOf('=');
+    return index > 0 ? [[part.slice(0, index).trim(), part.slice(index + 1).trim()]] : [];
+  });
+}
+
 /** Reads one cookie from a Cookie header, without decoding anything else in it. */
 export function readCookie(header: string | string[] | undefined, name: string): string | undefined {
   const text = Array.isArray(header) ? header.join('; ') : header;
@@ -47,18 +57,18 @@ interface KoaContext {
 
 /**
  * The response of the request passport hands a state store, found by what the framework puts on
- * it: koa-passport's request carries `ctx` (its `res` is a partial mock that replaces headers);
- * Express and node:http put the response on `req.res`.
+ * it: Express and node:http put the response on `req.res`; koa-passport's request carries `ctx`.
  */
 export function responseCookies(req: unknown): ResponseCookies | undefined {
   if (typeof req !== 'object' || req === null) return undefined;
-  const ctx = (req as { ctx?: unknown }).ctx;
-  if (isKoaContext(ctx)) {
-    return { append: (cookie) => ctx.append('Set-Cookie', cookie), headersSent: () => ctx.headerSent === true };
-  }
   const res = (req as { res?: unknown }).res;
   if (isNodeResponse(res)) {
     return { append: (cookie) => appendSetCookie(res, cookie), headersSent: () => res.headersSent === true };
+  }
+  // koa-passport's `res` is a partial mock without getHeader (its setHeader replaces): use ctx.
+  const ctx = (req as { ctx?: unknown }).ctx;
+  if (isKoaContext(ctx)) {
+    return { append: (cookie) => ctx.append('Set-Cookie', cookie), headersSent: () => ctx.headerSent === true };
   }
   return undefined;
 }

@@ -1,7 +1,15 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
 import type { StateStoreMeta, StateStoreStoreCallback, StateStoreVerifyCallback } from '../options';
-import { type CookieAttributes, readCookie, responseCookies, serializeCookie, sessionCarrier } from './cookies';
+import {
+  type CookieAttributes,
+  type ResponseCookies,
+  readCookie,
+  readCookies,
+  responseCookies,
+  serializeCookie,
+  sessionCarrier,
+} from './cookies';
 import { SpentStates } from './spent-states';
 
 /** Options of {@link SignedCookieStateStore}. */
@@ -18,10 +26,10 @@ export interface SignedCookieStateStoreOptions {
   /** `Secure` cookies; by default when the callback URL is https. */
   secure?: boolean;
   /**
-   * Default true: the cookie has `Path=/`, and on https its name starts with `__Host-`, which
-   * browsers accept only from this very host (a sibling subdomain cannot plant or overwrite it).
-   * False: the cookie lives on the callback path only, so no other request carries it, but
-   * without that guarantee.
+   * Default true: a Secure cookie (an https callback) has `Path=/` and a name starting with
+   * `__Host-`, which browsers accept only from this very host, so a sibling subdomain cannot plant
+   * or overwrite it. False, or a cookie that is not Secure: the cookie lives on the callback path
+   * only, so no other request carries it, without that guarantee.
    */
   hostOnly?: boolean;
   /** How many used states the replay guard remembers at most (default 10,000). */
@@ -34,13 +42,20 @@ interface Payload {
   s: string;
   /** Expiry, in ms since the epoch. */
   e: number;
+  /** Which app and callback it was made for (a hash), so that it is refused at any other. */
+  b?: string;
   /** The app's per-request `state` object, handed back on success as `info.state`. */
   d?: unknown;
 }
 
+type Scope = Omit<CookieAttributes, 'maxAgeSeconds'>;
+
 const minimumSecretBytes = 32;
 // Browsers keep a cookie of up to 4096 bytes, name, value and attributes together (RFC 6265, 6.1).
 const maxCookieBytes = 4096;
+// Logins under way at once in one browser (tabs) whose cookies are kept; older ones are cleared,
+// so that abandoned logins cannot pile up into a Cookie header servers refuse.
+const maxCookiesPerBrowser = 3;
 
 const failures = {
   missing:
@@ -52,9 +67,15 @@ const failures = {
 
 /**
  * A passport-oauth2 state store that needs no session: the state, its expiry and the per-request
- * `state` object travel in an HMAC-signed, HttpOnly, SameSite=Lax cookie scoped to the callback
- * path. Any app instance sharing the secret can verify the callback, so it suits JWT APIs and
- * apps behind a load balancer. Each login has its own cookie, so logins in several tabs work.
+ * `state` object travel in an HMAC-signed, HttpOnly, SameSite=Lax cookie (on Fastify, in the
+ * request's encrypted session). Any app instance sharing the secret can verify the callback, so it
+ * suits JWT APIs and apps behind a load balancer. Each login has its own cookie, so logins in
+ * several tabs work.
+ *
+ * A state is used up when its callback is verified, and remembered until its cookie would expire,
+ * so a replay on the same instance is refused (elsewhere DingTalk refuses the used code). When
+ * DingTalk refuses the code itself, the strategy tells the store (`codeRefused`), which forgets
+ * the state: made-up codes cannot fill its memory.
  *
  * ```ts
  * new Strategy({ ...options, store: new SignedCookieStateStore({ secret: process.env.STATE_SECRET }) }, verify)
@@ -66,9 +87,9 @@ export class SignedCookieStateStore {
   readonly #maxAgeSeconds: number;
   readonly #secure: boolean | undefined;
   readonly #hostOnly: boolean;
-  readonly #spent: SpentStates;
-  /** What verify() let through, per request, until the strategy says DingTalk accepted the code. */
-  readonly #verified = new WeakMap<object, { state: string; expiresAt: number }>();
+  readonly #used: SpentStates;
+  /** The state each request's verify() let through, so that codeRefused() lets go of exactly it. */
+  readonly #letThrough = new WeakMap<object, string>();
 
   /** Throws a `TypeError` when no secret is given or one is shorter than 32 bytes. */
   constructor(options: SignedCookieStateStoreOptions) {
@@ -98,7 +119,7 @@ export class SignedCookieStateStore {
     if (!Number.isInteger(remembered) || remembered <= 0) {
       throw new TypeError('SignedCookieStateStore: "maxRememberedStates" must be a positive whole number');
     }
-    this.#spent = new SpentStates(remembered);
+    this.#used = new SpentStates(remembered);
   }
 
   /** Called by passport-oauth2 when a login starts: sets the cookie and gives the state. */
@@ -110,15 +131,13 @@ export class SignedCookieStateStore {
       return;
     }
     const state = randomBytes(24).toString('base64url');
-    const payload: Payload = { s: state, e: Date.now() + this.#maxAgeSeconds * 1000 };
+    const payload: Payload = { s: state, e: Date.now() + this.#maxAgeSeconds * 1000, b: binding(meta) };
     if (appState !== undefined && appState !== null && typeof appState === 'object') payload.d = appState;
     const encoded = Buffer.from(JSON.stringify(payload)).toString('base64url');
     const value = `${encoded}.${this.#sign(encoded, this.#secrets[0] as Buffer)}`;
     const scope = this.#scope(meta);
-    const cookie = serializeCookie(this.#cookieNameFor(state, scope), value, {
-      ...scope,
-      maxAgeSeconds: this.#maxAgeSeconds,
-    });
+    const name = this.#cookieNameFor(state, scope);
+    const cookie = serializeCookie(name, value, { ...scope, maxAgeSeconds: this.#maxAgeSeconds });
     // A browser drops a larger cookie without a word, and the login would fail on the way back.
     const bytes = Buffer.byteLength(cookie);
     if (bytes > maxCookieBytes) {
@@ -129,8 +148,12 @@ export class SignedCookieStateStore {
       );
       return;
     }
-    if (cookies) cookies.append(cookie);
-    else session?.set(this.#cookieNameFor(state, scope), value);
+    if (cookies) {
+      this.#clearOldLogins(req, cookies, scope);
+      cookies.append(cookie);
+    } else {
+      session?.set(name, value);
+    }
     callback(null, state);
   }
 
@@ -140,52 +163,102 @@ export class SignedCookieStateStore {
       callback(null, false, { message: failures.missing });
       return;
     }
-    const scope = this.#scope(meta);
-    const name = this.#cookieNameFor(providedState, scope);
-    // The value has done its job whatever the outcome: the browser (or the session) drops it.
-    const cookies = responseCookies(req);
-    const session = cookies ? undefined : sessionCarrier(req);
-    let cookie: string | undefined;
-    if (session) {
-      const kept = session.get(name);
-      cookie = typeof kept === 'string' ? kept : undefined;
-      if (kept !== undefined) session.set(name, undefined);
-    } else {
-      cookie = readCookie((req as { headers?: { cookie?: string | string[] } }).headers?.cookie, name);
-      if (cookies && !cookies.headersSent()) cookies.append(serializeCookie(name, '', { ...scope, maxAgeSeconds: 0 }));
-    }
+    const cookie = this.#takeCookie(req, providedState, meta);
     const payload = cookie === undefined ? undefined : this.#readSigned(cookie);
-    const failure = this.#refusal(cookie, payload, providedState);
+    const failure = this.#refusal(cookie, payload, providedState, meta);
     if (failure) {
       callback(null, false, { message: failure });
       return;
     }
-    if (typeof req === 'object' && req !== null) {
-      this.#verified.set(req, { state: providedState, expiresAt: (payload as Payload).e });
-    }
+    // Used up now, before DingTalk is asked: a second callback with this state, at the same time
+    // or later, is refused, even if the strategy never reports back.
+    this.#used.add(providedState, (payload as Payload).e, Date.now());
+    if (typeof req === 'object' && req !== null) this.#letThrough.set(req, providedState);
     callback(null, true, payload?.d);
   }
 
   /**
-   * Called by the strategy once DingTalk has accepted the code that came with `state`: from now
-   * on the state is refused on this instance. Only then: states spent with codes DingTalk refused
-   * (anyone can mint states and send made-up codes) never take the guard's memory.
+   * Called by the strategy when DingTalk refused the code that came with `state` (made up,
+   * expired or used): the state was never used for a login, and leaves the replay guard's memory,
+   * so that anyone sending made-up codes cannot fill it.
    */
-  spent(req: Request, state: string): void {
-    const verified = typeof req === 'object' && req !== null ? this.#verified.get(req) : undefined;
-    if (!verified || verified.state !== state) return;
-    this.#verified.delete(req);
-    this.#spent.add(state, verified.expiresAt, Date.now());
+  codeRefused(req: Request, state: string): void {
+    if (typeof req !== 'object' || req === null || this.#letThrough.get(req) !== state) return;
+    this.#letThrough.delete(req);
+    this.#used.delete(state);
+  }
+
+  /** Reads this login's signed value and clears it, wherever the framework keeps it. */
+  #takeCookie(req: Request, state: string, meta: StateStoreMeta): string | undefined {
+    const scope = this.#scope(meta);
+    const name = this.#cookieNameFor(state, scope);
+    const cookies = responseCookies(req);
+    const session = cookies ? undefined : sessionCarrier(req);
+    if (session) {
+      const kept = session.get(name);
+      if (kept !== undefined) session.set(name, undefined);
+      return typeof kept === 'string' ? kept : undefined;
+    }
+    const header = (req as { headers?: { cookie?: string | string[] } }).headers?.cookie;
+    const clear = (cookieName: string, cookieScope: Scope) => {
+      if (cookies && !cookies.headersSent()) {
+        cookies.append(serializeCookie(cookieName, '', { ...cookieScope, maxAgeSeconds: 0 }));
+      }
+    };
+    const value = readCookie(header, name);
+    if (value !== undefined) {
+      clear(name, scope);
+      return value;
+    }
+    // A login started before the upgrade to `__Host-` cookies: its cookie has no prefix and lives
+    // on the callback path (kept for logins under way during a deploy).
+    const legacy: Scope = { path: callbackPath(meta), secure: scope.secure };
+    const legacyName = this.#cookieNameFor(state, { path: legacy.path, secure: false });
+    const legacyValue = readCookie(header, legacyName);
+    if (legacyValue !== undefined) clear(legacyName, legacy);
+    return legacyValue;
   }
 
   /** Why the callback must fail, if it must. */
-  #refusal(cookie: string | undefined, payload: Payload | undefined, providedState: string): string | undefined {
+  #refusal(
+    cookie: string | undefined,
+    payload: Payload | undefined,
+    providedState: string,
+    meta: StateStoreMeta,
+  ): string | undefined {
     if (cookie === undefined) return failures.missing;
     if (!payload || !sameText(payload.s, providedState)) return failures.invalid;
+    // Made for another app or callback on this host (a cookie from before bindings has none).
+    if (payload.b !== undefined && payload.b !== binding(meta)) return failures.invalid;
     const now = Date.now();
     if (payload.e <= now) return failures.expired;
-    if (this.#spent.has(providedState, now)) return failures.replayed;
+    if (this.#used.has(providedState, now)) return failures.replayed;
     return undefined;
+  }
+
+  /** Clears this store's cookies of older logins in the same browser, beyond the newest few. */
+  #clearOldLogins(req: Request, cookies: ResponseCookies, scope: Scope): void {
+    const header = (req as { headers?: { cookie?: string | string[] } }).headers?.cookie;
+    const mine = new RegExp(`^(?:__Host-)?${this.#cookieName}_[A-Za-z0-9_-]{16}$`);
+    const logins = readCookies(header)
+      .filter(([name]) => mine.test(name))
+      .map(([name, value]) => ({ name, expiresAt: this.#unverifiedExpiry(value) }))
+      .sort((a, b) => b.expiresAt - a.expiresAt);
+    for (const { name } of logins.slice(maxCookiesPerBrowser - 1)) {
+      const cookieScope = name.startsWith('__Host-') ? { path: '/', secure: true } : scope;
+      cookies.append(serializeCookie(name, '', { ...cookieScope, maxAgeSeconds: 0 }));
+    }
+  }
+
+  /** The expiry a cookie claims, to order a browser's cookies; nothing is trusted from it. */
+  #unverifiedExpiry(cookie: string): number {
+    try {
+      const payload: unknown = JSON.parse(Buffer.from(cookie.slice(0, cookie.indexOf('.')), 'base64url').toString());
+      const expiresAt = (payload as { e?: unknown } | null)?.e;
+      return typeof expiresAt === 'number' ? expiresAt : 0;
+    } catch {
+      return 0;
+    }
   }
 
   #readSigned(cookie: string): Payload | undefined {
@@ -197,7 +270,8 @@ export class SignedCookieStateStore {
     try {
       const payload: unknown = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8'));
       if (typeof payload !== 'object' || payload === null) return undefined;
-      const { s, e } = payload as Payload;
+      const { s, e, b } = payload as Payload;
+      if (b !== undefined && typeof b !== 'string') return undefined;
       return typeof s === 'string' && typeof e === 'number' ? (payload as Payload) : undefined;
     } catch {
       return undefined;
@@ -211,21 +285,32 @@ export class SignedCookieStateStore {
   // One cookie per login, named after its state, so that two tabs logging in at once both work.
   // A plain hash, not the HMAC: the name must not change when the signing secret is rotated.
   // With `__Host-` when the browser allows it: Path=/ and Secure.
-  #cookieNameFor(state: string, scope: Omit<CookieAttributes, 'maxAgeSeconds'>): string {
+  #cookieNameFor(state: string, scope: Scope): string {
     const prefix = scope.path === '/' && scope.secure && this.#hostOnly ? '__Host-' : '';
     return `${prefix}${this.#cookieName}_${createHash('sha256').update(state).digest('base64url').slice(0, 16)}`;
   }
 
   /**
-   * Path=/ (or the callback path with `hostOnly: false`), and Secure when the callback is https.
-   * Both legs get the same `meta.callbackURL` from the strategy, so the cookie cleared on the
-   * callback is the one set when the login started.
+   * A Secure cookie has Path=/ (and the `__Host-` name); one that is not Secure, or with
+   * `hostOnly: false`, lives on the callback path. Both legs get the same `meta.callbackURL` from
+   * the strategy, so the cookie cleared on the callback is the one set when the login started.
    */
-  #scope(meta: StateStoreMeta): Omit<CookieAttributes, 'maxAgeSeconds'> {
-    const callbackURL = new URL(meta.callbackURL ?? '/', 'http://relative.invalid');
-    const secure = this.#secure ?? callbackURL.protocol === 'https:';
-    return { path: this.#hostOnly ? '/' : callbackURL.pathname, secure };
+  #scope(meta: StateStoreMeta): Scope {
+    const secure = this.#secure ?? new URL(meta.callbackURL ?? '/', 'http://relative.invalid').protocol === 'https:';
+    return { path: this.#hostOnly && secure ? '/' : callbackPath(meta), secure };
   }
+}
+
+function callbackPath(meta: StateStoreMeta): string {
+  return new URL(meta.callbackURL ?? '/', 'http://relative.invalid').pathname;
+}
+
+/** A short hash of the app and its callback path, signed into the cookie. */
+function binding(meta: StateStoreMeta): string {
+  return createHash('sha256')
+    .update(`${meta.clientID}\n${callbackPath(meta)}`)
+    .digest('base64url')
+    .slice(0, 16);
 }
 
 const supportedFrameworks =

@@ -1,7 +1,7 @@
 /**
- * The states of logins DingTalk has already accepted, until their cookies expire: a replayed
- * state is refused without asking DingTalk. Bounded in memory: when full, the entry that expires
- * first makes room. Expired entries leave by their expiry, whatever the order they came in.
+ * The states already used, until their cookies expire: a replayed state is refused without asking
+ * DingTalk. Bounded in memory: when full, the entry that expires first makes room. Expired entries
+ * leave by their expiry, whatever the order they came in; a state can also be let go early.
  */
 export class SpentStates {
   readonly #expiries = new Map<string, number>();
@@ -25,9 +25,10 @@ export class SpentStates {
   add(state: string, expiresAt: number, now: number): void {
     this.#forgetExpired(now);
     if (expiresAt <= now || this.#expiries.has(state)) return;
-    if (this.#expiries.size >= this.#capacity) {
+    while (this.#expiries.size >= this.#capacity) {
       // Full: whichever expires first goes, which may be this one.
-      if (expiresAt <= (this.#heap[0] as { expiresAt: number }).expiresAt) return;
+      const first = this.#heap[0] as { state: string; expiresAt: number };
+      if (this.#expiries.get(first.state) === first.expiresAt && expiresAt <= first.expiresAt) return;
       this.#removeFirst();
     }
     this.#expiries.set(state, expiresAt);
@@ -43,6 +44,20 @@ export class SpentStates {
     }
   }
 
+  /** Forgets a state now (its code was refused, so it was never used). */
+  delete(state: string): void {
+    this.#expiries.delete(state);
+    // Its heap entry stays until it reaches the top; rebuild when such entries pile up.
+    if (this.#heap.length > 2 * this.#capacity) this.#rebuild();
+  }
+
+  #rebuild(): void {
+    const entries = [...this.#expiries].map(([state, expiresAt]) => ({ state, expiresAt }));
+    this.#heap.length = 0;
+    this.#expiries.clear();
+    for (const { state, expiresAt } of entries) this.add(state, expiresAt, Number.NEGATIVE_INFINITY);
+  }
+
   #forgetExpired(now: number): void {
     while (this.#heap.length > 0 && (this.#heap[0] as { expiresAt: number }).expiresAt <= now) this.#removeFirst();
   }
@@ -52,7 +67,8 @@ export class SpentStates {
     const first = heap[0];
     const last = heap.pop();
     if (!first || !last) return;
-    this.#expiries.delete(first.state);
+    // An entry let go early (delete) no longer matches the map, or is back with another expiry.
+    if (this.#expiries.get(first.state) === first.expiresAt) this.#expiries.delete(first.state);
     if (heap.length === 0) return;
     heap[0] = last;
     // Sift down.
