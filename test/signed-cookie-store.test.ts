@@ -535,6 +535,29 @@ describe('SignedCookieStateStore, the store alone', () => {
     }
   });
 
+  it('on a session (Fastify), refuses a state object the encrypted session cookie could not hold', async () => {
+    const store = new SignedCookieStateStore({ secret });
+    const data = new Map<string, unknown>();
+    const req = {
+      session: { get: (key: string) => data.get(key), set: (key: string, value: unknown) => data.set(key, value) },
+    };
+    const meta = {
+      callbackURL: 'https://app.example/auth/callback',
+      authorizationURL: '',
+      tokenURL: '',
+      clientID: 'app',
+    };
+    const start = (returnTo: string) =>
+      new Promise<unknown>((resolve) => store.store(req as never, { returnTo }, meta, (err) => resolve(err)));
+    // About 3.4 KB of state: its own cookie would fit, encrypted in a session it would not.
+    const refused = await start(`/${'x'.repeat(2500)}`);
+    assert.ok(refused instanceof Error);
+    assert.match(refused.message, /over the 4096 bytes browsers keep/);
+    assert.equal(data.size, 0);
+    assert.equal(await start('/reports'), null);
+    assert.equal(data.size, 1);
+  });
+
   it('refuses a state made for another app or another callback on the same host', async () => {
     const store = new SignedCookieStateStore({ secret });
     const started = onStore(store, 'https://app.example/auth/employees/callback');

@@ -138,8 +138,9 @@ export class SignedCookieStateStore {
     const scope = this.#scope(meta);
     const name = this.#cookieNameFor(state, scope);
     const cookie = serializeCookie(name, value, { ...scope, maxAgeSeconds: this.#maxAgeSeconds });
-    // A browser drops a larger cookie without a word, and the login would fail on the way back.
-    const bytes = Buffer.byteLength(cookie);
+    // A browser drops a larger cookie without a word, and the login would fail on the way back. In
+    // a session (Fastify), the value is encrypted and base64-encoded again, with a nonce and a tag.
+    const bytes = cookies ? Buffer.byteLength(cookie) : Math.ceil((Buffer.byteLength(value) * 4) / 3) + 120;
     if (bytes > maxCookieBytes) {
       callback(
         new Error(
