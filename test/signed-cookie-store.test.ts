@@ -535,6 +535,46 @@ describe('SignedCookieStateStore, the store alone', () => {
     }
   });
 
+  it('on a session (Fastify), keeps the values of the newest three logins and drops older ones', async () => {
+    const store = new SignedCookieStateStore({ secret });
+    const data = new Map<string, unknown>([['cart', 'kept']]);
+    const session = {
+      get: (key: string) => data.get(key),
+      set: (key: string, value: unknown) => (value === undefined ? data.delete(key) : data.set(key, value)),
+      data: () => Object.fromEntries(data),
+    };
+    const meta = {
+      callbackURL: 'https://app.example/auth/callback',
+      authorizationURL: '',
+      tokenURL: '',
+      clientID: 'app',
+    };
+    for (let i = 0; i < 6; i++) {
+      await new Promise((resolve) => store.store({ session } as never, undefined, meta, resolve));
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    assert.equal([...data.keys()].filter((key) => key.startsWith('__Host-dingtalk_state_')).length, 3);
+    assert.equal(data.get('cart'), 'kept', "the app's own session data is left alone");
+  });
+
+  it('on the callback path (plain http), clears older logins’ cookies when one comes back', async () => {
+    const store = new SignedCookieStateStore({ secret });
+    const url = 'http://app.example/auth/callback';
+    const jar: string[] = [];
+    const states: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const started = onStore(store, url);
+      states.push((await started.start()).state as string);
+      const set = started.headers[0] ?? '';
+      jar.push(set.slice(0, set.indexOf(';')));
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    const callback = onStore(store, url, jar.join('; '));
+    assert.equal((await callback.finish(states[4] as string)).ok, true);
+    // Its own cookie, and the two oldest of the four others.
+    assert.equal(callback.headers.filter((header) => /Max-Age=0/.test(header)).length, 3);
+  });
+
   it('on a session (Fastify), refuses a state object the encrypted session cookie could not hold', async () => {
     const store = new SignedCookieStateStore({ secret });
     const data = new Map<string, unknown>();
@@ -572,17 +612,25 @@ describe('SignedCookieStateStore, the store alone', () => {
     assert.equal((await otherApp.finish(state as string)).ok, false);
   });
 
-  it('still finishes a login started before the __Host- cookies (no prefix, on the callback path)', async () => {
+  it('still finishes a login started before the __Host- cookies, and refuses a new one planted without the prefix', async () => {
     const store = new SignedCookieStateStore({ secret });
     const url = 'https://app.example/auth/callback';
     const started = onStore(store, url);
     const { state } = await started.start();
     const set = started.headers[0] ?? '';
-    // The same cookie as the previous release set it: without the prefix.
-    const legacy = set.slice('__Host-'.length, set.indexOf(';'));
+    const unprefixedName = set.slice('__Host-'.length, set.indexOf('='));
+    // As the previous release set it: no prefix, on the callback path, and no binding in the payload.
+    const legacy = `${unprefixedName}=${signed({ s: state, e: Date.now() + 60_000 })}`;
     const callback = onStore(store, url, legacy);
     assert.equal((await callback.finish(state as string)).ok, true);
-    assert.match(callback.headers[0] ?? '', /^dingtalk_state_[\w-]{16}=; Max-Age=0; Path=\/auth\/callback;/);
+    assert.match(callback.headers.join('\n'), /^dingtalk_state_[\w-]{16}=; Max-Age=0; Path=\/auth\/callback;/m);
+    // Today's cookie under the unprefixed name: what a sibling subdomain could plant. Refused.
+    const another = onStore(store, url);
+    const fresh = await another.start();
+    const freshSet = another.headers[0] ?? '';
+    const planted = freshSet.slice('__Host-'.length, freshSet.indexOf(';'));
+    const answer = await onStore(store, url, planted).finish(fresh.state as string);
+    assert.deepEqual(answer, { ok: false, info: { message: 'Invalid authorization request state.' } });
   });
 
   it('keeps the cookies of the newest three logins in a browser and clears older ones', async () => {

@@ -102,6 +102,8 @@ function appendSetCookie(res: NodeResponse, cookie: string): void {
 export interface SessionCarrier {
   get(key: string): unknown;
   set(key: string, value: unknown): void;
+  /** The session's top-level keys and values (secure-session's `data()`, or the session's own). */
+  entries(): [string, unknown][];
 }
 
 export function sessionCarrier(req: unknown): SessionCarrier | undefined {
@@ -110,8 +112,13 @@ export function sessionCarrier(req: unknown): SessionCarrier | undefined {
   if (typeof session !== 'object' || session === null) return undefined;
   const { get, set } = session as { get?: unknown; set?: unknown };
   if (typeof get !== 'function' || typeof set !== 'function') return undefined;
+  const data = (session as { data?: unknown }).data;
   return {
     get: (key) => get.call(session, key),
     set: (key, value) => set.call(session, key, value),
+    entries: () => {
+      const values = typeof data === 'function' ? data.call(session) : session;
+      return typeof values === 'object' && values !== null ? Object.entries(values) : [];
+    },
   };
 }

@@ -7,6 +7,7 @@ import {
   readCookie,
   readCookies,
   responseCookies,
+  type SessionCarrier,
   serializeCookie,
   sessionCarrier,
 } from './cookies';
@@ -138,9 +139,12 @@ export class SignedCookieStateStore {
     const scope = this.#scope(meta);
     const name = this.#cookieNameFor(state, scope);
     const cookie = serializeCookie(name, value, { ...scope, maxAgeSeconds: this.#maxAgeSeconds });
+    // Older logins' values first: abandoned logins must not pile up into a cookie browsers drop.
+    if (cookies) this.#clearOldLogins(readCookies(requestCookieHeader(req)), cookies, scope);
+    else if (session) this.#clearOldSessionLogins(session);
     // A browser drops a larger cookie without a word, and the login would fail on the way back. In
-    // a session (Fastify), the value is encrypted and base64-encoded again, with a nonce and a tag.
-    const bytes = cookies ? Buffer.byteLength(cookie) : Math.ceil((Buffer.byteLength(value) * 4) / 3) + 120;
+    // a session (Fastify), the whole session is encrypted and base64-encoded, with a nonce and a tag.
+    const bytes = cookies ? Buffer.byteLength(cookie) : sessionCookieBytes(session as SessionCarrier, name, value);
     if (bytes > maxCookieBytes) {
       callback(
         new Error(
@@ -149,12 +153,8 @@ export class SignedCookieStateStore {
       );
       return;
     }
-    if (cookies) {
-      this.#clearOldLogins(req, cookies, scope);
-      cookies.append(cookie);
-    } else {
-      session?.set(name, value);
-    }
+    if (cookies) cookies.append(cookie);
+    else session?.set(name, value);
     callback(null, state);
   }
 
@@ -164,9 +164,12 @@ export class SignedCookieStateStore {
       callback(null, false, { message: failures.missing });
       return;
     }
-    const cookie = this.#takeCookie(req, providedState, meta);
-    const payload = cookie === undefined ? undefined : this.#readSigned(cookie);
-    const failure = this.#refusal(cookie, payload, providedState, meta);
+    const taken = this.#takeCookie(req, providedState, meta);
+    const payload = taken === undefined ? undefined : this.#readSigned(taken.value);
+    // An unprefixed cookie stands for a login started before the `__Host-` names, whose payload
+    // has no binding: a new payload under that name was planted (a sibling subdomain can).
+    const planted = taken?.legacy === true && payload?.b !== undefined;
+    const failure = planted ? failures.invalid : this.#refusal(taken?.value, payload, providedState, meta);
     if (failure) {
       callback(null, false, { message: failure });
       return;
@@ -190,7 +193,7 @@ export class SignedCookieStateStore {
   }
 
   /** Reads this login's signed value and clears it, wherever the framework keeps it. */
-  #takeCookie(req: Request, state: string, meta: StateStoreMeta): string | undefined {
+  #takeCookie(req: Request, state: string, meta: StateStoreMeta): { value: string; legacy: boolean } | undefined {
     const scope = this.#scope(meta);
     const name = this.#cookieNameFor(state, scope);
     const cookies = responseCookies(req);
@@ -198,26 +201,32 @@ export class SignedCookieStateStore {
     if (session) {
       const kept = session.get(name);
       if (kept !== undefined) session.set(name, undefined);
-      return typeof kept === 'string' ? kept : undefined;
+      return typeof kept === 'string' ? { value: kept, legacy: false } : undefined;
     }
-    const header = (req as { headers?: { cookie?: string | string[] } }).headers?.cookie;
+    const header = requestCookieHeader(req);
     const clear = (cookieName: string, cookieScope: Scope) => {
       if (cookies && !cookies.headersSent()) {
         cookies.append(serializeCookie(cookieName, '', { ...cookieScope, maxAgeSeconds: 0 }));
       }
     };
+    // On the callback path, the older logins' cookies arrive here only: cleared beyond the newest.
+    if (cookies && scope.path !== '/') {
+      const others = readCookies(header).filter(([cookieName]) => cookieName !== name);
+      this.#clearOldLogins(others, cookies, scope);
+    }
     const value = readCookie(header, name);
     if (value !== undefined) {
       clear(name, scope);
-      return value;
+      return { value, legacy: false };
     }
     // A login started before the upgrade to `__Host-` cookies: its cookie has no prefix and lives
     // on the callback path (kept for logins under way during a deploy).
     const legacy: Scope = { path: callbackPath(meta), secure: scope.secure };
     const legacyName = this.#cookieNameFor(state, { path: legacy.path, secure: false });
     const legacyValue = readCookie(header, legacyName);
-    if (legacyValue !== undefined) clear(legacyName, legacy);
-    return legacyValue;
+    if (legacyValue === undefined || legacyName === name) return undefined;
+    clear(legacyName, legacy);
+    return { value: legacyValue, legacy: true };
   }
 
   /** Why the callback must fail, if it must. */
@@ -238,17 +247,35 @@ export class SignedCookieStateStore {
   }
 
   /** Clears this store's cookies of older logins in the same browser, beyond the newest few. */
-  #clearOldLogins(req: Request, cookies: ResponseCookies, scope: Scope): void {
-    const header = (req as { headers?: { cookie?: string | string[] } }).headers?.cookie;
-    const mine = new RegExp(`^(?:__Host-)?${this.#cookieName}_[A-Za-z0-9_-]{16}$`);
-    const logins = readCookies(header)
-      .filter(([name]) => mine.test(name))
-      .map(([name, value]) => ({ name, expiresAt: this.#unverifiedExpiry(value) }))
-      .sort((a, b) => b.expiresAt - a.expiresAt);
-    for (const { name } of logins.slice(maxCookiesPerBrowser - 1)) {
+  #clearOldLogins(sent: [string, string][], cookies: ResponseCookies, scope: Scope): void {
+    for (const name of this.#beyondNewest(sent)) {
       const cookieScope = name.startsWith('__Host-') ? { path: '/', secure: true } : scope;
       cookies.append(serializeCookie(name, '', { ...cookieScope, maxAgeSeconds: 0 }));
     }
+  }
+
+  /** The same in a session: older logins' values, and expired ones, are removed; nothing else. */
+  #clearOldSessionLogins(session: SessionCarrier): void {
+    const values = session
+      .entries()
+      .filter((entry): entry is [string, string] => typeof entry[1] === 'string' && this.#isLoginName(entry[0]));
+    const now = Date.now();
+    const expired = values.filter(([, value]) => this.#unverifiedExpiry(value) <= now).map(([name]) => name);
+    for (const name of new Set([...expired, ...this.#beyondNewest(values)])) session.set(name, undefined);
+  }
+
+  #isLoginName(name: string): boolean {
+    return new RegExp(`^(?:__Host-)?${this.#cookieName}_[A-Za-z0-9_-]{16}$`).test(name);
+  }
+
+  /** Of this store's login values, the names of all but the newest few (by their claimed expiry). */
+  #beyondNewest(values: [string, string][]): string[] {
+    return values
+      .filter(([name]) => this.#isLoginName(name))
+      .map(([name, value]) => ({ name, expiresAt: this.#unverifiedExpiry(value) }))
+      .sort((a, b) => b.expiresAt - a.expiresAt)
+      .slice(maxCookiesPerBrowser - 1)
+      .map(({ name }) => name);
   }
 
   /** The expiry a cookie claims, to order a browser's cookies; nothing is trusted from it. */
@@ -300,6 +327,16 @@ export class SignedCookieStateStore {
     const secure = this.#secure ?? new URL(meta.callbackURL ?? '/', 'http://relative.invalid').protocol === 'https:';
     return { path: this.#hostOnly && secure ? '/' : callbackPath(meta), secure };
   }
+}
+
+function requestCookieHeader(req: unknown): string | string[] | undefined {
+  return (req as { headers?: { cookie?: string | string[] } } | null)?.headers?.cookie;
+}
+
+/** About what the session cookie will weigh with `name` set: JSON, encrypted, base64, attributes. */
+function sessionCookieBytes(session: SessionCarrier, name: string, value: string): number {
+  const data = Object.fromEntries([...session.entries(), [name, value]]);
+  return Math.ceil((Buffer.byteLength(JSON.stringify(data)) * 4) / 3) + 200;
 }
 
 function callbackPath(meta: StateStoreMeta): string {
