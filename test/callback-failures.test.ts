@@ -110,8 +110,10 @@ describe('a callback that does not end in a login', () => {
 
     it('when the client secret is wrong', async () => {
       const error = await callbackError({ clientSecret: 'not-the-right-secret' });
+      // DingTalk's 400 invalidClientIdOrSecret: the developer's to fix, never a stale code (fail).
       assert.ok(error instanceof DingTalkAPIError);
-      assert.equal(error.dingtalkStatus, 401);
+      assert.equal(error.dingtalkStatus, 400);
+      assert.equal(error.code, 'invalidClientIdOrSecret');
       assert.equal(error.status, 502);
       assert.equal(error.endpoint, 'token');
     });

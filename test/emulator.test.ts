@@ -143,7 +143,7 @@ function assertDingTalkError(answer: Answer, status: number): Record<string, unk
   const json = JSON.parse(answer.text) as Record<string, unknown>;
   assert.equal(typeof json.code, 'string');
   assert.equal(typeof json.message, 'string');
-  assert.match(json.requestid as string, /^[0-9A-F]{32}$/);
+  assert.match(json.requestid as string, /^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/);
   assert.equal(answer.headers.get('x-acs-request-id'), json.requestid);
   return json;
 }
@@ -435,7 +435,10 @@ describe('emulator: token endpoint', () => {
     const answer = await exchangeCode(emulator, emulator.issueAuthCode());
     assert.equal(answer.status, 200);
     assert.equal(answer.headers.get('content-type'), 'application/json;charset=utf-8');
-    assert.match(answer.headers.get('x-acs-request-id') ?? '', /^[0-9A-F]{32}$/);
+    assert.match(
+      answer.headers.get('x-acs-request-id') ?? '',
+      /^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/,
+    );
     assert.deepEqual(Object.keys(answer.json), ['accessToken', 'refreshToken', 'expireIn']);
     assert.match(answer.json.accessToken as string, /^[0-9a-f]{32}$/);
     assert.match(answer.json.refreshToken as string, /^[0-9a-f]{32}$/);
@@ -480,7 +483,7 @@ describe('emulator: token endpoint', () => {
     assert.equal(assertDingTalkError(expired, 400).code, 'InvalidAuthentication');
   });
 
-  it('answers 401 for wrong client credentials, echoes neither, and keeps the code usable', async () => {
+  it('answers 400 invalidClientIdOrSecret for a wrong ClientId or ClientSecret, echoes neither, and keeps the code usable', async () => {
     const code = emulator.issueAuthCode();
     const wrongSecret = await exchange(emulator, {
       clientId: emulator.clientID,
@@ -488,7 +491,7 @@ describe('emulator: token endpoint', () => {
       code,
       grantType: 'authorization_code',
     });
-    assert.equal(assertDingTalkError(wrongSecret, 401).code, 'invalidClientSecret');
+    assert.equal(assertDingTalkError(wrongSecret, 400).code, 'invalidClientIdOrSecret');
     assert.ok(!wrongSecret.text.includes('not-the-secret'));
     assert.ok(!wrongSecret.text.includes(code));
     const wrongClient = await exchange(emulator, {
@@ -497,7 +500,7 @@ describe('emulator: token endpoint', () => {
       code,
       grantType: 'authorization_code',
     });
-    assert.equal(assertDingTalkError(wrongClient, 401).code, 'invalidClientId');
+    assert.equal(assertDingTalkError(wrongClient, 400).code, 'invalidClientIdOrSecret');
     assert.ok(!wrongClient.text.includes(emulator.clientSecret));
     assert.equal((await exchangeCode(emulator, code)).status, 200);
   });
@@ -514,7 +517,7 @@ describe('emulator: token endpoint', () => {
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams(body).toString(),
     });
-    assert.equal(assertDingTalkError(form, 400).code, 'InvalidContentType');
+    assert.equal(assertDingTalkError(form, 400).code, 'Missingbody');
     for (const text of ['{"clientId":', '[]', '"text"', '{"clientId": 42}']) {
       const broken = await send(emulator.tokenURL, {
         method: 'POST',
@@ -565,7 +568,7 @@ describe('emulator: token endpoint', () => {
     assert.equal((await refresh(second.json.refreshToken)).status, 200);
   });
 
-  it('answers 413 to a body over 64 KiB and 405 to another method', async () => {
+  it('answers 413 to a body over 64 KiB and 404 InvalidAction.NotFound to another method', async () => {
     const large = await send(emulator.tokenURL, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -573,8 +576,7 @@ describe('emulator: token endpoint', () => {
     });
     assert.equal(assertDingTalkError(large, 413).code, 'RequestEntityTooLarge');
     const get = await send(emulator.tokenURL);
-    assert.equal(assertDingTalkError(get, 405).code, 'MethodNotAllowed');
-    assert.equal(get.headers.get('allow'), 'POST');
+    assert.equal(assertDingTalkError(get, 404).code, 'InvalidAction.NotFound');
   });
 });
 
@@ -658,7 +660,7 @@ describe('emulator: current user', () => {
 
   it('answers DingTalk-shaped JSON to another method or an unknown path', async () => {
     const post = await send(emulator.userProfileURL, { method: 'POST' });
-    assert.equal(assertDingTalkError(post, 405).code, 'MethodNotAllowed');
+    assert.equal(assertDingTalkError(post, 404).code, 'InvalidAction.NotFound');
     for (const path of ['/v1.0/contact/users/you', '/v1.0/contact/users/me/', '/']) {
       const missing = await send(emulator.url + path);
       assert.equal(assertDingTalkError(missing, 404).code, 'InvalidAction.NotFound', path);
@@ -709,7 +711,10 @@ describe('emulator: faults', () => {
     assert.deepEqual(JSON.parse(answer.text), { code: '90018', message: 'toofast' });
     assert.equal(answer.headers.get('retry-after'), '2');
     assert.equal(answer.headers.get('content-type'), 'application/json;charset=utf-8');
-    assert.match(answer.headers.get('x-acs-request-id') ?? '', /^[0-9A-F]{32}$/);
+    assert.match(
+      answer.headers.get('x-acs-request-id') ?? '',
+      /^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/,
+    );
   });
 
   it('forces a text body, and adds headers to a normal answer', async () => {

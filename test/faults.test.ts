@@ -27,6 +27,21 @@ const faults: [string, (endpoint: 'token' | 'profile') => EmulatorFault, Expecta
       assert.equal(error.requestId, 'REQ-503');
     },
   ],
+  [
+    "DingTalk's QPS limit (kind throttle: 403 Forbidden.AccessDenied.QpsLimitForApi)",
+    () => ({ kind: 'throttle', headers: { 'retry-after': '3' } }),
+    (error) => assertThrottled(error, 403, 'Forbidden.AccessDenied.QpsLimitForApi', 3),
+  ],
+  [
+    'the egress IP blocked (kind ip-ban: {"status":1111})',
+    () => ({ kind: 'ip-ban' }),
+    (error) => assertThrottled(error, 200, '1111'),
+  ],
+  [
+    '429 systemBusy',
+    () => ({ status: 429, body: { code: 'systemBusy', message: '系统繁忙' } }),
+    (error) => assertThrottled(error, 429, 'systemBusy'),
+  ],
   ['502 with an HTML page', () => ({ kind: 'html' }), (error) => assertResponseError(error, 502)],
   ['200 with an empty body', () => ({ kind: 'empty' }), (error) => assertResponseError(error, 200)],
   ['200 with invalid JSON', () => ({ kind: 'malformed-json' }), (error) => assertResponseError(error, 200)],
@@ -79,6 +94,17 @@ const faults: [string, (endpoint: 'token' | 'profile') => EmulatorFault, Expecta
     },
   ],
 ];
+
+/** Throttling: the app answers 503 (retry later), never "permission denied". */
+function assertThrottled(error: DingTalkError, dingtalkStatus: number, code: string, retryAfterSeconds?: number): void {
+  assert.ok(error instanceof DingTalkAPIError, String(error));
+  assert.equal(error.dingtalkStatus, dingtalkStatus);
+  assert.equal(error.code, code);
+  assert.equal(error.throttled, true);
+  assert.equal(error.permissionDenied, false);
+  assert.equal(error.status, 503);
+  assert.equal(error.retryAfterSeconds, retryAfterSeconds);
+}
 
 function assertResponseError(error: DingTalkError, dingtalkStatus: number): void {
   assert.ok(error instanceof DingTalkResponseError, `${error.name}: ${error.message}`);

@@ -40,6 +40,13 @@ describe('profile mapping', () => {
     assert.equal(profile.displayName, '');
   });
 
+  it('leaves out the phone number when DingTalk masks it (third-party apps: 155****3240)', () => {
+    const json = { unionId: 'u1', mobile: '155****3240', stateCode: '86' };
+    const profile = parseProfile(json, JSON.stringify(json));
+    assert.equal(profile.phoneNumbers, undefined, 'no broken +86155****3240');
+    assert.equal(profile._json.mobile, '155****3240', 'the masked value stays in _json');
+  });
+
   it('gives the mobile without a prefix when the state code is missing', () => {
     const profile = parseProfile({ unionId: 'u1', mobile: '13800000000' }, '');
     assert.deepEqual(profile.phoneNumbers, [{ value: '13800000000' }]);

@@ -54,10 +54,11 @@ export interface DingTalkAPIErrorDetails {
   retryAfterSeconds?: number;
 }
 
-// DingTalk's gateway reports throttling with these numeric codes or a "toofast" message, and its
-// v1.0 gateway with 403 Forbidden.AccessDenied.QpsLimitForApi, QpsLimitForAppkeyAndApi or
-// QpmLimit… (DingTalk's "调用频率限制" page).
-const throttleCodes = new Set(['90002', '90006', '90018']);
+// DingTalk's gateway reports throttling with these numeric codes or a "toofast" message, its v1.0
+// gateway with 403 Forbidden.AccessDenied.QpsLimitForApi, QpsLimitForAppkeyAndApi or QpmLimit…,
+// or 429 systemBusy, and the block of an egress IP that called too often with {"status":1111}
+// (DingTalk's "调用频率限制" page, docs/dingtalk-answers.md).
+const throttleCodes = new Set(['90002', '90006', '90018', '1111', 'systemBusy']);
 const throttleWords = /toofast|Qp[sm]Limit/i;
 
 /** DingTalk answered with an error of its own (a JSON body carrying `code`, or `errcode`). */

@@ -22,7 +22,7 @@ export interface Profile extends PassportProfile {
   emails?: Array<{ value: string; verified: false }>;
   /** The avatar (`avatarUrl`), when the user has one. */
   photos?: Array<{ value: string }>;
-  /** `+<stateCode><mobile>` (E.164), for example `+8613800000000`. */
+  /** `+<stateCode><mobile>` (E.164), for example `+8613800000000`; absent when DingTalk masks the number (third-party apps). */
   phoneNumbers?: Array<{ value: string }>;
   /** The profile answer's body text. */
   _raw: string;
@@ -50,8 +50,9 @@ export function parseProfile(json: DingTalkUserInfo, raw: string, corpId?: strin
   if (email) profile.emails = [{ value: email, verified: false }];
   const avatarUrl = nonEmptyString(json.avatarUrl);
   if (avatarUrl) profile.photos = [{ value: avatarUrl }];
+  // Third-party apps get a masked number (155****3240): no phone number can be made of it.
   const mobile = nonEmptyString(json.mobile);
-  if (mobile) {
+  if (mobile && /^\d+$/.test(mobile)) {
     const stateCode = nonEmptyString(json.stateCode)?.replace(/^\+/, '');
     profile.phoneNumbers = [{ value: stateCode ? `+${stateCode}${mobile}` : mobile }];
   }

@@ -57,6 +57,10 @@ function readAPIError(
   } else if (!ok && typeof json.errcode === 'string') {
     code = json.errcode;
     description = json.errmsg;
+  } else if (json.status === 1111) {
+    // DingTalk's block of an egress IP that called too often: {"status":1111,"wait":5,"punish":"deny",...}.
+    code = '1111';
+    description = 'the egress IP called DingTalk too often and is blocked for a while';
   }
   if (code === undefined) return undefined;
 

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 
-/** A request id in the style of DingTalk's gateway (32 upper-case hex digits). */
+/** A request id as DingTalk's v1.0 gateway writes it: an upper-case UUID, with its dashes. */
 export function newRequestId(): string {
-  return randomUUID().replaceAll('-', '').toUpperCase();
+  return randomUUID().toUpperCase();
 }
 
 /** Answers with JSON the way api.dingtalk.com does, request id header included. */

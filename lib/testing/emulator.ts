@@ -240,9 +240,9 @@ class RunningEmulator implements DingTalkEmulator {
     const fault = route.fault && this.#faults.take(route.fault);
     if (fault && (await this.#faults.apply(fault, req, res, route.api)) === 'answered') return;
     if (req.method !== route.method) {
-      sendAPIError(res, 405, 'MethodNotAllowed', `Only ${route.method} is allowed on ${path}.`, {
-        headers: { allow: route.method },
-      });
+      // DingTalk's gateway knows an API by its path and method together: another method is another,
+      // unknown API (as reported for its v1.0 endpoints; docs/dingtalk-answers.md).
+      sendAPIError(res, 404, 'InvalidAction.NotFound', 'Specified api is not found, please check your url and method.');
       return;
     }
     const query = new URLSearchParams(queryStart === -1 ? '' : target.slice(queryStart + 1));

@@ -1,9 +1,17 @@
+import { randomUUID } from 'node:crypto';
 import { type IncomingMessage, type ServerResponse, validateHeaderName, validateHeaderValue } from 'node:http';
-
-import { newRequestId } from './api-response';
+import { newRequestId, sendAPIError } from './api-response';
 import type { EmulatorEndpoint, EmulatorFault, EmulatorFaultKind } from './types';
 
-const kinds: ReadonlySet<EmulatorFaultKind> = new Set(['html', 'malformed-json', 'empty', 'drop', 'hang']);
+const kinds: ReadonlySet<EmulatorFaultKind> = new Set([
+  'html',
+  'malformed-json',
+  'empty',
+  'drop',
+  'hang',
+  'throttle',
+  'ip-ban',
+]);
 
 // What Alibaba's gateway (Tengine) sends when DingTalk's backend is unreachable.
 const gatewayPage =
@@ -74,6 +82,27 @@ export class FaultTable {
         return 'answered';
       case 'empty':
         send(res, fault.status ?? 200, '', headers);
+        return 'answered';
+      case 'throttle':
+        sendAPIError(
+          res,
+          fault.status ?? 403,
+          'Forbidden.AccessDenied.QpsLimitForApi',
+          'The request has exceeded the QPS limit of this API. 当前接口调用频率超出限制。',
+          { headers },
+        );
+        return 'answered';
+      case 'ip-ban':
+        // The shape DingTalk's "调用频率限制" page shows for a blocked egress IP.
+        send(
+          res,
+          fault.status ?? 200,
+          JSON.stringify({ status: 1111, wait: 5, source: 'x5', punish: 'deny', uuid: randomUUID() }),
+          {
+            'content-type': 'application/json;charset=utf-8',
+            ...headers,
+          },
+        );
         return 'answered';
     }
     if (fault.status !== undefined || fault.body !== undefined) {

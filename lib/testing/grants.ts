@@ -41,6 +41,8 @@ export class GrantStore {
   readonly #codes = new Map<string, Stored>();
   readonly #accessTokens = new Map<string, Stored>();
   readonly #refreshTokens = new Map<string, Stored>();
+  /** The access token each user of each app holds, by `clientId\nunionId`. */
+  readonly #accessTokenOf = new Map<string, string>();
 
   constructor(settings: GrantStoreSettings) {
     this.#settings = settings;
@@ -63,11 +65,20 @@ export class GrantStore {
     return this.#take(this.#refreshTokens, refreshToken, clientId);
   }
 
-  /** Mints an access token and a refresh token for a grant. */
-  issueTokens(grant: Grant): IssuedTokens {
-    const accessToken = randomToken();
-    const refreshToken = randomToken();
+  /**
+   * An access token and a refresh token for a grant. While the same user of the same app holds a
+   * live access token, DingTalk answers that same token again with its lifetime renewed
+   * ("有效期内重复获取会返回相同结果并自动续期"), and so does the emulator.
+   */
+  issueTokens(grant: Grant, reuseLiveToken = false): IssuedTokens {
     const expireIn = this.#settings.accessTokenTTLSeconds;
+    const holder = `${grant.clientId}\n${grant.unionId}`;
+    const held = this.#accessTokenOf.get(holder);
+    // Only for a login (an authCode): what a refresh answers while the token lives is not published.
+    const live = reuseLiveToken && held !== undefined && this.findAccessToken(held) !== undefined;
+    const accessToken = live ? held : randomToken();
+    this.#accessTokenOf.set(holder, accessToken);
+    const refreshToken = randomToken();
     this.#accessTokens.set(accessToken, { grant, expiresAt: this.#expiry(expireIn) });
     this.#refreshTokens.set(refreshToken, { grant, expiresAt: this.#expiry(refreshTokenTTLSeconds) });
     return { accessToken, refreshToken, expireIn };

@@ -73,7 +73,7 @@ export interface DingTalkEmulatorOptions {
 export type EmulatorEndpoint = 'authorize' | 'token' | 'profile';
 
 /** Canned misbehaviours; see {@link EmulatorFault.kind}. */
-export type EmulatorFaultKind = 'html' | 'malformed-json' | 'empty' | 'drop' | 'hang';
+export type EmulatorFaultKind = 'html' | 'malformed-json' | 'empty' | 'drop' | 'hang' | 'throttle' | 'ip-ban';
 
 /**
  * A misbehaviour of one endpoint, applied before the request is processed. Without `status`,
@@ -91,7 +91,9 @@ export interface EmulatorFault {
   /**
    * `html`: a 502 gateway HTML page. `malformed-json`: 200 with a truncated JSON body.
    * `empty`: 200 with an empty body. `drop`: the socket is destroyed without an answer.
-   * `hang`: no answer at all until `close()`.
+   * `hang`: no answer at all until `close()`. `throttle`: DingTalk's 403
+   * `Forbidden.AccessDenied.QpsLimitForApi` (the app called this API too often). `ip-ban`: the
+   * block of an egress IP that called too often, `{"status":1111,...}` (DingTalk's "调用频率限制").
    */
   kind?: EmulatorFaultKind;
   /** Applies to the next `times` requests to the endpoint only. Default: until `clearFaults()`. */
