@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { Agent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { after, before, describe, it } from 'node:test';
+import { Strategy } from '../lib/index';
 import { createDingTalkEmulator, type DingTalkEmulator, type DingTalkEmulatorOptions } from '../lib/testing/index';
 
 const callback = 'http://127.0.0.1:3000/auth/dingtalk/callback';
@@ -1013,3 +1014,53 @@ function authorizeURLFor(options: Record<string, string>): string {
   });
   return `${options.authorizationURL}?${params}`;
 }
+
+describe('emulator: the kind of app, and the answers DingTalk does not publish', () => {
+  const start = emulators();
+
+  it('lets only members of the owning organization log in to an internal app', async () => {
+    const emulator = await start({ app: { type: 'internal', corpId: 'dingemulatorcorp0002' } });
+    // 李四 belongs to dingemulatorcorp0003 only.
+    const outsider = await postConsent(
+      emulator,
+      await consentForm(emulator, {}, (radios) => radios.find((radio) => radio.unionId === 'union-lisi')),
+    );
+    assert.equal(outsider.status, 403);
+    assert.match(outsider.text, /data-error="not_a_member"/);
+    assert.equal(outsider.headers.get('location'), null, 'no code goes back to the app');
+    assert.throws(() => emulator.issueAuthCode({ unionId: 'union-lisi' }), /not a member/);
+    // 王五 belongs to it.
+    const member = await postConsent(
+      emulator,
+      await consentForm(emulator, {}, (radios) => radios.find((radio) => radio.unionId === 'union-wangwu')),
+    );
+    assert.equal(member.status, 302);
+    assert.match(member.headers.get('location') ?? '', /authCode=/);
+  });
+
+  it('masks the mobile number for a third-party enterprise app, and the strategy makes no phone number of it', async () => {
+    const emulator = await start({ app: { type: 'third-party-enterprise' } });
+    const token = (await exchangeCode(emulator, emulator.issueAuthCode())).json.accessToken as string;
+    const me = await send(emulator.userProfileURL, { headers: { 'x-acs-dingtalk-access-token': token } });
+    const json = JSON.parse(me.text) as { mobile?: string };
+    assert.match(json.mobile ?? '', /^\d{3}\*{4}\d{4}$/);
+    const strategy = new Strategy({ ...emulator.strategyOptions(), callbackURL: '/cb' }, (_a, _r, _p, done) =>
+      done(null, {}),
+    );
+    const profile = await new Promise<{ phoneNumbers?: unknown }>((resolve, reject) =>
+      strategy.userProfile(token, (err, value) => (err ? reject(err) : resolve(value as { phoneNumbers?: unknown }))),
+    );
+    assert.equal(profile.phoneNumbers, undefined);
+  });
+
+  it('answers Cancel and a used code with the values a test chooses', async () => {
+    const emulator = await start({ cancelError: 'user_cancelled', usedCodeError: 'invalidCode' });
+    const cancelled = await postConsent(emulator, await consentForm(emulator), 'cancel');
+    assert.match(cancelled.headers.get('location') ?? '', /[?&]error=user_cancelled&state=state-1$/);
+    const code = emulator.issueAuthCode();
+    assert.equal((await exchangeCode(emulator, code)).status, 200);
+    const again = await exchangeCode(emulator, code);
+    assert.equal(again.status, 400);
+    assert.equal(again.json.code, 'invalidCode');
+  });
+});

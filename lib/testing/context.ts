@@ -1,6 +1,6 @@
 import type { GrantStore } from './grants';
 import type { RedirectPolicy } from './redirect-uri';
-import type { EmulatorUser } from './types';
+import type { EmulatorApp, EmulatorUser } from './types';
 
 /** What the endpoint handlers share: the emulated app, its users and the issued grants. */
 export interface EmulatorContext {
@@ -9,5 +9,8 @@ export interface EmulatorContext {
   redirects: RedirectPolicy;
   users: readonly EmulatorUser[];
   permissions: ReadonlySet<string>;
+  app: EmulatorApp;
+  cancelError: string;
+  usedCodeError: string;
   grants: GrantStore;
 }

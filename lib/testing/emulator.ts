@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 
 import { sendAPIError } from './api-response';
+import { membershipRefusal } from './app-type';
 import { avatarPathPrefix, handleAvatarRequest } from './avatar';
 import { consentPath } from './consent-page';
 import type { EmulatorContext } from './context';
@@ -117,6 +118,9 @@ class RunningEmulator implements DingTalkEmulator {
       redirects: options.redirects,
       users: options.users,
       permissions: options.permissions,
+      app: options.app,
+      cancelError: options.cancelError,
+      usedCodeError: options.usedCodeError,
       grants: new GrantStore(options),
     };
     this.#server = createServer((req, res) => {
@@ -181,6 +185,8 @@ class RunningEmulator implements DingTalkEmulator {
     const users = this.#context.users;
     const user = options.unionId === undefined ? users[0] : users.find((u) => u.unionId === options.unionId);
     if (!user) throw new TypeError(`DingTalk emulator: no user has the unionId "${options.unionId}"`);
+    const refusal = membershipRefusal(this.#context.app, user);
+    if (refusal) throw new TypeError(`DingTalk emulator: ${refusal.en}`);
     const scopes = parseScope(options.scope ?? 'openid');
     if (!scopes.ok) throw new TypeError(`DingTalk emulator: ${scopes.problem.en}`);
     let corpId: string | undefined;

@@ -2,6 +2,7 @@ export { createDingTalkEmulator } from './emulator';
 export type {
   DingTalkEmulator,
   DingTalkEmulatorOptions,
+  EmulatorApp,
   EmulatorCounters,
   EmulatorEndpoint,
   EmulatorFault,

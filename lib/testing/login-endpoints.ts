@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
+import { membershipRefusal } from './app-type';
 import { mediaType, readBody } from './body';
 import { renderConsentPage } from './consent-page';
 import type { EmulatorContext } from './context';
@@ -50,7 +51,7 @@ export async function handleConsent(
   }
   const decision = form.get('decision');
   if (decision === 'cancel') {
-    redirect(res, request.value, [['error', 'access_denied']]);
+    redirect(res, request.value, [['error', context.cancelError]]);
     return;
   }
   if (decision !== 'authorize') {
@@ -65,6 +66,11 @@ export async function handleConsent(
   const choice = accountChoices(request.value, context.users).find((offered) => offered.value === account);
   if (!choice) {
     showError(res, 400, { code: 'invalid_account', zh: '请选择一个账号。', en: 'Choose one of the accounts offered.' });
+    return;
+  }
+  const refusal = membershipRefusal(context.app, choice.user);
+  if (refusal) {
+    showError(res, 403, refusal);
     return;
   }
   const code = context.grants.issueCode({

@@ -1,5 +1,5 @@
 import { RedirectPolicy } from './redirect-uri';
-import type { DingTalkEmulatorOptions, EmulatorUser } from './types';
+import type { DingTalkEmulatorOptions, EmulatorApp, EmulatorUser } from './types';
 import { copyUsers, defaultEmulatorUsers } from './users';
 
 /** The emulator's options with every default filled in. */
@@ -9,6 +9,9 @@ export interface ResolvedEmulatorOptions {
   redirects: RedirectPolicy;
   users: readonly EmulatorUser[];
   permissions: ReadonlySet<string>;
+  app: EmulatorApp;
+  cancelError: string;
+  usedCodeError: string;
   authCodeTTLSeconds: number;
   accessTokenTTLSeconds: number;
   host: string;
@@ -37,12 +40,29 @@ export function resolveEmulatorOptions(options: DingTalkEmulatorOptions = {}): R
     redirects: new RedirectPolicy(options.redirectURIs),
     users: options.users === undefined ? defaultEmulatorUsers : copyUsers(options.users),
     permissions: new Set(permissions),
+    app: readApp(options.app),
+    cancelError: text(options.cancelError, 'cancelError', 'access_denied'),
+    usedCodeError: text(options.usedCodeError, 'usedCodeError', 'invalidAuthCode'),
     authCodeTTLSeconds: seconds(options.authCodeTTLSeconds, 'authCodeTTLSeconds', 300),
     accessTokenTTLSeconds: seconds(options.accessTokenTTLSeconds, 'accessTokenTTLSeconds', 7200),
     host: text(options.host, 'host', '127.0.0.1'),
     port,
     now,
   };
+}
+
+function readApp(app: EmulatorApp | undefined): EmulatorApp {
+  if (app === undefined) return { type: 'login' };
+  const type = (app as { type?: unknown } | null)?.type;
+  if (type === 'login' || type === 'third-party-enterprise') return { type };
+  if (type === 'internal') {
+    const corpId = (app as { corpId?: unknown }).corpId;
+    if (typeof corpId === 'string' && corpId.length > 0) return { type, corpId };
+    throw new TypeError('DingTalk emulator: an internal app needs the corpId of the organization that owns it');
+  }
+  throw new TypeError(
+    'DingTalk emulator: the "app" option must be { type: "login" | "internal" | "third-party-enterprise" }',
+  );
 }
 
 function text(value: string | undefined, name: string, fallback: string): string {

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import { sendAPIError, sendJSON } from './api-response';
+import { mobileFor } from './app-type';
 import { absoluteAvatarURL } from './avatar';
 import type { EmulatorContext } from './context';
 import type { EmulatorUser } from './types';
@@ -28,18 +29,19 @@ export function handleProfileRequest(context: EmulatorContext, req: IncomingMess
     );
     return;
   }
-  sendJSON(res, 200, profileOf(user, context.permissions.has('Contact.User.mobile'), req.headers.host));
+  sendJSON(res, 200, profileOf(context, user, context.permissions.has('Contact.User.mobile'), req.headers.host));
 }
 
 /** The profile answer: absent fields are left out, as DingTalk leaves out what it does not have. */
 function profileOf(
+  context: EmulatorContext,
   user: EmulatorUser,
   withMobile: boolean,
   host: string | undefined,
 ): Record<string, string | boolean> {
   const profile: Record<string, string | boolean> = { nick: user.nick };
   if (user.avatarUrl !== undefined) profile.avatarUrl = absoluteAvatarURL(user.avatarUrl, host);
-  if (withMobile && user.mobile !== undefined) profile.mobile = user.mobile;
+  if (withMobile && user.mobile !== undefined) profile.mobile = mobileFor(context.app, user.mobile);
   if (withMobile && user.stateCode !== undefined) profile.stateCode = user.stateCode;
   profile.openId = user.openId;
   profile.unionId = user.unionId;

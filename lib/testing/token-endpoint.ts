@@ -56,7 +56,7 @@ export async function handleTokenRequest(
       sendAPIError(
         res,
         400,
-        'invalidAuthCode',
+        context.usedCodeError,
         '授权码无效、已被使用或已过期。/ The authCode is invalid, already used or expired.',
       );
       return;

@@ -37,6 +37,15 @@ export interface EmulatorUser {
   organizations: EmulatorOrganization[];
 }
 
+/** The kind of DingTalk app the emulator plays (应用类型). */
+export type EmulatorApp =
+  /** Any DingTalk user may log in (an app for logging in to a third-party website). */
+  | { type: 'login' }
+  /** 企业内部应用: only members of the owning organization `corpId` may log in. */
+  | { type: 'internal'; corpId: string }
+  /** 第三方企业应用: the profile's mobile number is masked, such as `155****3240`. */
+  | { type: 'third-party-enterprise' };
+
 /** Options of {@link createDingTalkEmulator}; every one has a default. */
 export interface DingTalkEmulatorOptions {
   /** The app's ClientId. Default `'dingemulatorclientid'`. */
@@ -57,6 +66,19 @@ export interface DingTalkEmulatorOptions {
    * Default `['Contact.User.Read', 'Contact.User.mobile']`.
    */
   permissions?: string[];
+  /** The kind of app. Default `{ type: 'login' }`: any user may log in. */
+  app?: EmulatorApp;
+  /**
+   * The `error` value of the redirect when the user presses Cancel. DingTalk publishes none: the
+   * default `'access_denied'` is a guess (docs/dingtalk-answers.md).
+   */
+  cancelError?: string;
+  /**
+   * The error `code` (HTTP 400) for an authCode that is unknown, used or expired. DingTalk
+   * publishes none for this endpoint: the default `'invalidAuthCode'` is a guess; its sibling
+   * `ssoUserInfo` documents `'invalidCode'` (docs/dingtalk-answers.md).
+   */
+  usedCodeError?: string;
   /** Lifetime of an authCode in seconds. Default 300. */
   authCodeTTLSeconds?: number;
   /** Lifetime of an access token in seconds, answered as `expireIn`. Default 7200. */
