@@ -1029,6 +1029,17 @@ describe('emulator: the kind of app, and the answers DingTalk does not publish',
     assert.match(outsider.text, /data-error="not_a_member"/);
     assert.equal(outsider.headers.get('location'), null, 'no code goes back to the app');
     assert.throws(() => emulator.issueAuthCode({ unionId: 'union-lisi' }), /not a member/);
+    // 张三 belongs to two organizations: an internal app logs in to its own only.
+    assert.throws(
+      () => emulator.issueAuthCode({ scope: 'openid corpid', corpId: 'dingemulatorcorp0001' }),
+      /its own organization/,
+    );
+    const page = await send(authorizeURL(emulator, { scope: 'openid corpid' }));
+    const offered = accountRadios(page.text).filter((radio) => radio.unionId === 'union-zhangsan');
+    assert.deepEqual(
+      offered.map((radio) => radio.corpId),
+      ['dingemulatorcorp0002'],
+    );
     // 王五 belongs to it.
     const member = await postConsent(
       emulator,
@@ -1051,6 +1062,20 @@ describe('emulator: the kind of app, and the answers DingTalk does not publish',
       strategy.userProfile(token, (err, value) => (err ? reject(err) : resolve(value as { phoneNumbers?: unknown }))),
     );
     assert.equal(profile.phoneNumbers, undefined);
+  });
+
+  it('refuses app and answer options that could not be DingTalk’s', async () => {
+    const bad: DingTalkEmulatorOptions[] = [
+      { app: { type: 'internal', corpId: ' ' } },
+      { app: { type: 'internal', corpId: 'dingnobody' } },
+      { app: { type: 'login', corpId: 'dingx' } as never },
+      { app: { type: 'personal' } as never },
+      { cancelError: ' ' },
+      { usedCodeError: 'a b\n' },
+    ];
+    for (const options of bad) {
+      await assert.rejects(async () => createDingTalkEmulator(options), TypeError, JSON.stringify(options));
+    }
   });
 
   it('answers Cancel and a used code with the values a test chooses', async () => {

@@ -36,6 +36,20 @@ describe('the same user logging in again while their token lives', () => {
     assert.equal(second.params.expireIn, 7200);
     // Another user gets a token of their own.
     assert.notEqual((await logIn(lisi.unionId)).accessToken, first.accessToken);
+    // Another organization (scope corpid) is another token.
+    const [corp1, corp2] = zhangsan.organizations;
+    assert.ok(corp1 && corp2);
+    const inCorp = async (corpId: string) => {
+      const code = emulator.issueAuthCode({ unionId: zhangsan.unionId, scope: 'openid corpid', corpId });
+      const answer = await app.browser().get('/callback').query({ authCode: code });
+      assert.equal(answer.status, 200, answer.text);
+      return answer.body.user as { accessToken: string; params: { corpId: string } };
+    };
+    const one = await inCorp(corp1.corpId);
+    const two = await inCorp(corp2.corpId);
+    assert.notEqual(two.accessToken, one.accessToken);
+    assert.equal((await inCorp(corp1.corpId)).accessToken, one.accessToken);
+    assert.equal(one.params.corpId, corp1.corpId);
     // And the renewed token still reads the profile.
     const me = await fetch(emulator.userProfileURL, { headers: { 'x-acs-dingtalk-access-token': first.accessToken } });
     assert.equal(me.status, 200);

@@ -19,6 +19,22 @@ function thrown(fn: () => unknown): unknown {
 }
 
 describe('response classification', () => {
+  it('takes systemBusy, at any status, and an egress-IP block for throttling, and nothing else with a status field', () => {
+    const busy = thrown(() => interpretResponse('token', answer(500, { code: 'systemBusy', message: '系统繁忙' }), []));
+    assert.ok(busy instanceof DingTalkAPIError);
+    assert.equal(busy.throttled, true);
+    assert.equal(busy.status, 503);
+    const block = { status: 1111, wait: 5, source: 'x5', punish: 'deny', uuid: 'u' };
+    const blocked = thrown(() => interpretResponse('profile', answer(200, block), []));
+    assert.ok(blocked instanceof DingTalkAPIError);
+    assert.equal(blocked.throttled, true);
+    const blockedText = thrown(() => interpretResponse('profile', answer(403, { ...block, status: '1111' }), []));
+    assert.ok(blockedText instanceof DingTalkAPIError && blockedText.throttled);
+    // A profile that happens to carry a status field is a profile.
+    const profile = { nick: 'a', unionId: 'u', status: 1111 };
+    assert.deepEqual(interpretResponse('profile', answer(200, profile), []), profile);
+  });
+
   it('returns the parsed object of a 200 JSON answer', () => {
     assert.deepEqual(interpretResponse('profile', answer(200, userMeBody), []), userMeBody);
   });

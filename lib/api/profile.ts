@@ -52,7 +52,7 @@ export function parseProfile(json: DingTalkUserInfo, raw: string, corpId?: strin
   if (avatarUrl) profile.photos = [{ value: avatarUrl }];
   // Third-party apps get a masked number (155****3240): no phone number can be made of it.
   const mobile = nonEmptyString(json.mobile);
-  if (mobile && /^\d+$/.test(mobile)) {
+  if (mobile && !mobile.includes('*')) {
     const stateCode = nonEmptyString(json.stateCode)?.replace(/^\+/, '');
     profile.phoneNumbers = [{ value: stateCode ? `+${stateCode}${mobile}` : mobile }];
   }

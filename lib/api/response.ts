@@ -57,7 +57,7 @@ function readAPIError(
   } else if (!ok && typeof json.errcode === 'string') {
     code = json.errcode;
     description = json.errmsg;
-  } else if (json.status === 1111) {
+  } else if (isEgressIPBlock(json)) {
     // DingTalk's block of an egress IP that called too often: {"status":1111,"wait":5,"punish":"deny",...}.
     code = '1111';
     description = 'the egress IP called DingTalk too often and is blocked for a while';
@@ -79,6 +79,14 @@ function readAPIError(
   const retryAfter = parseRetryAfter(headerOf(response, 'retry-after'));
   if (retryAfter !== undefined) details.retryAfterSeconds = retryAfter;
   return details;
+}
+
+/** DingTalk's block of an egress IP: `{"status":1111,"wait":5,"source":"x5","punish":"deny","uuid":"…"}`. */
+function isEgressIPBlock(json: Record<string, unknown>): boolean {
+  const status = json.status;
+  if (status !== 1111 && status !== '1111') return false;
+  if ('accessToken' in json || 'unionId' in json) return false;
+  return typeof json.punish === 'string' || typeof json.wait === 'number';
 }
 
 function readRequiredScopes(detail: unknown): string[] | undefined {

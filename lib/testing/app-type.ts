@@ -17,6 +17,6 @@ export function membershipRefusal(app: EmulatorApp, user: EmulatorUser): Problem
 
 /** The mobile number as this kind of app sees it: masked (155****3240) for a third-party enterprise app. */
 export function mobileFor(app: EmulatorApp, mobile: string): string {
-  if (app.type !== 'third-party-enterprise' || mobile.length < 7) return mobile;
-  return `${mobile.slice(0, 3)}****${mobile.slice(-4)}`;
+  if (app.type !== 'third-party-enterprise') return mobile;
+  return mobile.length >= 7 ? `${mobile.slice(0, 3)}****${mobile.slice(-4)}` : '*'.repeat(mobile.length);
 }

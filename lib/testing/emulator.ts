@@ -190,8 +190,12 @@ class RunningEmulator implements DingTalkEmulator {
     const scopes = parseScope(options.scope ?? 'openid');
     if (!scopes.ok) throw new TypeError(`DingTalk emulator: ${scopes.problem.en}`);
     let corpId: string | undefined;
+    const owner = this.#context.app.type === 'internal' ? this.#context.app.corpId : undefined;
+    if (owner !== undefined && options.corpId !== undefined && options.corpId !== owner) {
+      throw new TypeError(`DingTalk emulator: an internal app logs in to its own organization "${owner}" only`);
+    }
     if (scopes.value.includes('corpid')) {
-      corpId = options.corpId ?? user.organizations[0]?.corpId;
+      corpId = options.corpId ?? owner ?? user.organizations[0]?.corpId;
       if (corpId !== undefined && !user.organizations.some((org) => org.corpId === corpId)) {
         throw new TypeError(`DingTalk emulator: ${user.nick} is not in the organization "${corpId}"`);
       }

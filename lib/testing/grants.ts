@@ -41,7 +41,7 @@ export class GrantStore {
   readonly #codes = new Map<string, Stored>();
   readonly #accessTokens = new Map<string, Stored>();
   readonly #refreshTokens = new Map<string, Stored>();
-  /** The access token each user of each app holds, by `clientId\nunionId`. */
+  /** The access token each user holds, by app, user, scopes and organization. */
   readonly #accessTokenOf = new Map<string, string>();
 
   constructor(settings: GrantStoreSettings) {
@@ -72,7 +72,8 @@ export class GrantStore {
    */
   issueTokens(grant: Grant, reuseLiveToken = false): IssuedTokens {
     const expireIn = this.#settings.accessTokenTTLSeconds;
-    const holder = `${grant.clientId}\n${grant.unionId}`;
+    // The same user, app, scopes and organization: another organization is another token.
+    const holder = JSON.stringify([grant.clientId, grant.unionId, grant.scopes, grant.corpId ?? null]);
     const held = this.#accessTokenOf.get(holder);
     // Only for a login (an authCode): what a refresh answers while the token lives is not published.
     const live = reuseLiveToken && held !== undefined && this.findAccessToken(held) !== undefined;

@@ -16,7 +16,11 @@ export function handleAuthorize(context: EmulatorContext, query: URLSearchParams
     sendHTML(res, 400, renderErrorPage(request.problem));
     return;
   }
-  sendHTML(res, 200, renderConsentPage(request.value, accountChoices(request.value, context.users)));
+  sendHTML(
+    res,
+    200,
+    renderConsentPage(request.value, accountChoices(request.value, context.users, ownerCorpId(context))),
+  );
 }
 
 /**
@@ -63,7 +67,9 @@ export async function handleConsent(
     return;
   }
   const account = form.get('account');
-  const choice = accountChoices(request.value, context.users).find((offered) => offered.value === account);
+  const choice = accountChoices(request.value, context.users, ownerCorpId(context)).find(
+    (offered) => offered.value === account,
+  );
   if (!choice) {
     showError(res, 400, { code: 'invalid_account', zh: '请选择一个账号。', en: 'Choose one of the accounts offered.' });
     return;
@@ -80,6 +86,10 @@ export async function handleConsent(
     corpId: choice.organization?.corpId,
   });
   redirect(res, request.value, [['authCode', code]]);
+}
+
+function ownerCorpId(context: EmulatorContext): string | undefined {
+  return context.app.type === 'internal' ? context.app.corpId : undefined;
 }
 
 function showError(res: ServerResponse, status: number, problem: Problem, closeConnection = false): void {

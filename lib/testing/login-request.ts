@@ -125,13 +125,22 @@ export function loginRequestFields(request: LoginRequest): [string, string][] {
  * and organization (a user without any stays a single choice, and the token then has no corpId).
  * An exclusive login keeps only the members of its organization.
  */
-export function accountChoices(request: LoginRequest, users: readonly EmulatorUser[]): AccountChoice[] {
+export function accountChoices(
+  request: LoginRequest,
+  users: readonly EmulatorUser[],
+  /** An internal app's organization: the only one offered (its non-members are refused later). */
+  ownerCorpId?: string,
+): AccountChoice[] {
   const withCorp = request.scopes.includes('corpid');
   const choices: AccountChoice[] = [];
   for (const user of users) {
     const exclusive = request.exclusiveCorpId;
     if (exclusive !== undefined && !user.organizations.some((org) => org.corpId === exclusive)) continue;
-    const organizations = user.organizations.filter((org) => exclusive === undefined || org.corpId === exclusive);
+    const organizations = user.organizations.filter(
+      (org) =>
+        (exclusive === undefined || org.corpId === exclusive) &&
+        (ownerCorpId === undefined || org.corpId === ownerCorpId),
+    );
     if (!withCorp || organizations.length === 0) {
       choices.push({ user, organization: undefined, value: JSON.stringify([user.unionId]), preselected: false });
       continue;

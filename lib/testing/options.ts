@@ -40,9 +40,9 @@ export function resolveEmulatorOptions(options: DingTalkEmulatorOptions = {}): R
     redirects: new RedirectPolicy(options.redirectURIs),
     users: options.users === undefined ? defaultEmulatorUsers : copyUsers(options.users),
     permissions: new Set(permissions),
-    app: readApp(options.app),
-    cancelError: text(options.cancelError, 'cancelError', 'access_denied'),
-    usedCodeError: text(options.usedCodeError, 'usedCodeError', 'invalidAuthCode'),
+    app: readApp(options.app, options.users === undefined ? defaultEmulatorUsers : options.users),
+    cancelError: errorCode(options.cancelError, 'cancelError', 'access_denied'),
+    usedCodeError: errorCode(options.usedCodeError, 'usedCodeError', 'invalidAuthCode'),
     authCodeTTLSeconds: seconds(options.authCodeTTLSeconds, 'authCodeTTLSeconds', 300),
     accessTokenTTLSeconds: seconds(options.accessTokenTTLSeconds, 'accessTokenTTLSeconds', 7200),
     host: text(options.host, 'host', '127.0.0.1'),
@@ -51,18 +51,37 @@ export function resolveEmulatorOptions(options: DingTalkEmulatorOptions = {}): R
   };
 }
 
-function readApp(app: EmulatorApp | undefined): EmulatorApp {
+function readApp(app: EmulatorApp | undefined, users: readonly EmulatorUser[]): EmulatorApp {
   if (app === undefined) return { type: 'login' };
   const type = (app as { type?: unknown } | null)?.type;
-  if (type === 'login' || type === 'third-party-enterprise') return { type };
+  const corpId = (app as { corpId?: unknown } | null)?.corpId;
+  if (type === 'login' || type === 'third-party-enterprise') {
+    if (corpId !== undefined) throw new TypeError('DingTalk emulator: only an internal app has a corpId');
+    return { type };
+  }
   if (type === 'internal') {
-    const corpId = (app as { corpId?: unknown }).corpId;
-    if (typeof corpId === 'string' && corpId.length > 0) return { type, corpId };
-    throw new TypeError('DingTalk emulator: an internal app needs the corpId of the organization that owns it');
+    if (typeof corpId !== 'string' || corpId.trim() === '') {
+      throw new TypeError('DingTalk emulator: an internal app needs the corpId of the organization that owns it');
+    }
+    if (!users.some((user) => user.organizations?.some((org) => org.corpId === corpId))) {
+      throw new TypeError(
+        `DingTalk emulator: no user belongs to "${corpId}", so nobody could log in to the internal app`,
+      );
+    }
+    return { type, corpId };
   }
   throw new TypeError(
     'DingTalk emulator: the "app" option must be { type: "login" | "internal" | "third-party-enterprise" }',
   );
+}
+
+/** An error value DingTalk could send: letters, digits, `_`, `.` and `-`. */
+function errorCode(value: string | undefined, name: string, fallback: string): string {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'string' || !/^[\w.-]+$/.test(value)) {
+    throw new TypeError(`DingTalk emulator: the "${name}" option must be a code such as "${fallback}"`);
+  }
+  return value;
 }
 
 function text(value: string | undefined, name: string, fallback: string): string {

@@ -13,8 +13,8 @@ const fields = ['clientId', 'clientSecret', 'grantType', 'code', 'refreshToken']
 /**
  * `POST /v1.0/oauth2/userAccessToken` (shared reference §3): JSON in, camelCase JSON out. DingTalk
  * publishes few error codes for this endpoint; where it does for its sibling token endpoints
- * (400 `invalidClientIdOrSecret`) or a public report shows one (400 `Missingbody`), the emulator
- * answers the same; the rest are guesses that name the problem (docs/dingtalk-answers.md). No
+ * (400 `invalidClientIdOrSecret`) or a public report shows one for a sibling (400 `Missingbody`),
+ * the emulator answers the same; the rest are guesses that name the problem (docs/dingtalk-answers.md). No
  * message repeats the code, token or secret that was sent.
  */
 export async function handleTokenRequest(
@@ -23,7 +23,8 @@ export async function handleTokenRequest(
   res: ServerResponse,
 ): Promise<void> {
   if (mediaType(req) !== 'application/json') {
-    // What DingTalk answers a form-encoded body (reported: aliyun/alibabacloud-php-sdk#36).
+    // What DingTalk answers a form-encoded body at its sibling /v1.0/oauth2/accessToken (reported:
+    // aliyun/alibabacloud-php-sdk#36); the same here is a guess.
     sendAPIError(res, 400, 'Missingbody', 'body is mandatory for this action.');
     return;
   }
