@@ -1,38 +1,19 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { Agent } from 'node:http';
-import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
 import type { NestApplicationOptions } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { StrategyOptions } from 'passport-dingtalk-oauth2';
 import { createDingTalkEmulator, type DingTalkEmulator } from 'passport-dingtalk-oauth2/testing';
 import { type Answer, CookieClient } from '../helpers/cookie-client.js';
-
-// example/nestjs-fastify needs the decorator metadata only tsc emits: compiled as example/nestjs is.
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+import { compileNestExample } from './nest-example.mjs';
 
 interface NestFastifyExample {
   createApp(
     settings: { dingtalk: StrategyOptions; stateSecret: string; sessionSecret: string },
     nestOptions?: NestApplicationOptions,
   ): Promise<NestFastifyApplication>;
-}
-
-async function compileExample(outDir: string): Promise<NestFastifyExample> {
-  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-  const project = join(root, 'test', 'frameworks', 'tsconfig.nestjs-fastify.json');
-  try {
-    await promisify(execFile)(process.execPath, [tsc, '-p', project, '--outDir', outDir], { cwd: root });
-  } catch (error) {
-    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
-    assert.fail(`tsc could not compile example/nestjs-fastify:\n${stdout ?? ''}${stderr ?? ''}`);
-  }
-  return (await import(pathToFileURL(join(outDir, 'create-app.mjs')).href)) as NestFastifyExample;
 }
 
 interface SecureSessionCodec {
@@ -47,15 +28,15 @@ const sessionSecret = 'nest-fastify-session-secret-0123456789-ab';
 
 describe('NestJS 12 on Fastify (example/nestjs-fastify): SignedCookieStateStore, no server-side session', () => {
   let emulator: DingTalkEmulator;
-  let outDir: string;
+  let removeExample: (() => Promise<void>) | undefined;
   const apps: NestFastifyApplication[] = [];
   const urls: string[] = [];
   const agent = new Agent({ keepAlive: true });
 
   before(async () => {
-    await mkdir(join(root, '.tmp'), { recursive: true });
-    outDir = await mkdtemp(join(root, '.tmp', 'nestjs-fastify-example-'));
-    const example = await compileExample(outDir);
+    const compiled = await compileNestExample<NestFastifyExample>('nestjs-fastify');
+    removeExample = compiled.remove;
+    const example = compiled.example;
     emulator = await createDingTalkEmulator();
     const dingtalk = { ...emulator.strategyOptions(), callbackURL: '/auth/dingtalk/callback' };
     // Two instances sharing only the secrets, as behind a load balancer.
@@ -71,7 +52,7 @@ describe('NestJS 12 on Fastify (example/nestjs-fastify): SignedCookieStateStore,
     agent.destroy();
     for (const app of apps) await app.close();
     await emulator?.close();
-    if (outDir) await rm(outDir, { recursive: true, force: true });
+    await removeExample?.();
   });
 
   /** The login's signed value, inside the encrypted session cookie of a browser's jar. */

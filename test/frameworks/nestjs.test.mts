@@ -1,21 +1,12 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
-import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
 import type { INestApplication, NestApplicationOptions } from '@nestjs/common';
 import type { StrategyOptions } from 'passport-dingtalk-oauth2';
 import { createDingTalkEmulator, type DingTalkEmulator } from 'passport-dingtalk-oauth2/testing';
 import request from 'supertest';
 import { baseURL, dingtalkOptions, logInAs, returnFromDingTalk, routes, startLogin } from './login-steps.js';
-
-// The NestJS example (example/nestjs) needs the decorator metadata that only tsc emits, so it is
-// compiled with tsc (strict) into a scratch folder inside the repository, where 'passport-dingtalk-oauth2'
-// and the Nest packages resolve as they would in an app. A type error in the example fails here.
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+import { compileNestExample } from './nest-example.mjs';
 
 /** What example/nestjs/create-app.mts exports. */
 interface NestExample {
@@ -25,23 +16,11 @@ interface NestExample {
   ): Promise<INestApplication>;
 }
 
-async function compileExample(outDir: string): Promise<NestExample> {
-  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-  const project = join(root, 'test', 'frameworks', 'tsconfig.nestjs.json');
-  try {
-    await promisify(execFile)(process.execPath, [tsc, '-p', project, '--outDir', outDir], { cwd: root });
-  } catch (error) {
-    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
-    assert.fail(`tsc could not compile example/nestjs:\n${stdout ?? ''}${stderr ?? ''}`);
-  }
-  return (await import(pathToFileURL(join(outDir, 'create-app.mjs')).href)) as NestExample;
-}
-
 describe('NestJS 12 (example/nestjs): PassportStrategy, AuthGuard and express-session', () => {
   let emulator: DingTalkEmulator;
   let app: INestApplication;
   let url: string;
-  let outDir: string;
+  let removeExample: (() => Promise<void>) | undefined;
   // Nest's exception handler logs the errors it turns into a 500: keep them for the assertions.
   const logged: string[] = [];
   const logger = {
@@ -51,9 +30,9 @@ describe('NestJS 12 (example/nestjs): PassportStrategy, AuthGuard and express-se
   };
 
   before(async () => {
-    await mkdir(join(root, '.tmp'), { recursive: true });
-    outDir = await mkdtemp(join(root, '.tmp', 'nestjs-example-'));
-    const example = await compileExample(outDir);
+    const compiled = await compileNestExample<NestExample>('nestjs');
+    removeExample = compiled.remove;
+    const example = compiled.example;
     emulator = await createDingTalkEmulator();
     app = await example.createApp(
       { dingtalk: dingtalkOptions(emulator), sessionSecret: 'nestjs test session secret' },
@@ -66,7 +45,7 @@ describe('NestJS 12 (example/nestjs): PassportStrategy, AuthGuard and express-se
   after(async () => {
     await app?.close();
     await emulator?.close();
-    if (outDir) await rm(outDir, { recursive: true, force: true });
+    await removeExample?.();
   });
 
   it('logs a DingTalk user in and shows their unionId on the guarded profile route', async () => {
