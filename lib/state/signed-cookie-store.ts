@@ -51,6 +51,13 @@ interface Payload {
 
 type Scope = Omit<CookieAttributes, 'maxAgeSeconds'>;
 
+/** What a login's callback URL decides, read once per call: where its cookie lives, and its binding. */
+interface CallbackFacts {
+  scope: Scope;
+  callbackPath: string;
+  binding: string;
+}
+
 const minimumSecretBytes = 32;
 // Browsers keep a cookie of up to 4096 bytes, name, value and attributes together (RFC 6265, 6.1).
 const maxCookieBytes = 4096;
@@ -88,6 +95,8 @@ export class SignedCookieStateStore {
   readonly #maxAgeSeconds: number;
   readonly #secure: boolean | undefined;
   readonly #hostOnly: boolean;
+  /** The names of this store's login cookies (and session keys). */
+  readonly #loginName: RegExp;
   readonly #used: SpentStates;
   /** The state each request's verify() let through, so that codeRefused() lets go of exactly it. */
   readonly #letThrough = new WeakMap<object, string>();
@@ -116,6 +125,7 @@ export class SignedCookieStateStore {
     }
     this.#secure = options.secure;
     this.#hostOnly = options.hostOnly ?? true;
+    this.#loginName = new RegExp(`^(?:__Host-)?${this.#cookieName}_[A-Za-z0-9_-]{16}$`);
     const remembered = options.maxRememberedStates ?? 10_000;
     if (!Number.isInteger(remembered) || remembered <= 0) {
       throw new TypeError('SignedCookieStateStore: "maxRememberedStates" must be a positive whole number');
@@ -132,11 +142,11 @@ export class SignedCookieStateStore {
       return;
     }
     const state = randomBytes(24).toString('base64url');
-    const payload: Payload = { s: state, e: Date.now() + this.#maxAgeSeconds * 1000, b: binding(meta) };
+    const { scope, binding } = this.#callbackFacts(meta);
+    const payload: Payload = { s: state, e: Date.now() + this.#maxAgeSeconds * 1000, b: binding };
     if (appState !== undefined && appState !== null && typeof appState === 'object') payload.d = appState;
     const encoded = Buffer.from(JSON.stringify(payload)).toString('base64url');
     const value = `${encoded}.${this.#sign(encoded, this.#secrets[0] as Buffer)}`;
-    const scope = this.#scope(meta);
     const name = this.#cookieNameFor(state, scope);
     const cookie = serializeCookie(name, value, { ...scope, maxAgeSeconds: this.#maxAgeSeconds });
     // Older logins' values first: abandoned logins must not pile up into a cookie browsers drop.
@@ -164,12 +174,13 @@ export class SignedCookieStateStore {
       callback(null, false, { message: failures.missing });
       return;
     }
-    const taken = this.#takeCookie(req, providedState, meta);
+    const facts = this.#callbackFacts(meta);
+    const taken = this.#takeCookie(req, providedState, facts);
     const payload = taken === undefined ? undefined : this.#readSigned(taken.value);
     // An unprefixed cookie stands for a login started before the `__Host-` names, whose payload
     // has no binding: a new payload under that name was planted (a sibling subdomain can).
     const planted = taken?.legacy === true && payload?.b !== undefined;
-    const failure = planted ? failures.invalid : this.#refusal(taken?.value, payload, providedState, meta);
+    const failure = planted ? failures.invalid : this.#refusal(taken?.value, payload, providedState, facts.binding);
     if (failure) {
       callback(null, false, { message: failure });
       return;
@@ -193,8 +204,8 @@ export class SignedCookieStateStore {
   }
 
   /** Reads this login's signed value and clears it, wherever the framework keeps it. */
-  #takeCookie(req: Request, state: string, meta: StateStoreMeta): { value: string; legacy: boolean } | undefined {
-    const scope = this.#scope(meta);
+  #takeCookie(req: Request, state: string, facts: CallbackFacts): { value: string; legacy: boolean } | undefined {
+    const { scope } = facts;
     const name = this.#cookieNameFor(state, scope);
     const cookies = responseCookies(req);
     const session = cookies ? undefined : sessionCarrier(req);
@@ -221,7 +232,7 @@ export class SignedCookieStateStore {
     }
     // A login started before the upgrade to `__Host-` cookies: its cookie has no prefix and lives
     // on the callback path (kept for logins under way during a deploy).
-    const legacy: Scope = { path: callbackPath(meta), secure: scope.secure };
+    const legacy: Scope = { path: facts.callbackPath, secure: scope.secure };
     const legacyName = this.#cookieNameFor(state, { path: legacy.path, secure: false });
     const legacyValue = readCookie(header, legacyName);
     if (legacyValue === undefined || legacyName === name) return undefined;
@@ -234,12 +245,12 @@ export class SignedCookieStateStore {
     cookie: string | undefined,
     payload: Payload | undefined,
     providedState: string,
-    meta: StateStoreMeta,
+    binding: string,
   ): string | undefined {
     if (cookie === undefined) return failures.missing;
     if (!payload || !sameText(payload.s, providedState)) return failures.invalid;
     // Made for another app or callback on this host (a cookie from before bindings has none).
-    if (payload.b !== undefined && payload.b !== binding(meta)) return failures.invalid;
+    if (payload.b !== undefined && payload.b !== binding) return failures.invalid;
     const now = Date.now();
     if (payload.e <= now) return failures.expired;
     if (this.#used.has(providedState, now)) return failures.replayed;
@@ -265,7 +276,7 @@ export class SignedCookieStateStore {
   }
 
   #isLoginName(name: string): boolean {
-    return new RegExp(`^(?:__Host-)?${this.#cookieName}_[A-Za-z0-9_-]{16}$`).test(name);
+    return this.#loginName.test(name);
   }
 
   /** Of this store's login values, the names of all but the newest few (by their claimed expiry). */
@@ -322,10 +333,14 @@ export class SignedCookieStateStore {
    * A Secure cookie has Path=/ (and the `__Host-` name); one that is not Secure, or with
    * `hostOnly: false`, lives on the callback path. Both legs get the same `meta.callbackURL` from
    * the strategy, so the cookie cleared on the callback is the one set when the login started.
+   * The binding is a short hash of the app and its callback path, signed into the cookie.
    */
-  #scope(meta: StateStoreMeta): Scope {
-    const secure = this.#secure ?? new URL(meta.callbackURL ?? '/', 'http://relative.invalid').protocol === 'https:';
-    return { path: this.#hostOnly && secure ? '/' : callbackPath(meta), secure };
+  #callbackFacts(meta: StateStoreMeta): CallbackFacts {
+    const callbackURL = new URL(meta.callbackURL ?? '/', 'http://relative.invalid');
+    const callbackPath = callbackURL.pathname;
+    const secure = this.#secure ?? callbackURL.protocol === 'https:';
+    const binding = createHash('sha256').update(`${meta.clientID}\n${callbackPath}`).digest('base64url').slice(0, 16);
+    return { scope: { path: this.#hostOnly && secure ? '/' : callbackPath, secure }, callbackPath, binding };
   }
 }
 
@@ -337,18 +352,6 @@ function requestCookieHeader(req: unknown): string | string[] | undefined {
 function sessionCookieBytes(session: SessionCarrier, name: string, value: string): number {
   const data = Object.fromEntries([...session.entries(), [name, value]]);
   return Math.ceil((Buffer.byteLength(JSON.stringify(data)) * 4) / 3) + 200;
-}
-
-function callbackPath(meta: StateStoreMeta): string {
-  return new URL(meta.callbackURL ?? '/', 'http://relative.invalid').pathname;
-}
-
-/** A short hash of the app and its callback path, signed into the cookie. */
-function binding(meta: StateStoreMeta): string {
-  return createHash('sha256')
-    .update(`${meta.clientID}\n${callbackPath(meta)}`)
-    .digest('base64url')
-    .slice(0, 16);
 }
 
 const supportedFrameworks =
