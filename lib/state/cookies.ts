@@ -10,13 +10,7 @@ export function readCookies(header: string | string[] | undefined): [string, str
 
 /** Reads one cookie from a Cookie header, without decoding anything else in it. */
 export function readCookie(header: string | string[] | undefined, name: string): string | undefined {
-  const text = Array.isArray(header) ? header.join('; ') : header;
-  if (!text) return undefined;
-  for (const part of text.split(';')) {
-    const index = part.indexOf('=');
-    if (index > 0 && part.slice(0, index).trim() === name) return part.slice(index + 1).trim();
-  }
-  return undefined;
+  return readCookies(header).find(([cookieName]) => cookieName === name)?.[1];
 }
 
 export interface CookieAttributes {
