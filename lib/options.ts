@@ -1,11 +1,17 @@
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
+import type { Agent as HttpAgent } from 'node:http';
 import type { Request } from 'express';
-import nodeFetch from 'node-fetch';
 
 import type OAuth2Strategy = require('passport-oauth2');
 
 import type { FetchFunction, HttpSettings } from './api/http';
+import {
+  isLoopback,
+  optionPrefix as prefix,
+  readEndpointURL,
+  readFlag,
+  readHttpSettings,
+  requireText,
+} from './option-readers';
 
 /** Where DingTalk's browser OAuth lives unless the options say otherwise. */
 export const defaultURLs = {
@@ -13,9 +19,6 @@ export const defaultURLs = {
   tokenURL: 'https://api.dingtalk.com/v1.0/oauth2/userAccessToken',
   userProfileURL: 'https://api.dingtalk.com/v1.0/contact/users/me',
 } as const;
-
-const defaultTimeoutMs = 10_000;
-const defaultMaxResponseBytes = 1024 * 1024;
 
 /** What passport-oauth2 tells a state store about the login. */
 export interface StateStoreMeta {
@@ -160,8 +163,6 @@ export interface ResolvedOptions {
   allowedCorpIds: ReadonlySet<string> | undefined;
 }
 
-const prefix = 'passport-dingtalk-oauth2:';
-
 /**
  * Validates the caller's options and fills in the defaults. The caller's object is only read:
  * the result is built field by field, so nothing unknown reaches passport-oauth2.
@@ -170,28 +171,28 @@ export function resolveOptions(options: StrategyOptionsBase & { passReqToCallbac
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`${prefix} new Strategy(options, verify) needs an options object`);
   }
-  const clientID = requireString(options, 'clientID', 'the ClientId (AppKey) from the DingTalk developer console');
-  const clientSecret = requireString(options, 'clientSecret', 'the ClientSecret from the DingTalk developer console');
-  const callbackURL = requireString(options, 'callbackURL', 'a redirect URL registered for the app');
-  if (options.allowHttpCallbackURL !== undefined && typeof options.allowHttpCallbackURL !== 'boolean') {
-    throw new TypeError(`${prefix} the "allowHttpCallbackURL" option must be true or false`);
-  }
-  const allowHttpCallbackURL = options.allowHttpCallbackURL === true;
+  const clientID = requireText(
+    options.clientID,
+    'clientID',
+    'the ClientId (AppKey) from the DingTalk developer console',
+  );
+  const clientSecret = requireText(
+    options.clientSecret,
+    'clientSecret',
+    'the ClientSecret from the DingTalk developer console',
+  );
+  const callbackURL = requireText(options.callbackURL, 'callbackURL', 'a redirect URL registered for the app');
+  const allowHttpCallbackURL = readFlag(options.allowHttpCallbackURL, 'allowHttpCallbackURL');
   const callbackProblem = allowHttpCallbackURL ? undefined : insecureCallbackURL(callbackURL);
   if (callbackProblem) throw new TypeError(callbackProblem);
   const authorizationURL = readURL(options, 'authorizationURL', false);
+  // The client secret and tokens travel to these two: never in clear text over a network.
   const tokenURL = readURL(options, 'tokenURL', true);
   const userProfileURL = readURL(options, 'userProfileURL', true);
   const scope = readScope(options.scope);
-  const timeoutMs = readPositiveNumber(options, 'timeout', defaultTimeoutMs);
-  const maxResponseBytes = readPositiveNumber(options, 'maxResponseBytes', defaultMaxResponseBytes);
-  const fetch = readFetch(options.fetch);
-  const agentFor = readAgent(options.agent);
+  const http = readHttpSettings(options);
   const skipUserProfile = readSkipUserProfile(options.skipUserProfile);
-  if (options.passReqToCallback !== undefined && typeof options.passReqToCallback !== 'boolean') {
-    throw new TypeError(`${prefix} the "passReqToCallback" option must be true or false`);
-  }
-  const passReqToCallback = options.passReqToCallback === true;
+  const passReqToCallback = readFlag(options.passReqToCallback, 'passReqToCallback');
   const allowedCorpIds = readAllowedCorpIds(options.allowedCorpIds, scope);
 
   const oauth2: OAuth2Strategy.StrategyOptions | OAuth2Strategy.StrategyOptionsWithRequest = {
@@ -208,10 +209,8 @@ export function resolveOptions(options: StrategyOptionsBase & { passReqToCallbac
   if (options.state !== undefined) oauth2.state = options.state;
   if (options.store !== undefined) oauth2.store = options.store as OAuth2Strategy.StateStore;
   if (options.proxy !== undefined) oauth2.proxy = options.proxy;
-  if (options.sessionKey !== undefined) oauth2.sessionKey = requireString(options, 'sessionKey', 'a session key');
-  // The bundled node-fetch bounds the body itself (`size`); any other fetch is read with a bound here.
-  const fetchEnforcesSize = fetch === (nodeFetch as unknown as FetchFunction);
-  const http: HttpSettings = { fetch, fetchEnforcesSize, agentFor, timeoutMs, maxResponseBytes };
+  if (options.sessionKey !== undefined)
+    oauth2.sessionKey = requireText(options.sessionKey, 'sessionKey', 'a session key');
   return {
     oauth2,
     clientID,
@@ -224,33 +223,8 @@ export function resolveOptions(options: StrategyOptionsBase & { passReqToCallbac
   };
 }
 
-type StringOption = 'clientID' | 'clientSecret' | 'callbackURL' | 'sessionKey';
-
-function requireString(options: StrategyOptionsBase, name: StringOption, what: string): string {
-  const value: unknown = options[name];
-  if (typeof value !== 'string' || value.trim() === '') {
-    throw new TypeError(`${prefix} the "${name}" option is required: ${what}`);
-  }
-  return value;
-}
-
 function readURL(options: StrategyOptionsBase, name: keyof typeof defaultURLs, carriesSecrets: boolean): URL {
-  const value: unknown = options[name] ?? defaultURLs[name];
-  let url: URL;
-  try {
-    if (typeof value !== 'string') throw new TypeError('not a string');
-    url = new URL(value);
-  } catch {
-    throw new TypeError(`${prefix} the "${name}" option must be an absolute URL`);
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new TypeError(`${prefix} the "${name}" option must be an http(s) URL`);
-  }
-  // The client secret and tokens travel to these two: never in clear text over a network.
-  if (carriesSecrets && url.protocol === 'http:' && !isLoopback(url.hostname)) {
-    throw new TypeError(`${prefix} the "${name}" option must use https (plain http is allowed only on loopback)`);
-  }
-  return url;
+  return readEndpointURL(options[name], name, defaultURLs[name], carriesSecrets);
 }
 
 /**
@@ -276,10 +250,6 @@ export function insecureCallbackURL(callbackURL: string): string | undefined {
   );
 }
 
-function isLoopback(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
-}
-
 function readScope(scope: unknown): string[] {
   if (scope === undefined) return ['openid'];
   const scopes = typeof scope === 'string' ? scope.split(' ') : scope;
@@ -292,46 +262,6 @@ function readScope(scope: unknown): string[] {
     throw new TypeError(`${prefix} the "scope" option lists scopes separated by spaces, such as "openid corpid"`);
   }
   return cleaned;
-}
-
-function readPositiveNumber(
-  options: StrategyOptionsBase,
-  name: 'timeout' | 'maxResponseBytes',
-  fallback: number,
-): number {
-  const value: unknown = options[name];
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new TypeError(`${prefix} the "${name}" option must be a positive number`);
-  }
-  return value;
-}
-
-function readFetch(fetch: unknown): FetchFunction {
-  if (fetch === undefined) return nodeFetch as unknown as FetchFunction;
-  if (typeof fetch !== 'function') throw new TypeError(`${prefix} the "fetch" option must be a function`);
-  return fetch as FetchFunction;
-}
-
-function readAgent(agent: unknown): HttpSettings['agentFor'] {
-  if (agent !== undefined) {
-    if (typeof agent !== 'object' || agent === null) {
-      throw new TypeError(`${prefix} the "agent" option must be an http.Agent or https.Agent`);
-    }
-    const fixed = agent as HttpAgent;
-    return () => fixed;
-  }
-  // One keep-alive pool per strategy: a login then costs no new TLS handshake.
-  let httpsAgent: HttpsAgent | undefined;
-  let httpAgent: HttpAgent | undefined;
-  return (url) => {
-    if (url.protocol === 'http:') {
-      httpAgent ??= new HttpAgent({ keepAlive: true });
-      return httpAgent;
-    }
-    httpsAgent ??= new HttpsAgent({ keepAlive: true });
-    return httpsAgent;
-  };
 }
 
 function readAllowedCorpIds(allowed: unknown, scope: readonly string[]): ReadonlySet<string> | undefined {

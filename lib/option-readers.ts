@@ -1,0 +1,107 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import nodeFetch from 'node-fetch';
+
+import type { FetchFunction, HttpSettings } from './api/http';
+
+/** What every option error starts with, so a stack trace names the package. */
+export const optionPrefix = 'passport-dingtalk-oauth2:';
+
+const defaultTimeoutMs = 10_000;
+const defaultMaxResponseBytes = 1024 * 1024;
+
+/** The options that shape requests to DingTalk, shared by both strategies. */
+export interface HttpOptions {
+  timeout?: number;
+  maxResponseBytes?: number;
+  fetch?: FetchFunction;
+  agent?: HttpAgent;
+}
+
+/** A non-blank string option, or a `TypeError` that says what belongs there. */
+export function requireText(value: unknown, name: string, what: string): string {
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new TypeError(`${optionPrefix} the "${name}" option is required: ${what}`);
+  }
+  return value;
+}
+
+/** `true`/`false` or left out (false). */
+export function readFlag(value: unknown, name: string): boolean {
+  if (value !== undefined && typeof value !== 'boolean') {
+    throw new TypeError(`${optionPrefix} the "${name}" option must be true or false`);
+  }
+  return value === true;
+}
+
+/**
+ * An absolute http(s) URL option. One that `carriesSecrets` (the client secret, a token or a
+ * code travels to it) must be https unless it is on loopback (an emulator).
+ */
+export function readEndpointURL(value: unknown, name: string, fallback: string, carriesSecrets: boolean): URL {
+  const text = value ?? fallback;
+  let url: URL;
+  try {
+    if (typeof text !== 'string') throw new TypeError('not a string');
+    url = new URL(text);
+  } catch {
+    throw new TypeError(`${optionPrefix} the "${name}" option must be an absolute URL`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new TypeError(`${optionPrefix} the "${name}" option must be an http(s) URL`);
+  }
+  if (carriesSecrets && url.protocol === 'http:' && !isLoopback(url.hostname)) {
+    throw new TypeError(`${optionPrefix} the "${name}" option must use https (plain http is allowed only on loopback)`);
+  }
+  return url;
+}
+
+export function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
+}
+
+/** `timeout`, `maxResponseBytes`, `fetch` and `agent`, checked, with their defaults. */
+export function readHttpSettings(options: HttpOptions): HttpSettings {
+  const timeoutMs = readPositiveNumber(options.timeout, 'timeout', defaultTimeoutMs);
+  const maxResponseBytes = readPositiveNumber(options.maxResponseBytes, 'maxResponseBytes', defaultMaxResponseBytes);
+  const fetch = readFetch(options.fetch);
+  const agentFor = readAgent(options.agent);
+  // The bundled node-fetch bounds the body itself (`size`); any other fetch is read with a bound here.
+  const fetchEnforcesSize = fetch === (nodeFetch as unknown as FetchFunction);
+  return { fetch, fetchEnforcesSize, agentFor, timeoutMs, maxResponseBytes };
+}
+
+function readPositiveNumber(value: unknown, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new TypeError(`${optionPrefix} the "${name}" option must be a positive number`);
+  }
+  return value;
+}
+
+function readFetch(fetch: unknown): FetchFunction {
+  if (fetch === undefined) return nodeFetch as unknown as FetchFunction;
+  if (typeof fetch !== 'function') throw new TypeError(`${optionPrefix} the "fetch" option must be a function`);
+  return fetch as FetchFunction;
+}
+
+function readAgent(agent: unknown): HttpSettings['agentFor'] {
+  if (agent !== undefined) {
+    if (typeof agent !== 'object' || agent === null) {
+      throw new TypeError(`${optionPrefix} the "agent" option must be an http.Agent or https.Agent`);
+    }
+    const fixed = agent as HttpAgent;
+    return () => fixed;
+  }
+  // One keep-alive pool per strategy: a login then costs no new TLS handshake.
+  let httpsAgent: HttpsAgent | undefined;
+  let httpAgent: HttpAgent | undefined;
+  return (url) => {
+    if (url.protocol === 'http:') {
+      httpAgent ??= new HttpAgent({ keepAlive: true });
+      return httpAgent;
+    }
+    httpsAgent ??= new HttpsAgent({ keepAlive: true });
+    return httpsAgent;
+  };
+}
