@@ -10,13 +10,24 @@
  *   button). Status 401.
  * - `organization_not_allowed`: the organization the user picked is not in `allowedCorpIds`, or
  *   DingTalk did not say which one it was. Status 403.
+ *
+ * The in-client strategy (`InAppStrategy`) fails with `code_rejected` (DingTalk refused the
+ * in-client code, errcode 40078: the page should ask for a new one; 401) and these:
+ * - `malformed_request`: not one code in a POST body (a GET, no code, a repeated or over-long
+ *   one); DingTalk was not called. Status 400.
+ * - `cross_site_request`: the browser said the POST came from another site
+ *   (`Sec-Fetch-Site: cross-site`), as in a login CSRF. Status 403.
+ * - `unknown_organization`: the `corpId` function gave no corpId. Status 400.
  */
 export type FailureReason =
   | 'access_denied'
   | 'malformed_callback'
   | 'state_mismatch'
   | 'code_rejected'
-  | 'organization_not_allowed';
+  | 'organization_not_allowed'
+  | 'malformed_request'
+  | 'cross_site_request'
+  | 'unknown_organization';
 
 /** What the strategy hands to `fail()`; with `failureMessage: true` passport keeps `message`. */
 export interface DingTalkChallenge {

@@ -15,6 +15,19 @@ export type { DingTalkTokenResponse, DingTalkUserInfo } from './api/wire';
 export type { DingTalkAuthenticateOptions } from './authorization-params';
 export type { DingTalkChallenge, FailureReason } from './challenge';
 export {
+  type AccessTokenRequestContext,
+  type CorpIdFunction,
+  type GetAccessTokenFunction,
+  type InAppStrategyOptions,
+  type InAppStrategyOptionsBase,
+  type InAppStrategyOptionsWithRequest,
+  inAppDefaultURLs,
+} from './in-app/options';
+export type { InAppProfile } from './in-app/profile';
+export { InAppStrategy } from './in-app/strategy';
+export type { InAppVerifyFunction, InAppVerifyFunctionWithRequest } from './in-app/verify';
+export type { DingTalkInAppUserInfo, DingTalkUserDetails } from './in-app/wire';
+export {
   defaultURLs,
   type SkipUserProfileFunction,
   type StateStore,

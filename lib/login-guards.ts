@@ -284,11 +284,12 @@ function sameVerifyForm(length: number, verifyWith: (this: unknown, args: unknow
   } as AnyFunction;
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
-function warnAboutThrow(outcome: Outcome, thrown: unknown): void {
+/** Warns that the code that took an answer threw, once the throw can no longer reach a caller. */
+export function warnAboutThrow(outcome: string, thrown: unknown): void {
   const said = thrown instanceof Error ? `${thrown.name}: ${thrown.message}` : String(thrown);
   process.emitWarning(`passport-dingtalk-oauth2: the code that took the login's ${outcome}() threw: ${said}`, {
     type: 'PassportDingTalkWarning',

@@ -8,12 +8,18 @@
  * status is kept on `dingtalkStatus`.
  */
 
-/** Which DingTalk endpoint a request went to. */
-export type DingTalkEndpoint = 'token' | 'profile';
+/**
+ * Which DingTalk endpoint a request went to: `token` and `profile` for the browser login;
+ * `app-token`, `userinfo` and `user-details` for the login inside the DingTalk client.
+ */
+export type DingTalkEndpoint = 'token' | 'profile' | 'app-token' | 'userinfo' | 'user-details';
 
 const endpointLabels: Record<DingTalkEndpoint, string> = {
   token: 'token exchange (POST /v1.0/oauth2/userAccessToken)',
   profile: 'profile request (GET /v1.0/contact/users/me)',
+  'app-token': 'app access token request (POST /v1.0/oauth2/accessToken)',
+  userinfo: 'in-client code exchange (POST /topapi/v2/user/getuserinfo)',
+  'user-details': 'user details request (POST /topapi/v2/user/get)',
 };
 
 /** 502 Bad Gateway: DingTalk failed or answered something unusable. */
@@ -48,6 +54,10 @@ export interface DingTalkAPIErrorDetails {
   description: string;
   /** DingTalk's request id, to quote when asking DingTalk support. */
   requestId?: string;
+  /** With the oapi's errcode 88 (鉴权异常): the actual problem, such as `"40014"`. */
+  subCode?: string;
+  /** DingTalk's message for `subCode`. */
+  subDescription?: string;
   /** Permissions the app lacks, from `accessdenieddetail.requiredScopes` on a 403. */
   requiredScopes?: string[];
   /** Seconds to wait before retrying, from a `Retry-After` header. */
@@ -57,8 +67,11 @@ export interface DingTalkAPIErrorDetails {
 // DingTalk's gateway reports throttling with these numeric codes or a "toofast" message, its v1.0
 // gateway with 403 Forbidden.AccessDenied.QpsLimitForApi, QpsLimitForAppkeyAndApi or QpmLimit…,
 // or 429 systemBusy, and the block of an egress IP that called too often with {"status":1111}
-// (DingTalk's "调用频率限制" page, docs/dingtalk-answers.md).
-const throttleCodes = new Set(['90002', '90006', '90018', '1111', 'systemBusy']);
+// (DingTalk's "调用频率限制" page, docs/dingtalk-answers.md); the oapi's errcode -1 is 系统繁忙,
+// to be retried ("服务端API错误码").
+const throttleCodes = new Set(['90002', '90006', '90018', '1111', 'systemBusy', '-1']);
+// The oapi's "没有调用该接口的权限" (60011) and 88 "鉴权异常" with a permission sub-code.
+const permissionCodes = new Set(['60011']);
 const throttleWords = /toofast|Qp[sm]Limit/i;
 
 /** DingTalk answered with an error of its own (a JSON body carrying `code`, or `errcode`). */
@@ -71,6 +84,10 @@ export class DingTalkAPIError extends DingTalkError {
   readonly description: string;
   /** DingTalk's request id, to quote when asking DingTalk support. */
   readonly requestId?: string;
+  /** With the oapi's errcode 88 (鉴权异常): the actual problem, such as `"40014"`. */
+  readonly subCode?: string;
+  /** DingTalk's message for `subCode`. */
+  readonly subDescription?: string;
   /** Permissions the app lacks, from `accessdenieddetail.requiredScopes` on a 403. */
   readonly requiredScopes?: string[];
   /** Seconds to wait before retrying, from a `Retry-After` header. */
@@ -88,12 +105,35 @@ export class DingTalkAPIError extends DingTalkError {
     this.code = details.code;
     this.description = details.description;
     if (details.requestId !== undefined) this.requestId = details.requestId;
+    if (details.subCode !== undefined) this.subCode = details.subCode;
+    if (details.subDescription !== undefined) this.subDescription = details.subDescription;
     if (details.requiredScopes !== undefined) this.requiredScopes = details.requiredScopes;
     if (details.retryAfterSeconds !== undefined) this.retryAfterSeconds = details.retryAfterSeconds;
     this.throttled = throttled;
-    this.permissionDenied = !throttled && (details.dingtalkStatus === 403 || details.code.startsWith('Forbidden'));
+    this.permissionDenied =
+      !throttled &&
+      (details.dingtalkStatus === 403 ||
+        details.code.startsWith('Forbidden') ||
+        permissionCodes.has(details.code) ||
+        (details.subCode !== undefined && permissionCodes.has(details.subCode)));
   }
 }
+
+// What to do about the oapi errors an app meets in the in-client login ("服务端API错误码").
+const oapiHints = new Map([
+  [
+    '60011',
+    'The app lacks the permission for this API: add it under 权限管理 in the DingTalk developer console (the code exchange needs 通讯录个人信息读权限 qyapi_base, the details 成员信息读权限 qyapi_get_member).',
+  ],
+  [
+    '60020',
+    "The server's egress IP is not in the app's IP allow-list (开发者后台 → 开发配置 → 安全设置 → 服务器出口IP).",
+  ],
+  ['40001', 'The app access token is not valid: check clientID and clientSecret.'],
+  ['40014', 'DingTalk refused the app access token (不合法的access_token).'],
+  ['42001', 'The app access token has expired.'],
+  ['33012', 'DingTalk has no member with this userid in the organization.'],
+]);
 
 function isThrottling(details: DingTalkAPIErrorDetails): boolean {
   return (
@@ -106,6 +146,10 @@ function isThrottling(details: DingTalkAPIErrorDetails): boolean {
 
 function describeAPIError(details: DingTalkAPIErrorDetails, throttled: boolean): string {
   const parts = [`HTTP ${details.dingtalkStatus} ${details.code}: ${details.description || '(no message)'}`];
+  if (details.subCode !== undefined) {
+    parts.push(`(sub_code ${details.subCode}: ${details.subDescription || 'no message'})`);
+  }
+  const hint = oapiHints.get(details.subCode ?? details.code);
   if (throttled) {
     parts.push('DingTalk limits how often the app may call it: retry later.');
   } else if (details.requiredScopes && details.requiredScopes.length > 0) {
@@ -114,6 +158,8 @@ function describeAPIError(details: DingTalkAPIErrorDetails, throttled: boolean):
       `The app lacks the permission ${scopes}: enable it in the DingTalk developer console ` +
         `(开发者后台 → 权限管理 → 个人权限), then log in again.`,
     );
+  } else if (hint) {
+    parts.push(hint);
   } else if (details.dingtalkStatus === 403) {
     parts.push(
       'The app lacks a permission: check 权限管理 in the DingTalk developer console ' +

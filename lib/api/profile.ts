@@ -50,15 +50,22 @@ export function parseProfile(json: DingTalkUserInfo, raw: string, corpId?: strin
   if (email) profile.emails = [{ value: email, verified: false }];
   const avatarUrl = nonEmptyString(json.avatarUrl);
   if (avatarUrl) profile.photos = [{ value: avatarUrl }];
-  // Third-party apps get a masked number (155****3240): no phone number can be made of it.
-  const mobile = nonEmptyString(json.mobile);
-  if (mobile && !mobile.includes('*')) {
-    const stateCode = nonEmptyString(json.stateCode)?.replace(/^\+/, '');
-    profile.phoneNumbers = [{ value: stateCode ? `+${stateCode}${mobile}` : mobile }];
-  }
+  const phoneNumber = phoneNumberOf(json.mobile, json.stateCode);
+  if (phoneNumber) profile.phoneNumbers = [{ value: phoneNumber }];
   return profile;
 }
 
-function nonEmptyString(value: unknown): string | undefined {
+/**
+ * `+<stateCode><mobile>` (E.164) from DingTalk's two fields, or the mobile as sent when there is no
+ * country code. Third-party apps get a masked number (155****3240): no phone number is made of it.
+ */
+export function phoneNumberOf(mobile: unknown, stateCode: unknown): string | undefined {
+  const number = nonEmptyString(mobile);
+  if (!number || number.includes('*')) return undefined;
+  const code = nonEmptyString(stateCode)?.replace(/^\+/, '');
+  return code ? `+${code}${number}` : number;
+}
+
+export function nonEmptyString(value: unknown): string | undefined {
   return typeof value === 'string' && value.length > 0 ? value : undefined;
 }

@@ -72,8 +72,18 @@ function readAPIError(
     description: clean(typeof description === 'string' ? description : '', 1000),
   };
   const requestId =
-    stringField(json, 'requestid') ?? stringField(json, 'requestId') ?? headerOf(response, 'x-acs-request-id');
+    stringField(json, 'requestid') ??
+    stringField(json, 'requestId') ??
+    stringField(json, 'request_id') ??
+    headerOf(response, 'x-acs-request-id');
   if (requestId) details.requestId = clean(requestId, 200);
+  // The oapi's errcode 88 (鉴权异常) names the actual problem in sub_code and sub_msg.
+  const subCode = codeField(json, 'sub_code') ?? codeField(json, 'subcode');
+  if (subCode !== undefined) {
+    details.subCode = clean(subCode, 200);
+    const subMessage = stringField(json, 'sub_msg') ?? stringField(json, 'submsg');
+    if (subMessage) details.subDescription = clean(subMessage, 1000);
+  }
   const requiredScopes = readRequiredScopes(json.accessdenieddetail)?.map((scope) => clean(scope, 200));
   if (requiredScopes) details.requiredScopes = requiredScopes;
   const retryAfter = parseRetryAfter(headerOf(response, 'retry-after'));
@@ -113,6 +123,12 @@ function describeUnexpectedBody(response: ReceivedResponse, ok: boolean): string
 
 function stringField(json: Record<string, unknown>, name: string): string | undefined {
   const value = json[name];
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
+function codeField(json: Record<string, unknown>, name: string): string | undefined {
+  const value = json[name];
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   return typeof value === 'string' && value.length > 0 ? value : undefined;
 }
 

@@ -1,0 +1,122 @@
+import { DingTalkAPIError, type DingTalkEndpoint, DingTalkError, DingTalkResponseError } from '../api/errors';
+import { type HttpSettings, sendRequest } from '../api/http';
+import { interpretResponse, isPlainObject } from '../api/response';
+import { isHeaderSafeToken } from '../api/token';
+import type { AppToken } from './app-token-cache';
+import type { DingTalkInAppUserInfo, DingTalkUserDetails } from './wire';
+
+export interface InAppClientSettings {
+  clientID: string;
+  clientSecret: string;
+  accessTokenURL: URL;
+  userInfoURL: URL;
+  userDetailsURL: URL;
+  http: HttpSettings;
+}
+
+/** An oapi answer's `result`, parsed and as the whole body came. */
+export interface OapiResult<T> {
+  json: T;
+  raw: string;
+}
+
+const jsonHeaders = { 'content-type': 'application/json', accept: 'application/json' };
+
+// DingTalk's documented lifetime of an app token, for an answer that leaves `expireIn` out.
+const documentedLifetimeSeconds = 7200;
+
+/**
+ * Talks to the three endpoints of the in-client login: the app token (api.dingtalk.com, v1.0
+ * errors by HTTP status) and the code exchange and details (oapi.dingtalk.com, which answers
+ * HTTP 200 and puts its error in `errcode`).
+ */
+export class InAppClient {
+  readonly #settings: InAppClientSettings;
+
+  constructor(settings: InAppClientSettings) {
+    this.#settings = settings;
+  }
+
+  /** `POST /v1.0/oauth2/accessToken` with `{ appKey, appSecret }`: the internal app's own token. */
+  async fetchAppToken(): Promise<AppToken> {
+    const { clientID, clientSecret, accessTokenURL, http } = this.#settings;
+    const response = await sendRequest(http, {
+      endpoint: 'app-token',
+      url: accessTokenURL,
+      method: 'POST',
+      headers: jsonHeaders,
+      body: JSON.stringify({ appKey: clientID, appSecret: clientSecret }),
+      secrets: [clientSecret],
+    });
+    const json = interpretResponse('app-token', response, [clientSecret]);
+    if (!isHeaderSafeToken(json.accessToken)) {
+      throw new DingTalkResponseError('app-token', response.status, 'answered without an accessToken');
+    }
+    const expireIn = typeof json.expireIn === 'number' && json.expireIn > 0 ? json.expireIn : documentedLifetimeSeconds;
+    return { accessToken: json.accessToken, expireIn };
+  }
+
+  /** `POST /topapi/v2/user/getuserinfo` with the in-client code: who the user is. */
+  async exchangeCode(accessToken: string, code: string): Promise<OapiResult<DingTalkInAppUserInfo>> {
+    const answer = await this.#callOapi('userinfo', this.#settings.userInfoURL, accessToken, { code }, [code]);
+    const { json } = answer;
+    if (typeof json.unionid !== 'string' || json.unionid.length === 0) {
+      throw new DingTalkResponseError('userinfo', 200, 'answered without a unionid');
+    }
+    if (typeof json.userid !== 'string' || json.userid.length === 0) {
+      throw new DingTalkResponseError('userinfo', 200, 'answered without a userid');
+    }
+    return answer as OapiResult<DingTalkInAppUserInfo>;
+  }
+
+  /** `POST /topapi/v2/user/get`: the member's details (avatar, mobile, email, title...). */
+  fetchUserDetails(accessToken: string, userId: string): Promise<OapiResult<DingTalkUserDetails>> {
+    return this.#callOapi('user-details', this.#settings.userDetailsURL, accessToken, { userid: userId }, []);
+  }
+
+  async #callOapi(
+    endpoint: DingTalkEndpoint,
+    endpointURL: URL,
+    accessToken: string,
+    body: Record<string, string>,
+    bodySecrets: string[],
+  ): Promise<OapiResult<Record<string, unknown>>> {
+    // The token travels in the query string, which an HTTP client quotes in its errors: it is cut
+    // out of them (sendRequest's secrets) and refused here when no URL could carry it as it is.
+    if (!isHeaderSafeToken(accessToken)) {
+      throw new DingTalkError(endpoint, 'the app access token is not one DingTalk issues (it must be visible ASCII)');
+    }
+    const url = new URL(endpointURL);
+    url.searchParams.set('access_token', accessToken);
+    const secrets = [accessToken, this.#settings.clientSecret, ...bodySecrets];
+    const response = await sendRequest(this.#settings.http, {
+      endpoint,
+      url,
+      method: 'POST',
+      headers: jsonHeaders,
+      body: JSON.stringify(body),
+      secrets,
+    });
+    const json = interpretResponse(endpoint, response, secrets);
+    if (!isPlainObject(json.result)) {
+      throw new DingTalkResponseError(endpoint, response.status, 'answered without a result object');
+    }
+    return { json: json.result, raw: response.body };
+  }
+}
+
+// 40014 不合法的access_token, 42001 access_token超时 (DingTalk's "服务端API错误码"); also as the
+// sub_code of 88 鉴权异常, as reported in the wild.
+const refusedTokenCodes = new Set(['40014', '42001']);
+
+/** True when DingTalk refused the app access token, which is then fetched again. */
+export function isRejectedAppToken(error: unknown): error is DingTalkAPIError {
+  if (!(error instanceof DingTalkAPIError)) return false;
+  return refusedTokenCodes.has(error.code) || (error.code === '88' && refusedTokenCodes.has(error.subCode ?? ''));
+}
+
+/** True when DingTalk refused the in-client code (40078: unknown, expired or used): the page asks for another. */
+export function isRejectedInAppCode(error: unknown): error is DingTalkAPIError {
+  if (!(error instanceof DingTalkAPIError) || error.endpoint !== 'userinfo') return false;
+  return error.code === '40078' || (error.code === '88' && error.subCode === '40078');
+}

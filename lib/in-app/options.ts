@@ -1,0 +1,160 @@
+import type { Agent as HttpAgent } from 'node:http';
+import type { Request } from 'express';
+
+import type { FetchFunction, HttpSettings } from '../api/http';
+import { optionPrefix, readEndpointURL, readFlag, readHttpSettings, requireText } from '../option-readers';
+
+/** Where DingTalk's in-client login (免登) lives unless the options say otherwise. */
+export const inAppDefaultURLs = {
+  accessTokenURL: 'https://api.dingtalk.com/v1.0/oauth2/accessToken',
+  userInfoURL: 'https://oapi.dingtalk.com/topapi/v2/user/getuserinfo',
+  userDetailsURL: 'https://oapi.dingtalk.com/topapi/v2/user/get',
+} as const;
+
+/**
+ * The organization (corpId) a login belongs to, decided per request: for a third-party app that
+ * many organizations install. What it returns came from the browser (a page parameter such as
+ * `$CORPID$`), so it is untrusted: the strategy checks its form, and `getAccessToken` must only
+ * answer for organizations that installed the app. Returning undefined refuses the login (400).
+ */
+export type CorpIdFunction = (req: Request) => string | undefined | Promise<string | undefined>;
+
+/** What the strategy tells `getAccessToken` when DingTalk refused the token it gave last time. */
+export interface AccessTokenRequestContext {
+  /** The token DingTalk just called invalid or expired: do not return it again. */
+  rejectedToken?: string;
+}
+
+/**
+ * Supplies the access token for `corpId` itself, instead of the strategy asking
+ * `POST /v1.0/oauth2/accessToken` (which only gives an internal app its own organization's
+ * token). A third-party (ISV) app gets the authorizing organization's token from
+ * `POST https://api.dingtalk.com/v1.0/oauth2/corpAccessToken` with `{ suiteKey, suiteSecret,
+ * authCorpId, suiteTicket }`, answering `{ accessToken, expireIn }`. Cache it: the strategy calls
+ * this on every login, and once more with `rejectedToken` when DingTalk refuses the token.
+ */
+export type GetAccessTokenFunction = (corpId: string, context: AccessTokenRequestContext) => string | Promise<string>;
+
+/** Options of `InAppStrategy`, shared by both verify forms. */
+export interface InAppStrategyOptionsBase {
+  /** The app's ClientId (for an internal app, its AppKey): the same as the browser strategy's. */
+  clientID: string;
+  /** The app's ClientSecret (AppSecret). Sent only to `accessTokenURL`, never logged. */
+  clientSecret: string;
+  /**
+   * The organization (corpId) the app serves: a string for an internal app, or a function of the
+   * request for a third-party app used by many organizations (which then needs `getAccessToken`).
+   */
+  corpId: string | CorpIdFunction;
+  /** Supplies the access token per organization (third-party apps); see {@link GetAccessTokenFunction}. */
+  getAccessToken?: GetAccessTokenFunction;
+  /** Don't fetch the user's details (`/topapi/v2/user/get`): one request less, no avatar, mobile or email. */
+  skipUserDetails?: boolean;
+  /** DingTalk's app token endpoint. Must be https unless it is on loopback (an emulator). */
+  accessTokenURL?: string;
+  /** DingTalk's in-client code exchange. Must be https unless it is on loopback. */
+  userInfoURL?: string;
+  /** DingTalk's user details endpoint. Must be https unless it is on loopback. */
+  userDetailsURL?: string;
+  /** Milliseconds after which a request to DingTalk is aborted, body included. Default 10000. */
+  timeout?: number;
+  /** Largest answer body read from DingTalk, in bytes. Default 1 MiB. */
+  maxResponseBytes?: number;
+  /** A fetch implementation to use instead of node-fetch v2. It must pass `signal` and `redirect` on. */
+  fetch?: FetchFunction;
+  /** The agent for every request to DingTalk (for a proxy, or your own pooling). */
+  agent?: HttpAgent;
+}
+
+/** Options for `verify(profile, done)`. */
+export interface InAppStrategyOptions extends InAppStrategyOptionsBase {
+  /** Left out or `false`: verify does not receive `req`. */
+  passReqToCallback?: false;
+}
+
+/** Options for `verify(req, profile, done)`. */
+export interface InAppStrategyOptionsWithRequest extends InAppStrategyOptionsBase {
+  /** `true`: verify receives `req` as its first argument. */
+  passReqToCallback: true;
+}
+
+/** The options after validation, with every default filled in. */
+export interface ResolvedInAppOptions {
+  clientID: string;
+  clientSecret: string;
+  corpId: string | CorpIdFunction;
+  getAccessToken: GetAccessTokenFunction | undefined;
+  skipUserDetails: boolean;
+  passReqToCallback: boolean;
+  accessTokenURL: URL;
+  userInfoURL: URL;
+  userDetailsURL: URL;
+  http: HttpSettings;
+}
+
+/** Validates the caller's options (only reading them) and fills in the defaults. */
+export function resolveInAppOptions(
+  options: InAppStrategyOptionsBase & { passReqToCallback?: boolean },
+): ResolvedInAppOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`${optionPrefix} new InAppStrategy(options, verify) needs an options object`);
+  }
+  const clientID = requireText(
+    options.clientID,
+    'clientID',
+    'the ClientId (AppKey) from the DingTalk developer console',
+  );
+  const clientSecret = requireText(
+    options.clientSecret,
+    'clientSecret',
+    'the ClientSecret (AppSecret) from the DingTalk developer console',
+  );
+  const getAccessToken = readGetAccessToken(options.getAccessToken);
+  const corpId = readCorpIdOption(options.corpId, getAccessToken !== undefined);
+  return {
+    clientID,
+    clientSecret,
+    corpId,
+    getAccessToken,
+    skipUserDetails: readFlag(options.skipUserDetails, 'skipUserDetails'),
+    passReqToCallback: readFlag(options.passReqToCallback, 'passReqToCallback'),
+    // Each of the three carries a secret: the app secret, or the app token in the query.
+    accessTokenURL: readEndpointURL(options.accessTokenURL, 'accessTokenURL', inAppDefaultURLs.accessTokenURL, true),
+    userInfoURL: readEndpointURL(options.userInfoURL, 'userInfoURL', inAppDefaultURLs.userInfoURL, true),
+    userDetailsURL: readEndpointURL(options.userDetailsURL, 'userDetailsURL', inAppDefaultURLs.userDetailsURL, true),
+    http: readHttpSettings(options),
+  };
+}
+
+function readGetAccessToken(value: unknown): GetAccessTokenFunction | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'function') {
+    throw new TypeError(`${optionPrefix} the "getAccessToken" option must be a function (corpId) => Promise<string>`);
+  }
+  return value as GetAccessTokenFunction;
+}
+
+function readCorpIdOption(value: unknown, suppliesTokens: boolean): string | CorpIdFunction {
+  if (typeof value === 'function') {
+    // The strategy's own token is the internal app's, for its one organization: a corpId chosen
+    // per request needs a token for that organization, which only the app can get.
+    if (!suppliesTokens) {
+      throw new TypeError(
+        `${optionPrefix} a "corpId" function (a third-party app) needs the "getAccessToken" option: ` +
+          "the strategy's own token is an internal app's, valid for its one organization",
+      );
+    }
+    return value as CorpIdFunction;
+  }
+  const corpId = requireText(value, 'corpId', "the organization's corpId, or a function of the request");
+  if (!isCorpId(corpId)) throw new TypeError(`${optionPrefix} the "corpId" option is not a DingTalk corpId`);
+  return corpId;
+}
+
+/**
+ * True for text shaped like a corpId (`ding` and hex digits, in practice). The check is loose on
+ * purpose; it keeps out what could not be one (spaces, slashes, markup, kilobytes).
+ */
+export function isCorpId(value: unknown): value is string {
+  return typeof value === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(value);
+}

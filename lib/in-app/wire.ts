@@ -1,0 +1,50 @@
+/**
+ * The JSON shapes of DingTalk's in-client login answers, as documented (shared reference
+ * dingtalk-in-client-login.md §3). Every field is optional on the wire; the parsers decide what
+ * is required.
+ */
+
+/** `result` of `POST /topapi/v2/user/getuserinfo`. */
+export interface DingTalkInAppUserInfo {
+  /** The member's id in the organization (`userid`). */
+  userid: string;
+  /** The stable id across one developer's apps: the same as the browser login's `unionId`. */
+  unionid: string;
+  /** The member's name. */
+  name?: string;
+  /** True for an administrator of the organization. */
+  sys?: boolean;
+  /** 1 主管理员 (main administrator), 2 子管理员 (sub-administrator), 100 老板 (boss), 0 anyone else. */
+  sys_level?: number;
+  /** The device the code was requested on. */
+  device_id?: string;
+  /** The unionId of an associated account, when there is one. */
+  associated_unionid?: string;
+  /** Fields DingTalk may add later are kept as they came. */
+  [field: string]: unknown;
+}
+
+/** `result` of `POST /topapi/v2/user/get` (some fields need permissions; third-party apps get fewer). */
+export interface DingTalkUserDetails {
+  userid?: string;
+  unionid?: string;
+  name?: string;
+  /** Avatar image URL; absent for the default avatar. */
+  avatar?: string;
+  /** Country calling code of `mobile`, such as `"86"`. */
+  state_code?: string;
+  /** Mobile number; internal apps with the 手机号 permission only. */
+  mobile?: string;
+  /** Personal email; never verified by DingTalk. */
+  email?: string;
+  /** Work email (企业邮箱). */
+  org_email?: string;
+  /** Job title. */
+  title?: string;
+  /** Employee number (工号). */
+  job_number?: string;
+  /** Ids of the departments the member is in. */
+  dept_id_list?: number[];
+  /** Fields not listed here are kept as they came. */
+  [field: string]: unknown;
+}
