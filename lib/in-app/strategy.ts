@@ -44,8 +44,11 @@ export class InAppStrategy {
   name = 'dingtalk-inapp';
   // Plain (not #private) members: passport calls authenticate() on Object.create(strategy), and
   // #private members fail their brand check on such an object.
+  /** The verify callback, looked up on every login (tests may replace it). */
   protected _verify: AnyVerify;
+  /** True when verify takes `req` first. */
   protected readonly _passReqToCallback: boolean;
+  /** The organization, or the function that names it per request. */
   protected readonly _corpId: string | CorpIdFunction;
   private readonly _inAppLogin: InAppLogin;
 

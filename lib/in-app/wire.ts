@@ -26,8 +26,11 @@ export interface DingTalkInAppUserInfo {
 
 /** `result` of `POST /topapi/v2/user/get` (some fields need permissions; third-party apps get fewer). */
 export interface DingTalkUserDetails {
+  /** The member's id in the organization. */
   userid?: string;
+  /** The stable id across one developer's apps. */
   unionid?: string;
+  /** The member's name. */
   name?: string;
   /** Avatar image URL; absent for the default avatar. */
   avatar?: string;

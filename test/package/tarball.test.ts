@@ -51,9 +51,11 @@ describe('the packed tarball, installed in a project', () => {
          errors: ['DingTalkError', 'DingTalkAPIError', 'DingTalkResponseError', 'DingTalkNetworkError', 'DingTalkTimeoutError']
            .every((name) => typeof dingtalk[name] === 'function'),
          emulator: typeof testing.createDingTalkEmulator,
+         inApp: new dingtalk.InAppStrategy({ clientID: 'id', clientSecret: 'secret', corpId: 'dingcorp' }, () => {}).name,
        }));`,
     ]);
     assert.deepEqual(JSON.parse(output), {
+      inApp: 'dingtalk-inapp',
       name: 'dingtalk',
       moduleIsStrategy: true,
       constructed: true,
@@ -68,7 +70,7 @@ describe('the packed tarball, installed in a project', () => {
       '--input-type=module',
       '-e',
       `import { createRequire } from 'node:module';
-       import DingTalkStrategy, { Strategy, DingTalkAPIError } from 'passport-dingtalk-oauth2';
+       import DingTalkStrategy, { Strategy, DingTalkAPIError, InAppStrategy } from 'passport-dingtalk-oauth2';
        import { createDingTalkEmulator } from 'passport-dingtalk-oauth2/testing';
        const require = createRequire(import.meta.url);
        console.log(JSON.stringify({
@@ -77,9 +79,11 @@ describe('the packed tarball, installed in a project', () => {
          requireIsStrategy: require('passport-dingtalk-oauth2') === Strategy,
          sameErrors: require('passport-dingtalk-oauth2').DingTalkAPIError === DingTalkAPIError,
          sameEmulator: require('passport-dingtalk-oauth2/testing').createDingTalkEmulator === createDingTalkEmulator,
+         sameInApp: typeof InAppStrategy === 'function' && require('passport-dingtalk-oauth2').InAppStrategy === InAppStrategy,
        }));`,
     ]);
     assert.deepEqual(JSON.parse(output), {
+      sameInApp: true,
       defaultIsStrategy: true,
       sameStrategy: true,
       requireIsStrategy: true,

@@ -10,7 +10,7 @@ import {
   DingTalkTimeoutError,
 } from 'passport-dingtalk-oauth2';
 
-expectTypeOf<DingTalkEndpoint>().toEqualTypeOf<'token' | 'profile'>();
+expectTypeOf<DingTalkEndpoint>().toEqualTypeOf<'token' | 'profile' | 'app-token' | 'userinfo' | 'user-details'>();
 
 expectTypeOf<DingTalkError>().toExtend<Error>();
 expectTypeOf<DingTalkError['endpoint']>().toEqualTypeOf<DingTalkEndpoint>();
@@ -53,8 +53,9 @@ const apiError = new DingTalkAPIError('profile', { ...details, requiredScopes: [
 new DingTalkResponseError('token', 502, 'answered with an HTML page');
 new DingTalkNetworkError('token', 'the request failed', { cause: new Error('ECONNRESET') });
 new DingTalkTimeoutError('profile', 10_000);
-// @ts-expect-error the endpoint is 'token' or 'profile'
-new DingTalkAPIError('userinfo', details);
+// @ts-expect-error the endpoint is one of DingTalk's five
+new DingTalkAPIError('oauth', details);
+new DingTalkAPIError('userinfo', { dingtalkStatus: 200, code: '88', description: '鉴权异常', subCode: '40014' });
 // @ts-expect-error the details need a code
 new DingTalkAPIError('token', { dingtalkStatus: 400, description: '' });
 // @ts-expect-error the fields are read-only

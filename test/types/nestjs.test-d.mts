@@ -3,6 +3,8 @@ import { PassportStrategy } from '@nestjs/passport';
 import { expectTypeOf } from 'expect-type';
 import type { Request } from 'express';
 import {
+  type InAppProfile,
+  InAppStrategy,
   type Profile,
   Strategy,
   type StrategyOptions,
@@ -52,3 +54,37 @@ expectTypeOf<[StrategyOptions]>().toExtend<BaseArguments>();
 expectTypeOf<[StrategyOptionsWithRequest]>().toExtend<BaseArguments>();
 expectTypeOf<[]>().not.toExtend<BaseArguments>();
 expectTypeOf<[{ clientID: string; callbackURL: string }]>().not.toExtend<BaseArguments>();
+
+// The in-client strategy: validate(profile), or validate(req, profile) with passReqToCallback.
+export class DingTalkInAppStrategy extends PassportStrategy(InAppStrategy, 'dingtalk-inapp') {
+  constructor() {
+    super({ clientID: 'ding-client-id', clientSecret: 'client-secret', corpId: 'dingcorp1' });
+  }
+
+  validate(profile: InAppProfile): { unionId: string; userId: string } {
+    return { unionId: profile.id, userId: profile.userId };
+  }
+}
+
+export class DingTalkInAppStrategyWithRequest extends PassportStrategy(InAppStrategy, 'dingtalk-inapp-request') {
+  constructor() {
+    super({ clientID: 'ding-client-id', clientSecret: 'client-secret', corpId: 'dingcorp1', passReqToCallback: true });
+  }
+
+  validate(req: Request, profile: InAppProfile): { unionId: string } {
+    return { unionId: `${req.hostname}:${profile.id}` };
+  }
+}
+
+expectTypeOf<DingTalkInAppStrategy['name']>().toEqualTypeOf<string>();
+
+export class InAppMissingCorpId extends PassportStrategy(InAppStrategy, 'in-app-missing-corp') {
+  constructor() {
+    // @ts-expect-error corpId is required
+    super({ clientID: 'ding-client-id', clientSecret: 'client-secret' });
+  }
+
+  validate(profile: InAppProfile): string {
+    return profile.id;
+  }
+}
