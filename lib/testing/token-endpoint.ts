@@ -1,12 +1,11 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import { sendAPIError, sendJSON } from './api-response';
 import { mediaType, readBody } from './body';
 import type { EmulatorContext } from './context';
 import type { Grant } from './grants';
-
-type TokenRequestBody = Partial<Record<'clientId' | 'clientSecret' | 'grantType' | 'code' | 'refreshToken', string>>;
+import { parseJSONFields } from './json-body';
+import { sameSecret } from './secret';
 
 const fields = ['clientId', 'clientSecret', 'grantType', 'code', 'refreshToken'] as const;
 
@@ -37,7 +36,7 @@ export async function handleTokenRequest(
     }
     return;
   }
-  const body = parseBody(raw.text);
+  const body = parseJSONFields(raw.text, fields);
   if (typeof body === 'string') {
     sendAPIError(res, 400, 'InvalidParameter', body);
     return;
@@ -95,33 +94,6 @@ function answerWithTokens(context: EmulatorContext, res: ServerResponse, grant: 
   sendJSON(res, 200, corpId === undefined ? tokens : { ...tokens, corpId });
 }
 
-/** The body's fields, or a message saying why it is not a usable JSON object. */
-function parseBody(text: string): TokenRequestBody | string {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return '请求体不是合法的 JSON。/ The request body is not valid JSON.';
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return '请求体必须是 JSON 对象。/ The request body must be a JSON object.';
-  }
-  const body: TokenRequestBody = {};
-  for (const field of fields) {
-    const fieldValue: unknown = (value as Record<string, unknown>)[field];
-    if (fieldValue === undefined || fieldValue === null) continue;
-    if (typeof fieldValue !== 'string') return `参数 ${field} 必须是字符串。/ ${field} must be a string.`;
-    body[field] = fieldValue;
-  }
-  return body;
-}
-
 function missing(res: ServerResponse, field: string): void {
   sendAPIError(res, 400, 'MissingParameter', `缺少参数 ${field}。/ The parameter ${field} is missing.`);
-}
-
-/** Compares secrets in constant time (hashing first makes the lengths equal). */
-function sameSecret(given: string, expected: string): boolean {
-  const digest = (value: string) => createHash('sha256').update(value).digest();
-  return timingSafeEqual(digest(given), digest(expected));
 }
