@@ -870,10 +870,30 @@ describe('emulator: counters and connections', () => {
     await postConsent(emulator, form);
     await fetchProfile(emulator, await accessTokenFor(emulator));
     await send(`${emulator.url}/favicon.ico`);
-    assert.deepEqual(emulator.counters.requests, { authorize: 1, consent: 1, token: 1, profile: 1, other: 1 });
+    assert.deepEqual(emulator.counters.requests, {
+      authorize: 1,
+      consent: 1,
+      token: 1,
+      profile: 1,
+      appToken: 0,
+      userInfo: 0,
+      userDetails: 0,
+      client: 0,
+      other: 1,
+    });
     emulator.resetCounters();
     assert.deepEqual(emulator.counters, {
-      requests: { authorize: 0, consent: 0, token: 0, profile: 0, other: 0 },
+      requests: {
+        authorize: 0,
+        consent: 0,
+        token: 0,
+        profile: 0,
+        appToken: 0,
+        userInfo: 0,
+        userDetails: 0,
+        client: 0,
+        other: 0,
+      },
       connections: 0,
     });
   });

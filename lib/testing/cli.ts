@@ -7,7 +7,7 @@ import type { DingTalkEmulatorOptions } from './types';
 
 const usage = `Usage: dingtalk-emulator [options]
 
-Runs a local DingTalk (钉钉) login page and API for passport-dingtalk-oauth2.
+Runs a local DingTalk (钉钉) login page, API and in-client login (免登) for passport-dingtalk-oauth2.
 
 Options:
   --port <n>            port to listen on (default: $PORT, else 3980; 0 picks a free one)
@@ -15,6 +15,8 @@ Options:
   --client-id <id>      the app's ClientId (default dingemulatorclientid)
   --client-secret <s>   the app's ClientSecret (default emulator-client-secret-change-me)
   --redirect-uri <url>  a registered redirect URL; repeatable (default: any loopback URL)
+  --corp-id <id>        the organization the app is installed in, for in-client login
+                        (default dingemulatorcorp0001)
   -h, --help            show this help`;
 
 const defaultPort = 3980;
@@ -27,6 +29,7 @@ async function main(): Promise<void> {
       'client-id': { type: 'string' },
       'client-secret': { type: 'string' },
       'redirect-uri': { type: 'string', multiple: true },
+      'corp-id': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -39,6 +42,7 @@ async function main(): Promise<void> {
   if (values['client-id'] !== undefined) options.clientID = values['client-id'];
   if (values['client-secret'] !== undefined) options.clientSecret = values['client-secret'];
   if (values['redirect-uri'] !== undefined) options.redirectURIs = values['redirect-uri'];
+  if (values['corp-id'] !== undefined) options.corpId = values['corp-id'];
 
   const emulator = await createDingTalkEmulator(options);
   console.log(`DingTalk emulator listening on ${emulator.url}
@@ -49,6 +53,14 @@ async function main(): Promise<void> {
   client id       ${emulator.clientID}
   client secret   ${emulator.clientSecret}
   users           ${emulator.users.map((user) => `${user.nick} (${user.unionId})`).join(', ')}
+
+In-client login (免登), in a page opened with a User-Agent containing "DingTalk":
+  corpId          ${emulator.inAppStrategyOptions().corpId}
+  dd.js shim      ${emulator.ddScriptURL}
+  client page     ${emulator.clientPageURL}  (pick who is signed in to the DingTalk client)
+  app token       ${emulator.appAccessTokenURL}
+  getuserinfo     ${emulator.userInfoURL}
+  user details    ${emulator.userDetailsURL}
 
 Strategy options (add your callbackURL):
 ${JSON.stringify(emulator.strategyOptions(), null, 2)}

@@ -1,8 +1,11 @@
+import type { AppTokenStore } from './app-tokens';
+import type { ClientSession } from './client-session';
 import type { GrantStore } from './grants';
+import type { InClientCodeStore } from './in-client-codes';
 import type { RedirectPolicy } from './redirect-uri';
 import type { EmulatorApp, EmulatorUser } from './types';
 
-/** What the endpoint handlers share: the emulated app, its users and the issued grants. */
+/** What the endpoint handlers share: the emulated app, its users, the issued grants and tokens. */
 export interface EmulatorContext {
   clientID: string;
   clientSecret: string;
@@ -13,4 +16,10 @@ export interface EmulatorContext {
   cancelError: string;
   usedCodeError: string;
   grants: GrantStore;
+  /** The organization the app is installed in for in-client login. */
+  inClientCorpId: string;
+  appTokens: AppTokenStore;
+  inClientCodes: InClientCodeStore;
+  /** Who is signed in to the emulated DingTalk client. */
+  client: ClientSession;
 }

@@ -2,86 +2,36 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 
 import { sendAPIError } from './api-response';
+import { AppTokenStore } from './app-tokens';
 import { membershipRefusal } from './app-type';
 import { avatarPathPrefix, handleAvatarRequest } from './avatar';
-import { consentPath } from './consent-page';
+import { ClientSession } from './client-session';
 import type { EmulatorContext } from './context';
 import { FaultTable } from './faults';
 import { GrantStore } from './grants';
-import { handleAuthorize, handleConsent } from './login-endpoints';
+import { InClientCodeStore } from './in-client-codes';
 import { type ResolvedEmulatorOptions, resolveEmulatorOptions } from './options';
-import { handleProfileRequest } from './profile-endpoint';
+import { membershipIn } from './organization-membership';
+import { paths, refuseMethod, routes, sendUnknownAPI } from './routes';
 import { parseScope } from './scope';
-import { handleTokenRequest } from './token-endpoint';
 import type {
   DingTalkEmulator,
   DingTalkEmulatorOptions,
   EmulatorCounters,
   EmulatorEndpoint,
   EmulatorFault,
+  EmulatorInAppStrategyOptions,
   EmulatorRequestCounters,
   EmulatorStrategyOptions,
   EmulatorUser,
   IssueAuthCodeOptions,
+  IssueInAppCodeOptions,
 } from './types';
 
-/** The paths DingTalk uses (shared reference §1, §3, §4); both of its hosts are served from one origin. */
-const paths = {
-  authorize: '/oauth2/auth',
-  token: '/v1.0/oauth2/userAccessToken',
-  profile: '/v1.0/contact/users/me',
-} as const;
-
-interface Route {
-  counter: keyof EmulatorRequestCounters;
-  /** The endpoint whose faults apply; the consent form has none. */
-  fault?: EmulatorEndpoint;
-  method: 'GET' | 'POST';
-  /** Answers come from api.dingtalk.com, so they carry a request id. */
-  api: boolean;
-  handle(context: EmulatorContext, req: IncomingMessage, res: ServerResponse, query: URLSearchParams): unknown;
-}
-
-const routes = new Map<string, Route>([
-  [
-    paths.authorize,
-    {
-      counter: 'authorize',
-      fault: 'authorize',
-      method: 'GET',
-      api: false,
-      handle: (context, _req, res, query) => handleAuthorize(context, query, res),
-    },
-  ],
-  [
-    consentPath,
-    { counter: 'consent', method: 'POST', api: false, handle: (context, req, res) => handleConsent(context, req, res) },
-  ],
-  [
-    paths.token,
-    {
-      counter: 'token',
-      fault: 'token',
-      method: 'POST',
-      api: true,
-      handle: (context, req, res) => handleTokenRequest(context, req, res),
-    },
-  ],
-  [
-    paths.profile,
-    {
-      counter: 'profile',
-      fault: 'profile',
-      method: 'GET',
-      api: true,
-      handle: (context, req, res) => handleProfileRequest(context, req, res),
-    },
-  ],
-]);
-
 /**
- * Starts an in-process DingTalk: the login page and the v1.0 API on one local HTTP server, with
- * test users, injectable faults and request counters. Close it when done.
+ * Starts an in-process DingTalk: the login page, the v1.0 API, in-client login's oapi endpoints and
+ * a stand-in for the DingTalk client on one local HTTP server, with test users, injectable faults
+ * and request counters. Close it when done.
  *
  * ```ts
  * const dingtalk = await createDingTalkEmulator();
@@ -122,6 +72,10 @@ class RunningEmulator implements DingTalkEmulator {
       cancelError: options.cancelError,
       usedCodeError: options.usedCodeError,
       grants: new GrantStore(options),
+      inClientCorpId: options.corpId,
+      appTokens: new AppTokenStore(options),
+      inClientCodes: new InClientCodeStore(options),
+      client: new ClientSession(options.users, options.corpId),
     };
     this.#server = createServer((req, res) => {
       this.#handle(req, res).catch(() => {
@@ -150,6 +104,26 @@ class RunningEmulator implements DingTalkEmulator {
 
   get userProfileURL(): string {
     return this.#url + paths.profile;
+  }
+
+  get appAccessTokenURL(): string {
+    return this.#url + paths.appToken;
+  }
+
+  get userInfoURL(): string {
+    return this.#url + paths.userInfo;
+  }
+
+  get userDetailsURL(): string {
+    return this.#url + paths.userDetails;
+  }
+
+  get ddScriptURL(): string {
+    return this.#url + paths.ddScript;
+  }
+
+  get clientPageURL(): string {
+    return this.#url + paths.clientPage;
   }
 
   get users(): readonly EmulatorUser[] {
@@ -210,6 +184,55 @@ class RunningEmulator implements DingTalkEmulator {
     });
   }
 
+  inAppStrategyOptions(): EmulatorInAppStrategyOptions {
+    return {
+      clientID: this.clientID,
+      clientSecret: this.clientSecret,
+      corpId: this.#context.inClientCorpId,
+      accessTokenURL: this.appAccessTokenURL,
+      userInfoURL: this.userInfoURL,
+      userDetailsURL: this.userDetailsURL,
+    };
+  }
+
+  issueAppAccessToken(corpId: string = this.#context.inClientCorpId): string {
+    const app = this.#context.app;
+    if (app.type === 'internal' && corpId !== app.corpId) {
+      throw new TypeError(
+        `DingTalk emulator: an internal app has tokens for its own organization "${app.corpId}" only`,
+      );
+    }
+    if (!this.#context.users.some((user) => membershipIn(user, corpId))) {
+      throw new TypeError(`DingTalk emulator: no user belongs to the organization "${corpId}"`);
+    }
+    return this.#context.appTokens.mint(corpId);
+  }
+
+  revokeAppTokens(): void {
+    this.#context.appTokens.revokeAll();
+  }
+
+  issueInAppCode(options: IssueInAppCodeOptions = {}): string {
+    const corpId = options.corpId ?? this.#context.inClientCorpId;
+    const user =
+      options.unionId === undefined
+        ? this.#context.client.signedIn.user
+        : this.#context.users.find((candidate) => candidate.unionId === options.unionId);
+    if (!user) throw new TypeError(`DingTalk emulator: no user has the unionId "${options.unionId}"`);
+    if (!membershipIn(user, corpId)) {
+      throw new TypeError(`DingTalk emulator: ${user.nick} is not a member of the organization "${corpId}"`);
+    }
+    return this.#context.inClientCodes.issue({ clientId: this.clientID, corpId, unionId: user.unionId });
+  }
+
+  signInToClient(unionId: string): void {
+    if (!this.#context.client.signIn(unionId)) {
+      throw new TypeError(
+        `DingTalk emulator: only a member of "${this.#context.inClientCorpId}" can sign in to the client, not "${unionId}"`,
+      );
+    }
+  }
+
   resetCounters(): void {
     this.#requests = emptyRequestCounters();
     this.#connections = 0;
@@ -244,15 +267,15 @@ class RunningEmulator implements DingTalkEmulator {
       return;
     }
     if (!route) {
-      sendAPIError(res, 404, 'InvalidAction.NotFound', 'Specified api is not found, please check your url and method.');
+      sendUnknownAPI(res);
       return;
     }
     const fault = route.fault && this.#faults.take(route.fault);
-    if (fault && (await this.#faults.apply(fault, req, res, route.api)) === 'answered') return;
-    if (req.method !== route.method) {
-      // DingTalk's gateway knows an API by its path and method together: another method is another,
-      // unknown API (as reported for its v1.0 endpoints; docs/dingtalk-answers.md).
-      sendAPIError(res, 404, 'InvalidAction.NotFound', 'Specified api is not found, please check your url and method.');
+    if (fault && route.host !== 'emulator' && (await this.#faults.apply(fault, req, res, route.host)) === 'answered') {
+      return;
+    }
+    if (!route.methods.includes(req.method ?? '')) {
+      refuseMethod(route, res);
       return;
     }
     const query = new URLSearchParams(queryStart === -1 ? '' : target.slice(queryStart + 1));
@@ -261,7 +284,17 @@ class RunningEmulator implements DingTalkEmulator {
 }
 
 function emptyRequestCounters(): { -readonly [K in keyof EmulatorRequestCounters]: number } {
-  return { authorize: 0, consent: 0, token: 0, profile: 0, other: 0 };
+  return {
+    authorize: 0,
+    consent: 0,
+    token: 0,
+    profile: 0,
+    appToken: 0,
+    userInfo: 0,
+    userDetails: 0,
+    client: 0,
+    other: 0,
+  };
 }
 
 /** The URL clients should use: a wildcard address is reached through loopback. */

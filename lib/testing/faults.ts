@@ -1,7 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import { type IncomingMessage, type ServerResponse, validateHeaderName, validateHeaderValue } from 'node:http';
 import { newRequestId, sendAPIError } from './api-response';
+import { sendOAPIError } from './oapi-response';
 import type { EmulatorEndpoint, EmulatorFault, EmulatorFaultKind } from './types';
+
+/**
+ * The DingTalk host an endpoint belongs to, which decides how a fault answers: the login page,
+ * the v1.0 API (`x-acs-request-id`, errors as HTTP statuses) or oapi (errors on HTTP 200).
+ */
+export type DingTalkHost = 'login' | 'api' | 'oapi';
+
+const endpoints: ReadonlySet<EmulatorEndpoint> = new Set([
+  'authorize',
+  'token',
+  'profile',
+  'app-token',
+  'userinfo',
+  'user-details',
+]);
 
 const kinds: ReadonlySet<EmulatorFaultKind> = new Set([
   'html',
@@ -37,7 +53,7 @@ export class FaultTable {
 
   /** Sets the fault of an endpoint, replacing any other; throws a `TypeError` for an invalid one. */
   inject(endpoint: EmulatorEndpoint, fault: EmulatorFault): void {
-    if (endpoint !== 'authorize' && endpoint !== 'token' && endpoint !== 'profile') {
+    if (!endpoints.has(endpoint)) {
       throw new TypeError(`DingTalk emulator: cannot inject a fault into "${String(endpoint)}"`);
     }
     const copy = checkFault(fault);
@@ -61,7 +77,12 @@ export class FaultTable {
   }
 
   /** Applies a fault: waits, then answers in its place or lets the endpoint answer (`continue`). */
-  async apply(fault: EmulatorFault, req: IncomingMessage, res: ServerResponse, api: boolean): Promise<FaultOutcome> {
+  async apply(
+    fault: EmulatorFault,
+    req: IncomingMessage,
+    res: ServerResponse,
+    host: DingTalkHost,
+  ): Promise<FaultOutcome> {
     if (fault.latencyMs) await this.#sleep(fault.latencyMs);
     const headers = fault.headers ?? {};
     switch (fault.kind) {
@@ -84,6 +105,12 @@ export class FaultTable {
         send(res, fault.status ?? 200, '', headers);
         return 'answered';
       case 'throttle':
+        if (host === 'oapi') {
+          // 90002 is DingTalk's per-API rate limit (call-frequency-limit, shared reference §2c),
+          // answered on HTTP 200 as every oapi error; the message is one seen in public client code.
+          sendOAPIError(res, 90002, '超出了该接口承受的最大qps', { status: fault.status ?? 200, headers });
+          return 'answered';
+        }
         sendAPIError(
           res,
           fault.status ?? 403,
@@ -110,7 +137,7 @@ export class FaultTable {
       const text = typeof fault.body === 'object' ? JSON.stringify(fault.body) : (fault.body ?? '');
       const defaults: Record<string, string> = {};
       if (text !== '') defaults['content-type'] = json ? 'application/json;charset=utf-8' : 'text/plain;charset=utf-8';
-      if (api) defaults['x-acs-request-id'] = newRequestId();
+      if (host === 'api') defaults['x-acs-request-id'] = newRequestId();
       send(res, fault.status ?? 200, text, { ...defaults, ...headers });
       return 'answered';
     }

@@ -31,7 +31,7 @@ align-items:center;justify-content:center;flex:none}
 .org{font-size:12px;color:#747677}
 .actions{display:flex;gap:12px}
 button{flex:1;height:40px;border-radius:8px;font-size:15px;cursor:pointer;border:1px solid #0089ff}
-#authorize{background:#0089ff;color:#fff}
+#authorize,button.primary{background:#0089ff;color:#fff}
 #cancel{background:#fff;color:#171a1d;border-color:#d0d3d6}
 button:disabled{opacity:.5;cursor:not-allowed}
 .error{color:#d0021b}

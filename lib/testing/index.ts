@@ -7,10 +7,13 @@ export type {
   EmulatorEndpoint,
   EmulatorFault,
   EmulatorFaultKind,
+  EmulatorInAppStrategyOptions,
   EmulatorOrganization,
   EmulatorRequestCounters,
   EmulatorStrategyOptions,
+  EmulatorSysLevel,
   EmulatorUser,
   IssueAuthCodeOptions,
+  IssueInAppCodeOptions,
 } from './types';
 export { defaultEmulatorUsers } from './users';

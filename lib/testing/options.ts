@@ -1,3 +1,4 @@
+import { resolveInClientCorpId } from './in-client-organization';
 import { RedirectPolicy } from './redirect-uri';
 import type { DingTalkEmulatorOptions, EmulatorApp, EmulatorUser } from './types';
 import { copyUsers, defaultEmulatorUsers } from './users';
@@ -10,6 +11,8 @@ export interface ResolvedEmulatorOptions {
   users: readonly EmulatorUser[];
   permissions: ReadonlySet<string>;
   app: EmulatorApp;
+  /** The organization the app is installed in for in-client login. */
+  corpId: string;
   cancelError: string;
   usedCodeError: string;
   authCodeTTLSeconds: number;
@@ -19,12 +22,19 @@ export interface ResolvedEmulatorOptions {
   now: () => number;
 }
 
+/**
+ * What the app may call: the personal permissions of browser login (`Contact.User.*`), and the
+ * organization permissions in-client login needs (`qyapi_base` for getuserinfo, `qyapi_get_member`
+ * for user/get; shared reference §3a, §3d).
+ */
+const defaultPermissions = ['Contact.User.Read', 'Contact.User.mobile', 'qyapi_base', 'qyapi_get_member'];
+
 /** Checks the caller's options (only reading them) and fills in the defaults. */
 export function resolveEmulatorOptions(options: DingTalkEmulatorOptions = {}): ResolvedEmulatorOptions {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError('DingTalk emulator: the options must be an object');
   }
-  const permissions = options.permissions ?? ['Contact.User.Read', 'Contact.User.mobile'];
+  const permissions = options.permissions ?? defaultPermissions;
   if (!Array.isArray(permissions) || permissions.some((permission) => typeof permission !== 'string')) {
     throw new TypeError('DingTalk emulator: the "permissions" option must be an array of strings');
   }
@@ -34,13 +44,19 @@ export function resolveEmulatorOptions(options: DingTalkEmulatorOptions = {}): R
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new TypeError('DingTalk emulator: the "port" option must be an integer from 0 to 65535');
   }
+  const clientID = text(options.clientID, 'clientID', 'dingemulatorclientid');
+  const clientSecret = text(options.clientSecret, 'clientSecret', 'emulator-client-secret-change-me');
+  const redirects = new RedirectPolicy(options.redirectURIs);
+  const users = options.users === undefined ? defaultEmulatorUsers : copyUsers(options.users);
+  const app = readApp(options.app, users);
   return {
-    clientID: text(options.clientID, 'clientID', 'dingemulatorclientid'),
-    clientSecret: text(options.clientSecret, 'clientSecret', 'emulator-client-secret-change-me'),
-    redirects: new RedirectPolicy(options.redirectURIs),
-    users: options.users === undefined ? defaultEmulatorUsers : copyUsers(options.users),
+    clientID,
+    clientSecret,
+    redirects,
+    users,
     permissions: new Set(permissions),
-    app: readApp(options.app, options.users === undefined ? defaultEmulatorUsers : options.users),
+    app,
+    corpId: resolveInClientCorpId(options.corpId, app, users),
     cancelError: errorCode(options.cancelError, 'cancelError', 'access_denied'),
     usedCodeError: errorCode(options.usedCodeError, 'usedCodeError', 'invalidAuthCode'),
     authCodeTTLSeconds: seconds(options.authCodeTTLSeconds, 'authCodeTTLSeconds', 300),

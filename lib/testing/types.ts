@@ -1,15 +1,35 @@
 /**
  * The public shapes of the DingTalk emulator (`passport-dingtalk-oauth2/testing`). The emulator plays
- * both DingTalk hosts at once: the login page (`login.dingtalk.com`) and the v1.0 API
- * (`api.dingtalk.com`), as described in the shared reference.
+ * DingTalk's hosts at once: the login page (`login.dingtalk.com`), the v1.0 API (`api.dingtalk.com`),
+ * the older API of in-client login (`oapi.dingtalk.com`), and the DingTalk client's JSAPI, as
+ * described in the shared references.
  */
 
-/** An organization (企业/组织) a test user belongs to. */
+/**
+ * A member's role as `/topapi/v2/user/getuserinfo` answers it (`sys_level`): 0 other (其他),
+ * 1 primary administrator (主管理员), 2 sub-administrator (子管理员), 100 owner (老板).
+ */
+export type EmulatorSysLevel = 0 | 1 | 2 | 100;
+
+/** An organization (企业/组织) a test user belongs to, and what it records of that member. */
 export interface EmulatorOrganization {
   /** The organization's corpId, returned by the token exchange when the scope contains `corpid`. */
   corpId: string;
   /** Display name shown on the consent page. */
   name: string;
+  /**
+   * The member's `userid` in this organization, as in-client login answers it; unique within the
+   * organization. Default: the user's `unionId`.
+   */
+  userId?: string;
+  /** The member's role (`sys_level`). Default 0 (other). */
+  sysLevel?: EmulatorSysLevel;
+  /** Job title (职位), answered by `/topapi/v2/user/get`; left out when absent. */
+  title?: string;
+  /** Employee number (工号), answered as `job_number`; left out when absent. */
+  jobNumber?: string;
+  /** Ids of the departments the member is in (`dept_id_list`). Default `[1]`, the root department. */
+  deptIds?: number[];
 }
 
 /** A DingTalk account the emulator can log in as. */
@@ -61,13 +81,23 @@ export interface DingTalkEmulatorOptions {
   /** The accounts offered on the consent page. Default: {@link defaultEmulatorUsers}. */
   users?: EmulatorUser[];
   /**
-   * Personal permissions (个人权限) granted to the app. Without `Contact.User.Read` the profile call
-   * answers 403; without `Contact.User.mobile` the profile lacks `mobile` and `stateCode`.
-   * Default `['Contact.User.Read', 'Contact.User.mobile']`.
+   * Permissions (权限点) granted to the app. Without `Contact.User.Read` the profile call
+   * answers 403; without `Contact.User.mobile` the profile lacks `mobile` and `stateCode`. Without
+   * `qyapi_base` in-client login's `getuserinfo` answers errcode 60011, and without
+   * `qyapi_get_member` so does `user/get`.
+   * Default `['Contact.User.Read', 'Contact.User.mobile', 'qyapi_base', 'qyapi_get_member']`.
    */
   permissions?: string[];
   /** The kind of app. Default `{ type: 'login' }`: any user may log in. */
   app?: EmulatorApp;
+  /**
+   * The organization the app is installed in for in-client login (免登): the one whose app access
+   * token `/v1.0/oauth2/accessToken` hands out, and whose members the DingTalk client page offers.
+   * Default: an internal app's own `corpId`, otherwise the first organization of the first user
+   * who has one (`'dingemulatorcorp0001'` with the default users). Must be an internal app's own
+   * organization, and have at least one member.
+   */
+  corpId?: string;
   /**
    * The `error` value of the redirect when the user presses Cancel. DingTalk publishes none: the
    * default `'access_denied'` is a guess (docs/dingtalk-answers.md).
@@ -79,9 +109,12 @@ export interface DingTalkEmulatorOptions {
    * `ssoUserInfo` documents `'invalidCode'` (docs/dingtalk-answers.md).
    */
   usedCodeError?: string;
-  /** Lifetime of an authCode in seconds. Default 300. */
+  /** Lifetime in seconds of an authCode and of an in-client (免登) code. Default 300. */
   authCodeTTLSeconds?: number;
-  /** Lifetime of an access token in seconds, answered as `expireIn`. Default 7200. */
+  /**
+   * Lifetime in seconds of an access token (the user's and the app's alike), answered as
+   * `expireIn`. Default 7200.
+   */
   accessTokenTTLSeconds?: number;
   /** Interface to listen on. Default `'127.0.0.1'`. */
   host?: string;
@@ -91,8 +124,13 @@ export interface DingTalkEmulatorOptions {
   now?: () => number;
 }
 
-/** The endpoints a fault can be injected into. */
-export type EmulatorEndpoint = 'authorize' | 'token' | 'profile';
+/**
+ * The endpoints a fault can be injected into: the login page (`authorize`), the OAuth token
+ * exchange (`token`), the current user (`profile`), and in-client login's app token
+ * (`app-token`, `/v1.0/oauth2/accessToken`), `userinfo` (`/topapi/v2/user/getuserinfo`) and
+ * `user-details` (`/topapi/v2/user/get`).
+ */
+export type EmulatorEndpoint = 'authorize' | 'token' | 'profile' | 'app-token' | 'userinfo' | 'user-details';
 
 /** Canned misbehaviours; see {@link EmulatorFault.kind}. */
 export type EmulatorFaultKind = 'html' | 'malformed-json' | 'empty' | 'drop' | 'hang' | 'throttle' | 'ip-ban';
@@ -114,7 +152,8 @@ export interface EmulatorFault {
    * `html`: a 502 gateway HTML page. `malformed-json`: 200 with a truncated JSON body.
    * `empty`: 200 with an empty body. `drop`: the socket is destroyed without an answer.
    * `hang`: no answer at all until `close()`. `throttle`: DingTalk's 403
-   * `Forbidden.AccessDenied.QpsLimitForApi` (the app called this API too often). `ip-ban`: the
+   * `Forbidden.AccessDenied.QpsLimitForApi` (the app called this API too often); on `userinfo` and
+   * `user-details` the oapi way instead, HTTP 200 with errcode 90002. `ip-ban`: the
    * block of an egress IP that called too often, `{"status":1111,...}` (DingTalk's "调用频率限制").
    */
   kind?: EmulatorFaultKind;
@@ -130,6 +169,30 @@ export interface IssueAuthCodeOptions {
   scope?: string;
   /** The organization picked, only with `corpid` in the scope. Default: the user's first one. */
   corpId?: string;
+}
+
+/** What {@link DingTalkEmulator.issueInAppCode} mints a code for. */
+export interface IssueInAppCodeOptions {
+  /** The user the code identifies. Default: the user signed in to the DingTalk client. */
+  unionId?: string;
+  /** The organization the code is for; the user must be a member. Default: the in-client organization. */
+  corpId?: string;
+}
+
+/** The options of the in-client login strategy (`InAppStrategy`) that point at an emulator. */
+export interface EmulatorInAppStrategyOptions {
+  /** The emulator's ClientId (the app's AppKey), also sent to `dd.requestAuthCode`. */
+  clientID: string;
+  /** The emulator's ClientSecret (the app's AppSecret). */
+  clientSecret: string;
+  /** The organization the app is installed in for in-client login. */
+  corpId: string;
+  /** The app access token endpoint: `${url}/v1.0/oauth2/accessToken`. */
+  accessTokenURL: string;
+  /** The in-client code exchange: `${url}/topapi/v2/user/getuserinfo`. */
+  userInfoURL: string;
+  /** The member details: `${url}/topapi/v2/user/get`. */
+  userDetailsURL: string;
 }
 
 /** The Strategy options that point at an emulator; add your own `callbackURL`. */
@@ -156,6 +219,14 @@ export interface EmulatorRequestCounters {
   readonly token: number;
   /** `GET /v1.0/contact/users/me`. */
   readonly profile: number;
+  /** `POST /v1.0/oauth2/accessToken`: the app access token of in-client login. */
+  readonly appToken: number;
+  /** `POST /topapi/v2/user/getuserinfo`: an in-client code exchanged. */
+  readonly userInfo: number;
+  /** `POST /topapi/v2/user/get`: a member's details. */
+  readonly userDetails: number;
+  /** The DingTalk client played by the emulator: `/emulator/dd.js`, `/emulator/client` and its code minting. */
+  readonly client: number;
   /** Requests to any other path. */
   readonly other: number;
 }
@@ -178,6 +249,19 @@ export interface DingTalkEmulator {
   readonly tokenURL: string;
   /** The current-user endpoint: `${url}/v1.0/contact/users/me`. */
   readonly userProfileURL: string;
+  /** In-client login's app access token endpoint: `${url}/v1.0/oauth2/accessToken`. */
+  readonly appAccessTokenURL: string;
+  /** In-client login's code exchange: `${url}/topapi/v2/user/getuserinfo`. */
+  readonly userInfoURL: string;
+  /** In-client login's member details: `${url}/topapi/v2/user/get`. */
+  readonly userDetailsURL: string;
+  /**
+   * The DingTalk JSAPI stand-in to load in a page under test, `${url}/emulator/dd.js`: it defines
+   * `window.dd` with `requestAuthCode`, which works only when the User-Agent contains `DingTalk`.
+   */
+  readonly ddScriptURL: string;
+  /** The page where a tester picks who is signed in to the DingTalk client: `${url}/emulator/client`. */
+  readonly clientPageURL: string;
   /** The accounts offered on the consent page (frozen copies). */
   readonly users: readonly EmulatorUser[];
   /** The app's ClientId. */
@@ -193,6 +277,28 @@ export interface DingTalkEmulator {
    * `TypeError` for an unknown user, an invalid scope or an organization the user is not in.
    */
   issueAuthCode(options?: IssueAuthCodeOptions): string;
+  /** The options that point an `InAppStrategy` (in-client login) at this emulator. */
+  inAppStrategyOptions(): EmulatorInAppStrategyOptions;
+  /**
+   * Mints an app access token for an organization, as a third-party app's per-organization token
+   * (corpAccessToken) would be: valid at `getuserinfo` and `user/get` for that organization. Each
+   * call mints a new one. Default: the in-client organization. Throws a `TypeError` for an
+   * organization no user belongs to, or another than an internal app's own.
+   */
+  issueAppAccessToken(corpId?: string): string;
+  /** Makes every app access token issued so far invalid (errcode 40014), so the next must be fetched anew. */
+  revokeAppTokens(): void;
+  /**
+   * Mints an in-client code (免登码) as `dd.requestAuthCode` would inside the DingTalk client:
+   * single use, valid `authCodeTTLSeconds`, bound to this app, the organization and the user.
+   * Throws a `TypeError` for an unknown user or one who is not a member of the organization.
+   */
+  issueInAppCode(options?: IssueInAppCodeOptions): string;
+  /**
+   * Signs a member of the in-client organization in to the emulated DingTalk client: the codes
+   * `dd.requestAuthCode` gets from now on are theirs. Throws a `TypeError` for anyone else.
+   */
+  signInToClient(unionId: string): void;
   /** Sets every count back to zero. */
   resetCounters(): void;
   /** Makes an endpoint misbehave, replacing any fault already set on it. */

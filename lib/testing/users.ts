@@ -1,9 +1,11 @@
-import type { EmulatorUser } from './types';
+import { membershipIn } from './organization-membership';
+import type { EmulatorOrganization, EmulatorUser } from './types';
 
 /**
  * The accounts an emulator offers unless told otherwise. They differ where real accounts do:
- * 张三 is in two organizations, 李四 has no email, 王五 has no mobile nor avatar and is a guest
- * (visitor). Their avatars are paths the emulator serves itself, answered as absolute URLs.
+ * 张三 is in two organizations (primary administrator of the first, with another userid in the
+ * second), 李四 has no email, 王五 has no mobile nor avatar and is a guest (visitor). Their avatars
+ * are paths the emulator serves itself, answered as absolute URLs.
  */
 export const defaultEmulatorUsers: readonly EmulatorUser[] = freezeUsers([
   {
@@ -16,8 +18,23 @@ export const defaultEmulatorUsers: readonly EmulatorUser[] = freezeUsers([
     email: 'zhangsan@example.com',
     visitor: false,
     organizations: [
-      { corpId: 'dingemulatorcorp0001', name: '示例科技有限公司' },
-      { corpId: 'dingemulatorcorp0002', name: '演示贸易有限公司' },
+      {
+        corpId: 'dingemulatorcorp0001',
+        name: '示例科技有限公司',
+        userId: 'zhangsan',
+        sysLevel: 1,
+        title: '技术总监',
+        jobNumber: 'E0001',
+        deptIds: [1],
+      },
+      {
+        corpId: 'dingemulatorcorp0002',
+        name: '演示贸易有限公司',
+        userId: '083125472637',
+        sysLevel: 0,
+        title: '技术顾问',
+        deptIds: [2],
+      },
     ],
   },
   {
@@ -28,7 +45,17 @@ export const defaultEmulatorUsers: readonly EmulatorUser[] = freezeUsers([
     mobile: '13900000002',
     stateCode: '86',
     visitor: false,
-    organizations: [{ corpId: 'dingemulatorcorp0003', name: '测试教育集团' }],
+    organizations: [
+      {
+        corpId: 'dingemulatorcorp0003',
+        name: '测试教育集团',
+        userId: 'lisi',
+        sysLevel: 0,
+        title: '教务主管',
+        jobNumber: 'T1024',
+        deptIds: [1, 3],
+      },
+    ],
   },
   {
     unionId: 'union-wangwu',
@@ -36,7 +63,17 @@ export const defaultEmulatorUsers: readonly EmulatorUser[] = freezeUsers([
     nick: '王五',
     email: 'wangwu@example.org',
     visitor: true,
-    organizations: [{ corpId: 'dingemulatorcorp0002', name: '演示贸易有限公司' }],
+    organizations: [
+      {
+        corpId: 'dingemulatorcorp0002',
+        name: '演示贸易有限公司',
+        userId: 'wangwu',
+        sysLevel: 0,
+        title: '销售经理',
+        jobNumber: 'S0317',
+        deptIds: [3],
+      },
+    ],
   },
 ]);
 
@@ -66,6 +103,7 @@ export function copyUsers(users: readonly EmulatorUser[]): readonly EmulatorUser
     unionIds.add(user.unionId);
     checkOrganizations(user, where);
   }
+  checkUserIds(users);
   return freezeUsers(users);
 }
 
@@ -77,10 +115,53 @@ function checkOrganizations(user: EmulatorUser, where: string): void {
   for (const [index, organization] of user.organizations.entries()) {
     requireText(organization?.corpId, `${where}.organizations[${index}].corpId`);
     requireText(organization.name, `${where}.organizations[${index}].name`);
+    checkMemberFields(organization, `${where}.organizations[${index}]`);
     if (corpIds.has(organization.corpId)) {
       throw new TypeError(`DingTalk emulator: ${where} lists the organization "${organization.corpId}" twice`);
     }
     corpIds.add(organization.corpId);
+  }
+}
+
+const sysLevels: readonly unknown[] = [0, 1, 2, 100];
+
+/** The fields an organization records of its member (in-client login), when given. */
+function checkMemberFields(organization: EmulatorOrganization, where: string): void {
+  for (const field of ['userId', 'title', 'jobNumber'] as const) {
+    if (organization[field] !== undefined) requireText(organization[field], `${where}.${field}`);
+  }
+  if (organization.sysLevel !== undefined && !sysLevels.includes(organization.sysLevel)) {
+    throw new TypeError(`DingTalk emulator: ${where}.sysLevel must be 0, 1, 2 or 100`);
+  }
+  const deptIds: unknown = organization.deptIds;
+  if (
+    deptIds !== undefined &&
+    (!Array.isArray(deptIds) ||
+      deptIds.length === 0 ||
+      deptIds.some((id) => !Number.isSafeInteger(id) || (id as number) < 1))
+  ) {
+    throw new TypeError(
+      `DingTalk emulator: ${where}.deptIds must be a non-empty array of department ids (integers >= 1)`,
+    );
+  }
+}
+
+/** A userid names one member of an organization, the defaulted ones (the unionId) included. */
+function checkUserIds(users: readonly EmulatorUser[]): void {
+  const owners = new Map<string, string>();
+  for (const user of users) {
+    for (const organization of user.organizations) {
+      const membership = membershipIn(user, organization.corpId);
+      if (!membership) continue;
+      const key = JSON.stringify([organization.corpId, membership.userId]);
+      const owner = owners.get(key);
+      if (owner !== undefined) {
+        throw new TypeError(
+          `DingTalk emulator: ${owner} and ${user.unionId} share the userId "${membership.userId}" in the organization "${organization.corpId}"`,
+        );
+      }
+      owners.set(key, user.unionId);
+    }
   }
 }
 
@@ -95,8 +176,15 @@ function freezeUsers(users: readonly EmulatorUser[]): readonly EmulatorUser[] {
     users.map((user) =>
       Object.freeze({
         ...user,
-        organizations: Object.freeze(user.organizations.map((org) => Object.freeze({ ...org }))),
+        organizations: Object.freeze(user.organizations.map(freezeOrganization)),
       }),
     ),
   ) as readonly EmulatorUser[];
+}
+
+function freezeOrganization(organization: EmulatorOrganization): EmulatorOrganization {
+  const copy = { ...organization };
+  // A copy of the caller's array, so changing theirs afterwards changes nothing here.
+  if (copy.deptIds !== undefined) copy.deptIds = Object.freeze([...copy.deptIds]) as number[];
+  return Object.freeze(copy);
 }

@@ -1,0 +1,58 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+import { absoluteAvatarURL } from './avatar';
+import type { EmulatorContext } from './context';
+import { appTokenOrganization, readOAPIParameters, requirePermission } from './oapi-request';
+import { sendOAPIError, sendOAPIResult } from './oapi-response';
+import { isAdministrator, type Membership, memberByUserId } from './organization-membership';
+
+/**
+ * `POST /topapi/v2/user/get?access_token=...` with `{ userid, language? }` (shared reference §3d):
+ * a member's details in the organization of the app token.
+ */
+export async function handleUserDetailsRequest(
+  context: EmulatorContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  query: URLSearchParams,
+): Promise<void> {
+  const parameters = await readOAPIParameters(req, res, query);
+  if (!parameters) return;
+  const corpId = appTokenOrganization(context, query, res);
+  if (corpId === undefined || !requirePermission(context, 'qyapi_get_member', res)) return;
+  const userId = parameters.get('userid');
+  const member = userId ? memberByUserId(context.users, corpId, userId) : undefined;
+  if (!member) {
+    // 33012 is the error this endpoint's own page lists (§3d); 60121 "找不到该用户" is seen from
+    // another endpoint (getbyunionid). A missing userid gets the same answer: a guess.
+    sendOAPIError(res, 33012, '无效的USERID');
+    return;
+  }
+  sendOAPIResult(res, detailsOf(context, member, req.headers.host));
+}
+
+/**
+ * The member's details. A third-party enterprise app (ISV) is not given the mobile number, its
+ * country code nor the email ("ISV: not returned", §3d); absent values are left out, as DingTalk
+ * leaves out a default avatar.
+ */
+function detailsOf(context: EmulatorContext, member: Membership, host: string | undefined): Record<string, unknown> {
+  const { user, organization } = member;
+  const isv = context.app.type === 'third-party-enterprise';
+  const details: Record<string, unknown> = { userid: member.userId, unionid: user.unionId, name: user.nick };
+  if (user.avatarUrl !== undefined) details.avatar = absoluteAvatarURL(user.avatarUrl, host);
+  if (!isv && user.stateCode !== undefined) details.state_code = user.stateCode;
+  if (!isv && user.mobile !== undefined) details.mobile = user.mobile;
+  details.hide_mobile = false;
+  if (organization.title !== undefined) details.title = organization.title;
+  if (organization.jobNumber !== undefined) details.job_number = organization.jobNumber;
+  if (!isv && user.email !== undefined) details.email = user.email;
+  details.dept_id_list = [...member.deptIds];
+  details.active = true;
+  details.admin = isAdministrator(member.sysLevel);
+  details.boss = member.sysLevel === 100;
+  details.senior = false;
+  details.real_authed = true;
+  details.exclusive_account = false;
+  return details;
+}
