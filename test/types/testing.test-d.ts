@@ -6,7 +6,9 @@ import {
   type DingTalkEmulator,
   defaultEmulatorUsers,
   type EmulatorCounters,
+  type EmulatorInAppStrategyOptions,
   type EmulatorStrategyOptions,
+  type EmulatorSysLevel,
   type EmulatorUser,
 } from 'passport-dingtalk-oauth2/testing';
 
@@ -31,6 +33,31 @@ async function emulatorTypes(): Promise<void> {
   expectTypeOf(emulator.issueAuthCode({ unionId: 'union-1', scope: 'openid corpid', corpId: 'ding1' })).toBeString();
   expectTypeOf(emulator.close()).toEqualTypeOf<Promise<void>>();
   expectTypeOf(defaultEmulatorUsers).toEqualTypeOf<readonly EmulatorUser[]>();
+
+  // In-client login (免登).
+  const inClient = await createDingTalkEmulator({
+    corpId: 'ding1',
+    users: [
+      {
+        unionId: 'union-1',
+        openId: 'open-1',
+        nick: '张三',
+        organizations: [{ corpId: 'ding1', name: '示例', userId: 'zhangsan', sysLevel: 1, deptIds: [1] }],
+      },
+    ],
+  });
+  expectTypeOf(inClient.inAppStrategyOptions()).toEqualTypeOf<EmulatorInAppStrategyOptions>();
+  expectTypeOf(inClient.issueAppAccessToken('ding1')).toBeString();
+  expectTypeOf(inClient.issueInAppCode({ unionId: 'union-1', corpId: 'ding1' })).toBeString();
+  expectTypeOf(inClient.revokeAppTokens()).toBeVoid();
+  expectTypeOf(inClient.signInToClient('union-1')).toBeVoid();
+  expectTypeOf(inClient.ddScriptURL).toBeString();
+  expectTypeOf(inClient.counters.requests.userInfo).toBeNumber();
+  inClient.inject('userinfo', { body: { errcode: 88, sub_code: '40014' }, times: 1 });
+  const level: EmulatorSysLevel = 100;
+  // @ts-expect-error sys_level is 0, 1, 2 or 100
+  const badLevel: EmulatorSysLevel = 3;
+  void [level, badLevel];
 
   // The emulator's options plus a callbackURL are Strategy options.
   new Strategy({ ...emulator.strategyOptions(), callbackURL: '/cb' }, (_at, _rt, profile, done) => done(null, profile));
