@@ -7,7 +7,8 @@ import type { DingTalkEmulatorOptions } from './types';
 
 const usage = `Usage: dingtalk-emulator [options]
 
-Runs a local DingTalk (钉钉) login page, API and in-client login (免登) for passport-dingtalk-oauth2.
+Runs a local DingTalk (钉钉) login page and API for passport-dingtalk-oauth2.
+In-client login (免登) too: a dd.js stand-in and a page playing the DingTalk client.
 
 Options:
   --port <n>            port to listen on (default: $PORT, else 3980; 0 picks a free one)
