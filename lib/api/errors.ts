@@ -123,7 +123,8 @@ export class DingTalkAPIError extends DingTalkError {
 const oapiHints = new Map([
   [
     '60011',
-    'The app lacks the permission for this API: add it under 权限管理 in the DingTalk developer console (the code exchange needs 通讯录个人信息读权限 qyapi_base, the details 成员信息读权限 qyapi_get_member).',
+    'The app lacks the permission for this API: add it under 权限管理 in the DingTalk developer console ' +
+      '(the code exchange needs qyapi_base, the details qyapi_get_member 成员信息读权限).',
   ],
   [
     '60020',
@@ -132,6 +133,11 @@ const oapiHints = new Map([
   ['40001', 'The app access token is not valid: check clientID and clientSecret.'],
   ['40014', 'DingTalk refused the app access token (不合法的access_token).'],
   ['42001', 'The app access token has expired.'],
+  [
+    '40079',
+    'DingTalk has no authorization for this user (不存在的授权信息): the user may be outside the app’s visible ' +
+      'range (可见范围), or the app is not published or not installed in the organization.',
+  ],
   ['33012', 'DingTalk has no member with this userid in the organization.'],
 ]);
 

@@ -105,8 +105,8 @@ export class InAppStrategy {
 }
 
 /**
- * The rest of a login, after the request was read. The hooks (`_corpId` is read once, at
- * construction; `userProfile` and `_verify`) are taken from the per-request object now.
+ * The rest of a login, after the request was read. `_corpId`, `userProfile` and `_verify` are
+ * read from the per-request object now, so a subclass or a test may replace any of them.
  */
 async function logIn(strategy: InAppStrategy, req: Request, code: string, answer: PassportActions): Promise<void> {
   const fields = strategy as unknown as {
