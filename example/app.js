@@ -1,18 +1,48 @@
-// The demo app: the smallest complete "Login with DingTalk" for Express, meant to be read.
+// The demo app: the smallest complete "Login with DingTalk" for Express, meant to be read. In a browser
+// it logs in through DingTalk's login page; inside the DingTalk client it logs in silently (免登).
+const { join } = require('node:path');
 const express = require('express');
 const session = require('express-session');
 const { Passport } = require('passport');
-const { Strategy: DingTalkStrategy } = require('passport-dingtalk-oauth2');
+const { Strategy: DingTalkStrategy, InAppStrategy } = require('passport-dingtalk-oauth2');
 const views = require('./views');
 
 /** The callback route. With the real DingTalk, register a URL ending in this path. */
 const callbackPath = '/auth/dingtalk/callback';
 
+/** Where the in-client login page posts its code. */
+const inAppPath = '/auth/dingtalk/in-app';
+
+/** DingTalk's JSAPI (dingtalk.open.js), which defines `window.dd` inside the DingTalk client. */
+const dingtalkJSAPIURL = 'https://g.alicdn.com/dingding/dingtalk-jsapi/3.1.0/dingtalk.open.js';
+
+// What dingtalk-jsapi itself tests to tell the DingTalk client from any other browser.
+const dingTalkUserAgent = /DingTalk/i;
+
 /**
- * Builds the Express app. `strategyOptions` are the DingTalk strategy's options (the real
- * DingTalk's, or the emulator's); `usingEmulator` only changes what the pages say.
+ * The demo's user, the same shape whichever way the person logged in. A real app finds or creates
+ * its user here, keyed by profile.id: the unionId in both strategies' profiles, so one person is one
+ * user inside DingTalk and in a browser.
  */
-function createApp({ strategyOptions, sessionSecret, usingEmulator }) {
+function demoUser(profile, via) {
+  return {
+    unionId: profile.id,
+    nick: profile.displayName,
+    avatarUrl: profile.photos?.[0]?.value,
+    email: profile.emails?.[0]?.value,
+    corpId: profile.corpId,
+    via,
+  };
+}
+
+/**
+ * Builds the Express app. `strategyOptions` are the DingTalk strategy's options (the real DingTalk's,
+ * or the emulator's); `usingEmulator` only changes what the pages say. `inClient`, when set, turns on
+ * the login inside the DingTalk client: `strategyOptions` for InAppStrategy, `ddScriptURL` the JSAPI
+ * to load (DingTalk's, unless the emulator's stand-in), and with the emulator, `clientPageURL`, where
+ * a tester picks who is signed in to the client.
+ */
+function createApp({ strategyOptions, inClient, sessionSecret, usingEmulator }) {
   const passport = new Passport();
 
   passport.use(
@@ -20,36 +50,59 @@ function createApp({ strategyOptions, sessionSecret, usingEmulator }) {
       // A relative callbackURL is resolved against the host the browser used.
       { callbackURL: callbackPath, ...strategyOptions, state: true },
       (_accessToken, _refreshToken, params, profile, done) => {
-        // A real app finds or creates its user here, keyed by profile.id (the unionId).
         done(null, {
-          unionId: profile.id,
-          nick: profile.displayName,
-          avatarUrl: profile.photos?.[0]?.value,
-          email: profile.emails?.[0]?.value,
-          corpId: profile.corpId,
+          ...demoUser(profile, 'browser'),
           accessTokenExpiresAt: Date.now() + (params.expireIn ?? 7200) * 1000,
         });
       },
     ),
   );
+  if (inClient) {
+    passport.use(
+      new InAppStrategy(inClient.strategyOptions, (profile, done) => {
+        // Only the in-client login knows the member: their userId is valid in this organization only.
+        done(null, { ...demoUser(profile, 'in-app'), userId: profile.userId, isAdmin: profile.isAdmin });
+      }),
+    );
+  }
   // The demo keeps the whole user in the session; a real app would store only its id.
   passport.serializeUser((user, done) => done(null, user));
   passport.deserializeUser((user, done) => done(null, user));
 
   const app = express();
+  // The in-client login's script; before the session, which a static file does not need.
+  app.use(express.static(join(__dirname, 'public'), { index: false }));
   app.use(
     session({
       secret: sessionSecret,
       resave: false,
       saveUninitialized: false,
-      // Lax lets the cookie ride along on DingTalk's redirect back, which the state check needs.
+      // Lax, not None: the cookie rides along on DingTalk's redirect back (a top-level GET), which the
+      // state check needs, but not on another site's POST or fetch, and the browser ignores one set in
+      // the answer to such a request. So another site cannot log the user in as someone else by
+      // posting its own code from the user's browser (login CSRF).
       cookie: { httpOnly: true, sameSite: 'lax' },
     }),
   );
   app.use(passport.session());
   const pageOptions = { usingEmulator };
 
-  app.get('/', (req, res) => res.send(views.homePage(req.user, pageOptions)));
+  app.get('/', (req, res) => {
+    // The same URL answers two pages, so a cache must keep one per User-Agent.
+    res.vary('User-Agent');
+    if (inClient && !req.user && dingTalkUserAgent.test(req.get('user-agent') ?? '')) {
+      const { clientID, corpId } = inClient.strategyOptions;
+      const login = {
+        corpId,
+        clientId: clientID,
+        inAppPath,
+        ddScriptURL: inClient.ddScriptURL ?? dingtalkJSAPIURL,
+        clientPageURL: inClient.clientPageURL,
+      };
+      return res.send(views.inClientLoginPage(login, pageOptions));
+    }
+    res.send(views.homePage(req.user, pageOptions));
+  });
 
   app.get('/auth/dingtalk', passport.authenticate('dingtalk'));
   // `openid corpid` makes DingTalk ask which organization to log in with, and return its corpId.
@@ -59,6 +112,12 @@ function createApp({ strategyOptions, sessionSecret, usingEmulator }) {
     passport.authenticate('dingtalk', { failureRedirect: '/login-failed', failureMessage: true }),
     (_req, res) => res.redirect('/profile'),
   );
+
+  if (inClient) {
+    // JSON only: an HTML form on another site cannot send it, and another site's fetch of it needs
+    // a CORS preflight, which this app does not answer.
+    app.post(inAppPath, express.json({ limit: '1kb' }), logInInsideDingTalk(passport), answerInAppError);
+  }
 
   app.get('/profile', (req, res) => {
     if (!req.user) return res.redirect('/');
@@ -77,11 +136,49 @@ function createApp({ strategyOptions, sessionSecret, usingEmulator }) {
 
   // DingTalk errors (a missing permission, a timeout...) land here with a message that says what to do.
   app.use((err, req, res, _next) => {
-    console.error(`[demo] ${req.method} ${req.path}: ${err.message}`);
+    logError(req, err);
     res.status(500).send(views.errorPage(err, pageOptions));
   });
 
   return app;
 }
 
-module.exports = { createApp, callbackPath };
+/**
+ * The route the in-client page posts `{ code }` to. The page reads the answer, so every outcome is
+ * JSON: 200 once logged in; a refusal (a used code, a malformed request) with its status, reason and
+ * message; a DingTalk failure with the error's own 5xx status.
+ */
+function logInInsideDingTalk(passport) {
+  return (req, res, next) => {
+    passport.authenticate('dingtalk-inapp', (err, user, info, status) => {
+      if (err) return next(err);
+      if (!user) return res.status(status ?? 401).json({ reason: info?.reason, message: info?.message });
+      req.logIn(user, (loginError) => {
+        if (loginError) return next(loginError);
+        res.json({ user: { unionId: user.unionId, nick: user.nick, via: user.via } });
+      });
+    })(req, res, next);
+  };
+}
+
+/** The in-client route's errors, answered as JSON for its page rather than as the HTML error page. */
+function answerInAppError(err, req, res, _next) {
+  // express.json()'s own refusals (not JSON, over 1 kB) are the client's mistake, not the server's.
+  if (err.expose && err.status >= 400 && err.status < 500) {
+    return res.status(err.status).json({
+      reason: 'malformed_request',
+      message: 'Post the in-client code as JSON {"code": "..."} of at most 1 kB.',
+    });
+  }
+  logError(req, err);
+  // The package's errors carry the status to answer: 502, 503 when DingTalk throttles, 504 on a timeout.
+  const status = err.status >= 500 && err.status < 600 ? err.status : 500;
+  res.status(status).json({ reason: 'server_error', message: err.message });
+}
+
+/** The message only: it says what went wrong, and the package keeps secrets and codes out of it. */
+function logError(req, err) {
+  console.error(`[demo] ${req.method} ${req.path}: ${err.message}`);
+}
+
+module.exports = { createApp, callbackPath, inAppPath, dingtalkJSAPIURL };

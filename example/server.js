@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Runs the demo: against the real DingTalk when DINGTALK_CLIENT_ID, DINGTALK_CLIENT_SECRET and
 // DINGTALK_CALLBACK_URL are set, otherwise against the local DingTalk emulator (no internet needed).
+// The login inside the DingTalk client (免登) needs the organization too: DINGTALK_CORP_ID with the
+// real DingTalk; the emulator plays one of its own.
 const { randomBytes } = require('node:crypto');
 const { createDingTalkEmulator } = require('passport-dingtalk-oauth2/testing');
 const { createApp, callbackPath } = require('./app');
@@ -9,6 +11,7 @@ async function startDemo({ port = 3000, host = '127.0.0.1', env = process.env } 
   const real = env.DINGTALK_CLIENT_ID && env.DINGTALK_CLIENT_SECRET && env.DINGTALK_CALLBACK_URL;
   let emulator;
   let strategyOptions;
+  let inClient;
   if (real) {
     if (new URL(env.DINGTALK_CALLBACK_URL).pathname !== callbackPath) {
       throw new Error(`DINGTALK_CALLBACK_URL must end with ${callbackPath}: that is the demo's callback route`);
@@ -18,12 +21,28 @@ async function startDemo({ port = 3000, host = '127.0.0.1', env = process.env } 
       clientSecret: env.DINGTALK_CLIENT_SECRET,
       callbackURL: env.DINGTALK_CALLBACK_URL,
     };
+    // Without the organization, inside DingTalk the page shows the button, as in any browser.
+    if (env.DINGTALK_CORP_ID) {
+      inClient = {
+        strategyOptions: {
+          clientID: env.DINGTALK_CLIENT_ID,
+          clientSecret: env.DINGTALK_CLIENT_SECRET,
+          corpId: env.DINGTALK_CORP_ID,
+        },
+      };
+    }
   } else {
     emulator = await createDingTalkEmulator();
     strategyOptions = emulator.strategyOptions();
+    inClient = {
+      strategyOptions: emulator.inAppStrategyOptions(),
+      ddScriptURL: emulator.ddScriptURL,
+      clientPageURL: emulator.clientPageURL,
+    };
   }
   const app = createApp({
     strategyOptions,
+    inClient,
     sessionSecret: env.SESSION_SECRET || randomBytes(32).toString('hex'),
     usingEmulator: Boolean(emulator),
   });
@@ -53,8 +72,26 @@ if (require.main === module) {
         console.log(`DingTalk emulator: ${demo.emulator.url}`);
       } else {
         console.log('Using the real DingTalk. The callback path is /auth/dingtalk/callback.');
+        console.log(
+          process.env.DINGTALK_CORP_ID
+            ? `钉钉内免登已开启（组织 ${process.env.DINGTALK_CORP_ID}）。/ Login inside the DingTalk client is on (organization ${process.env.DINGTALK_CORP_ID}).`
+            : '未设置 DINGTALK_CORP_ID：钉钉内免登已关闭。/ No DINGTALK_CORP_ID: login inside the DingTalk client is off.',
+        );
       }
       console.log(`\nDemo running: open ${demo.url}\n演示已启动：请打开 ${demo.url}`);
+      if (demo.emulator) {
+        console.log(
+          [
+            '',
+            '钉钉客户端内免登：用包含 "DingTalk" 的 User-Agent 打开演示页面',
+            '（例如 Chrome 开发者工具 → Network conditions → User agent），',
+            `并在模拟器的客户端页面选择当前登录的成员：${demo.emulator.clientPageURL}`,
+            'Login inside the DingTalk client: open the demo with a User-Agent containing "DingTalk"',
+            '(e.g. Chrome DevTools → Network conditions → User agent), and pick who is signed in',
+            `to the client on the emulator's client page: ${demo.emulator.clientPageURL}`,
+          ].join('\n'),
+        );
+      }
       const stop = () => demo.close().then(() => process.exit(0));
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);

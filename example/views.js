@@ -40,29 +40,75 @@ ${body}
 </html>`;
 }
 
+/** The two ways to start the browser login; the in-client page shows them when its login fails. */
+const loginButtons = `<p><a class="button" id="login" href="/auth/dingtalk">钉钉登录 / Login with DingTalk</a>
+<a class="button secondary" id="login-corp" href="/auth/dingtalk/organization">选择组织登录 / Login and pick an organization</a></p>`;
+
 function homePage(user, options) {
   const body = user
     ? `<h1>欢迎回来，${escapeHTML(user.nick)} / Welcome back</h1>
 <p><a class="button" href="/profile">查看资料 / View profile</a></p>`
     : `<h1>passport-dingtalk-oauth2 演示 / demo</h1>
 <p>使用钉钉账号登录此应用。/ Sign in to this app with a DingTalk account.</p>
-<p><a class="button" id="login" href="/auth/dingtalk">钉钉登录 / Login with DingTalk</a>
-<a class="button secondary" id="login-corp" href="/auth/dingtalk/organization">选择组织登录 / Login and pick an organization</a></p>`;
+${loginButtons}`;
   return page('passport-dingtalk-oauth2 demo', body, options);
 }
 
+/**
+ * JSON for a `<script type="application/json">`: `<`, `>` and `&` escaped so that no value can end
+ * the element (`</script>`) or open a comment, and U+2028/U+2029 for older JavaScript parsers.
+ */
+function scriptJSON(value) {
+  return JSON.stringify(value).replace(
+    /[<>&\u2028\u2029]/g,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+/**
+ * The home page inside the DingTalk client: public/in-client-login.js asks the client for a code
+ * and posts it. What the script needs comes as JSON data, never pasted into its code.
+ */
+function inClientLoginPage({ corpId, clientId, inAppPath, ddScriptURL, clientPageURL }, options) {
+  const emulatedClient = clientPageURL
+    ? `<p class="banner" id="client-page-hint">钉钉客户端也由模拟器扮演：在<a href="${escapeHTML(clientPageURL)}">模拟器的客户端页面</a>选择当前登录的成员。<br>
+The emulator plays the DingTalk client too: pick who is signed in on its <a href="${escapeHTML(clientPageURL)}">client page</a>.</p>`
+    : '';
+  const body = `${emulatedClient}
+<h1 id="in-app-title">正在通过钉钉登录… / Signing in through DingTalk…</h1>
+<p id="in-app-status" role="status">在钉钉客户端内，本页以当前登录钉钉的用户自动登录。<br>
+Inside the DingTalk client, this page logs you in as the user signed in to DingTalk.</p>
+<p class="error" id="in-app-error" role="alert" hidden></p>
+<div id="in-app-fallback" hidden>
+<p>也可以使用钉钉账号登录。/ You can sign in with a DingTalk account instead.</p>
+${loginButtons}
+</div>
+<script type="application/json" id="in-app-config">${scriptJSON({ corpId, clientId, inAppPath })}</script>
+<script src="${escapeHTML(ddScriptURL)}"></script>
+<script src="/in-client-login.js"></script>`;
+  return page('钉钉内登录 / Signing in through DingTalk', body, options);
+}
+
+const loginWays = {
+  'in-app': '钉钉客户端内免登 / inside DingTalk (in-app)',
+  browser: '浏览器登录 / in a browser (browser)',
+};
+
 function profilePage(user, options) {
-  const expires = new Date(user.accessTokenExpiresAt);
   const avatar = user.avatarUrl
     ? `<img id="avatar" src="${escapeHTML(user.avatarUrl)}" alt="">`
     : `<span class="avatar-fallback">${escapeHTML(Array.from(user.nick || '?')[0])}</span>`;
+  // Only the in-client login knows the member's userId; only the browser login has a user access token.
   const body = `<h1>个人资料 / Profile</h1>
 <div class="card">${avatar}<div><strong id="nick">${escapeHTML(user.nick)}</strong></div></div>
 <dl>
   <dt>unionId</dt><dd id="union-id">${escapeHTML(user.unionId)}</dd>
+  <dt>登录方式 / logged in</dt><dd id="login-via" data-via="${escapeHTML(user.via)}">${escapeHTML(loginWays[user.via] ?? user.via)}</dd>
   ${user.corpId ? `<dt>组织 corpId</dt><dd id="corp-id">${escapeHTML(user.corpId)}</dd>` : ''}
+  ${user.userId ? `<dt>组织内 userId</dt><dd id="user-id">${escapeHTML(user.userId)}</dd>` : ''}
+  ${user.isAdmin ? '<dt>角色 / role</dt><dd id="is-admin">组织管理员 / administrator</dd>' : ''}
   ${user.email ? `<dt>邮箱 email (未验证 / unverified)</dt><dd>${escapeHTML(user.email)}</dd>` : ''}
-  <dt>token 过期 / token expires</dt><dd id="token-expiry">${escapeHTML(expires.toISOString())}</dd>
+  ${user.accessTokenExpiresAt ? `<dt>token 过期 / token expires</dt><dd id="token-expiry">${escapeHTML(new Date(user.accessTokenExpiresAt).toISOString())}</dd>` : ''}
 </dl>
 <form method="post" action="/logout"><button class="button secondary" id="logout">退出登录 / Log out</button></form>`;
   return page('Profile', body, options);
@@ -82,4 +128,4 @@ function errorPage(error, options) {
   return page('Error', body, options);
 }
 
-module.exports = { homePage, profilePage, failurePage, errorPage };
+module.exports = { homePage, inClientLoginPage, profilePage, failurePage, errorPage };
