@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import express from 'express';
 import session from 'express-session';
 import passport, { Passport } from 'passport';
@@ -46,6 +46,24 @@ interface RefreshExample {
 interface AllowedCorpIdsExample {
   allowedCorpIds: string[];
   createDingTalkStrategy(options: object): Strategy;
+}
+
+/** What example/server.js exports: the demo that `npm run demo` runs. */
+interface DemoServer {
+  startDemo(options: { port?: number; host?: string; env?: Record<string, string | undefined> }): Promise<StartedApp>;
+}
+
+/** The DingTalk client's webview on an iPhone: what the demo's home page tells apart from a browser. */
+const dingTalkUserAgent =
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 AliApp(DingTalk/7.6.0) com.laiwang.DingTalk/33112345 Channel/201200 language/zh-Hans-CN UT4Aplus/0.0.6 WK';
+const chromeUserAgent =
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+
+/** The JSON the demo's in-client page hands its script. */
+function inClientConfig(html: string): unknown {
+  const json = /<script type="application\/json" id="in-app-config">([^<]*)<\/script>/.exec(html)?.[1];
+  assert.ok(json, 'the page carries its settings as JSON');
+  return JSON.parse(json);
 }
 
 /** Listens on 127.0.0.1, port 0, and pairs the server with the emulator the test started. */
@@ -118,6 +136,26 @@ describe('node example/<file>.js, as a user runs it', () => {
       assert.equal(code, 1);
     });
   }
+
+  it('server.js (npm run demo) prints the demo, the emulated client page and the User-Agent to play it with', async () => {
+    const child = run('server.js');
+    let output = '';
+    // The last line names the client page; the process keeps running, so read up to it only.
+    for await (const chunk of child.stdout as NodeJS.ReadableStream) {
+      output += String(chunk);
+      if (/client page: http:\/\/\S+\n/.test(output)) break;
+    }
+    const demoURL = /^Demo running: open (http:\/\/127\.0\.0\.1:\d+)$/m.exec(output)?.[1];
+    const clientPage = /client page: (http:\/\/127\.0\.0\.1:\d+\/emulator\/client)$/m.exec(output)?.[1];
+    assert.ok(demoURL && clientPage, output);
+    assert.match(output, /User-Agent containing "DingTalk"/);
+    assert.match(output, /Chrome DevTools → Network conditions → User agent/);
+    assert.match(output, /包含 "DingTalk" 的 User-Agent/);
+    assert.equal((await request(clientPage).get('')).status, 200);
+    assert.match((await request(demoURL).get('/').set('user-agent', dingTalkUserAgent)).text, /id="in-app-config"/);
+    child.kill();
+    await once(child, 'exit');
+  });
 
   it('signed-cookie-state.js prints the URL that starts a login', async () => {
     const child = run('signed-cookie-state.js');
@@ -356,5 +394,221 @@ describe('example/signed-cookie-state.js: no session, the state in a signed cook
       });
     }
     await assert.rejects(example.start({ port: 0, env: { ...env, STATE_SECRET: 'short' } }), /at least 32 bytes/);
+  });
+});
+
+describe('the demo (example/server.js): the browser login, and the login inside the DingTalk client', () => {
+  const { startDemo } = require('../example/server.js') as DemoServer;
+  const inAppPath = '/auth/dingtalk/in-app';
+  let demo: StartedApp & { emulator: DingTalkEmulator };
+
+  before(async () => {
+    const started = await startDemo({ port: 0, host: '127.0.0.1', env: {} });
+    assert.ok(started.emulator, 'without DINGTALK_CLIENT_ID the demo starts the emulator');
+    demo = { ...started, emulator: started.emulator };
+  });
+  after(() => demo?.close());
+  afterEach(() => {
+    demo.emulator.clearFaults();
+    demo.emulator.resetCounters();
+  });
+
+  /** The in-client page's POST, as its script sends it. */
+  const postCode = (browser: request.Agent, code: string) => browser.post(inAppPath).send({ code });
+
+  it('answers a DingTalk User-Agent with the in-client page, any other with the button page', async () => {
+    const inside = await request(demo.url).get('/').set('user-agent', dingTalkUserAgent);
+    assert.equal(inside.status, 200);
+    assert.match(inside.text, /正在通过钉钉登录… \/ Signing in through DingTalk…/);
+    assert.deepEqual(inClientConfig(inside.text), {
+      corpId: 'dingemulatorcorp0001',
+      clientId: demo.emulator.clientID,
+      inAppPath,
+    });
+    assert.ok(inside.text.includes(`<script src="${demo.emulator.ddScriptURL}"></script>`));
+    assert.ok(inside.text.includes(`<a href="${demo.emulator.clientPageURL}">`));
+    assert.match(inside.text, /<div id="in-app-fallback" hidden>[\s\S]*id="login"/, 'the button waits, hidden');
+    assert.ok(!inside.text.includes(demo.emulator.clientSecret));
+    const script = await request(demo.url).get('/in-client-login.js');
+    assert.equal(script.status, 200);
+    assert.match(script.headers['content-type'] as string, /^text\/javascript/);
+
+    for (const userAgent of [chromeUserAgent, '']) {
+      const outside = await request(demo.url).get('/').set('user-agent', userAgent);
+      assert.equal(outside.status, 200);
+      assert.match(outside.text, /<a class="button" id="login" href="\/auth\/dingtalk">/);
+      assert.doesNotMatch(outside.text, /in-app|dd\.js/);
+    }
+    // One URL, two pages: a shared cache must keep them apart.
+    assert.match(inside.headers.vary as string, /User-Agent/i);
+    assert.equal(demo.emulator.counters.requests.client, 0, 'the server itself never asks the client for a code');
+  });
+
+  it('logs 张三 in with an in-client code and no consent page: /profile says in-app, with his userId', async () => {
+    const browser = request.agent(demo.url);
+    const login = await postCode(browser, demo.emulator.issueInAppCode());
+    assert.equal(login.status, 200, login.text);
+    assert.deepEqual(login.body, { user: { unionId: 'union-zhangsan', nick: '张三', via: 'in-app' } });
+    const { requests } = demo.emulator.counters;
+    assert.deepEqual(
+      [requests.authorize, requests.consent, requests.token, requests.profile],
+      [0, 0, 0, 0],
+      'no browser login',
+    );
+    assert.deepEqual([requests.userInfo, requests.userDetails], [1, 1]);
+
+    const profile = await browser.get('/profile').set('user-agent', dingTalkUserAgent);
+    assert.equal(profile.status, 200);
+    assert.match(profile.text, /<strong id="nick">张三<\/strong>/);
+    assert.match(profile.text, /<dd id="union-id">union-zhangsan<\/dd>/);
+    assert.match(profile.text, /<dd id="login-via" data-via="in-app">[^<]*in-app[^<]*<\/dd>/);
+    assert.match(profile.text, /<dd id="user-id">zhangsan<\/dd>/);
+    assert.match(profile.text, /<dd id="corp-id">dingemulatorcorp0001<\/dd>/);
+    assert.match(profile.text, /id="is-admin"/, "张三 is the organization's primary administrator");
+    assert.doesNotMatch(profile.text, /token-expiry/, 'the in-client login has no user access token');
+    // Logged in, the home page welcomes him inside DingTalk too, instead of logging in again.
+    const home = await browser.get('/').set('user-agent', dingTalkUserAgent);
+    assert.match(home.text, /欢迎回来，张三/);
+    assert.doesNotMatch(home.text, /in-app-config/);
+  });
+
+  it('gives 张三 the same unionId through the browser login, which the profile says it was', async () => {
+    const inApp = request.agent(demo.url);
+    assert.equal((await postCode(inApp, demo.emulator.issueInAppCode())).status, 200);
+    const inAppProfile = (await inApp.get('/profile')).text;
+
+    const browser = request.agent(demo.url);
+    const decision = { unionId: 'union-zhangsan', corpId: 'dingemulatorcorp0001' };
+    const callback = await goThroughDingTalk(browser, demo, decision, '/auth/dingtalk/organization');
+    assert.equal(callback.status, 302, callback.text);
+    assert.equal(callback.headers.location, '/profile');
+    const browserProfile = (await browser.get('/profile')).text;
+    assert.match(browserProfile, /<dd id="login-via" data-via="browser">/);
+    assert.match(browserProfile, /<dd id="corp-id">dingemulatorcorp0001<\/dd>/);
+    assert.doesNotMatch(browserProfile, /id="user-id"/, 'only the in-client login knows the userId');
+    assert.match(browserProfile, /id="token-expiry"/);
+
+    const unionIdOf = (html: string) => /<dd id="union-id">([^<]*)<\/dd>/.exec(html)?.[1];
+    assert.equal(unionIdOf(browserProfile), 'union-zhangsan');
+    assert.equal(unionIdOf(browserProfile), unionIdOf(inAppProfile));
+  });
+
+  it('refuses a used code with 401 JSON, reason code_rejected, and logs nobody in', async () => {
+    const code = demo.emulator.issueInAppCode();
+    assert.equal((await postCode(request.agent(demo.url), code)).status, 200);
+    const other = request.agent(demo.url);
+    const reused = await postCode(other, code);
+    assert.equal(reused.status, 401);
+    assert.match(reused.headers['content-type'] as string, /^application\/json/);
+    assert.equal(reused.body.reason, 'code_rejected');
+    assert.match(reused.body.message, /40078/);
+    assert.ok(!reused.text.includes(code), 'the answer does not repeat the code');
+    const profile = await other.get('/profile').redirects(0);
+    assert.equal(profile.status, 302);
+    assert.equal(profile.headers.location, '/');
+  });
+
+  it('refuses a body that is not one code in JSON, and a cross-site post, without asking DingTalk', async (t) => {
+    const logged = t.mock.method(console, 'error', () => {});
+    const browser = request.agent(demo.url);
+    const notJSON = await browser.post(inAppPath).set('content-type', 'application/json').send('{"code":');
+    assert.equal(notJSON.status, 400);
+    assert.equal(notJSON.body.reason, 'malformed_request');
+    const tooLarge = await postCode(browser, 'x'.repeat(2000));
+    assert.equal(tooLarge.status, 413);
+    assert.equal(tooLarge.body.reason, 'malformed_request');
+    // A form is what another site's HTML could post: the route reads JSON only.
+    const form = await browser.post(inAppPath).type('form').send({ code: demo.emulator.issueInAppCode() });
+    assert.equal(form.status, 400);
+    assert.equal(form.body.reason, 'malformed_request');
+    const crossSite = await postCode(browser, demo.emulator.issueInAppCode()).set('sec-fetch-site', 'cross-site');
+    assert.equal(crossSite.status, 403);
+    assert.equal(crossSite.body.reason, 'cross_site_request');
+    assert.equal(demo.emulator.counters.requests.userInfo, 0);
+    assert.equal(logged.mock.callCount(), 0, 'a client mistake is not a server error');
+  });
+
+  for (const [what, fault, status] of [
+    ['a gateway error page', { kind: 'html' }, 502],
+    ['throttling', { kind: 'throttle' }, 503],
+  ] as const) {
+    it(`answers ${what} from DingTalk with ${status} JSON and logs the message only`, async (t) => {
+      const logged = t.mock.method(console, 'error', () => {});
+      demo.emulator.inject('userinfo', { ...fault, times: 1 });
+      const code = demo.emulator.issueInAppCode();
+      const answer = await postCode(request.agent(demo.url), code);
+      assert.equal(answer.status, status, answer.text);
+      assert.equal(answer.body.reason, 'server_error');
+      assert.match(answer.body.message, /^DingTalk in-client code exchange/);
+      assert.equal(logged.mock.callCount(), 1);
+      const line = String(logged.mock.calls[0]?.arguments[0]);
+      assert.match(line, /^\[demo\] POST \/auth\/dingtalk\/in-app: DingTalk in-client code exchange/);
+      assert.ok(!line.includes(code) && !line.includes(demo.emulator.clientSecret), line);
+    });
+  }
+});
+
+describe('the demo against the real DingTalk (never contacted): the in-client login needs DINGTALK_CORP_ID', () => {
+  const { startDemo } = require('../example/server.js') as DemoServer;
+
+  async function withDemo(env: Record<string, string>, test: (url: string) => Promise<void>): Promise<void> {
+    const demo = await startDemo({ port: 0, host: '127.0.0.1', env });
+    try {
+      assert.equal(demo.emulator, undefined);
+      await test(demo.url);
+    } finally {
+      await demo.close();
+    }
+  }
+
+  it("without DINGTALK_CORP_ID, shows DingTalk's User-Agent the button page, and has no in-client route", () =>
+    withDemo(realDingTalkEnv, async (url) => {
+      const home = await request(url).get('/').set('user-agent', dingTalkUserAgent);
+      assert.equal(home.status, 200);
+      assert.match(home.text, /id="login"/);
+      assert.doesNotMatch(home.text, /in-app-config|正在通过钉钉登录/);
+      assert.equal(
+        (
+          await request(url)
+            .post('/auth/dingtalk/in-app')
+            .send({ code: 'a'.repeat(32) })
+        ).status,
+        404,
+      );
+    }));
+
+  it("with DINGTALK_CORP_ID, loads DingTalk's own JSAPI and hands the page the corpId and clientId", () =>
+    withDemo({ ...realDingTalkEnv, DINGTALK_CORP_ID: 'ding0123456789abcdef' }, async (url) => {
+      const home = await request(url).get('/').set('user-agent', dingTalkUserAgent);
+      assert.ok(
+        home.text.includes(
+          '<script src="https://g.alicdn.com/dingding/dingtalk-jsapi/3.1.0/dingtalk.open.js"></script>',
+        ),
+      );
+      assert.deepEqual(inClientConfig(home.text), {
+        corpId: 'ding0123456789abcdef',
+        clientId: realDingTalkEnv.DINGTALK_CLIENT_ID,
+        inAppPath: '/auth/dingtalk/in-app',
+      });
+      assert.doesNotMatch(home.text, /emulator/);
+      assert.ok(!home.text.includes(realDingTalkEnv.DINGTALK_CLIENT_SECRET));
+      assert.match((await request(url).get('/').set('user-agent', chromeUserAgent)).text, /id="login"/);
+    }));
+
+  it('passes a clientId that could end the script element as inert JSON', () => {
+    const clientId = 'ding</script><script>alert(1)</script><!--&\u2028';
+    return withDemo(
+      { ...realDingTalkEnv, DINGTALK_CLIENT_ID: clientId, DINGTALK_CORP_ID: 'dingcorp1' },
+      async (url) => {
+        const home = await request(url).get('/').set('user-agent', dingTalkUserAgent);
+        assert.ok(!home.text.includes('<script>alert(1)'));
+        assert.ok(!home.text.includes('<!--'));
+        assert.deepEqual(inClientConfig(home.text), {
+          corpId: 'dingcorp1',
+          clientId,
+          inAppPath: '/auth/dingtalk/in-app',
+        });
+      },
+    );
   });
 });
