@@ -28,7 +28,8 @@ Demo mode: signing in through the local DingTalk emulator, not the real DingTalk
   .card { display: flex; gap: 1rem; align-items: center; border: 1px solid #e5e6eb; border-radius: 8px; padding: 1rem; }
   .card img, .avatar-fallback { width: 64px; height: 64px; border-radius: 50%; background: #f2f3f5; }
   .avatar-fallback { display: inline-flex; align-items: center; justify-content: center; font-size: 1.6rem; }
-  dl { display: grid; grid-template-columns: max-content 1fr; gap: .4rem 1rem; }
+  /* baseline: a CJK label and a Latin value have lines of different heights. */
+  dl { display: grid; grid-template-columns: max-content 1fr; gap: .4rem 1rem; align-items: baseline; }
   dt { color: #646a73; } dd { margin: 0; word-break: break-all; }
   .error { color: #d83931; }
 </style>
