@@ -517,8 +517,12 @@ describe('the demo (example/server.js): the browser login, and the login inside 
     const tooLarge = await postCode(browser, 'x'.repeat(2000));
     assert.equal(tooLarge.status, 413);
     assert.equal(tooLarge.body.reason, 'malformed_request');
-    // A form is what another site's HTML could post: the route reads JSON only.
-    const form = await browser.post(inAppPath).type('form').send({ code: demo.emulator.issueInAppCode() });
+    // A form is what another site's HTML could post: the route reads JSON only, even from its own pages.
+    const form = await browser
+      .post(inAppPath)
+      .set('sec-fetch-site', 'same-origin')
+      .type('form')
+      .send({ code: demo.emulator.issueInAppCode() });
     assert.equal(form.status, 400);
     assert.equal(form.body.reason, 'malformed_request');
     const crossSite = await postCode(browser, demo.emulator.issueInAppCode()).set('sec-fetch-site', 'cross-site');
