@@ -8,20 +8,28 @@ export const screenshotDir = join(__dirname, '..', '..', 'test-results', 'e2e');
 
 export interface Browser {
   newPage(): Promise<Page>;
+  /** Forgets every cookie, so the next page starts logged out. */
+  clearCookies(): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface LaunchOptions {
+  /** The User-Agent of every request and of `navigator.userAgent`, such as the DingTalk client's. */
+  userAgent?: string;
 }
 
 /**
  * Debian's Chromium, headless, with a fresh profile and none of its background traffic (this
  * machine has no internet, and Chromium would keep trying).
  */
-export async function launchChromium(): Promise<Browser> {
+export async function launchChromium({ userAgent }: LaunchOptions = {}): Promise<Browser> {
   const userDataDir = mkdtempSync(join(tmpdir(), 'passport-dingtalk-oauth2-e2e-'));
   const context: BrowserContext = await chromium.launchPersistentContext(userDataDir, {
     executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
     headless: true,
     locale: 'zh-CN',
     viewport: { width: 900, height: 760 },
+    ...(userAgent ? { userAgent } : {}),
     args: [
       '--no-sandbox',
       '--disable-gpu',
@@ -35,6 +43,7 @@ export async function launchChromium(): Promise<Browser> {
   mkdirSync(screenshotDir, { recursive: true });
   return {
     newPage: () => context.newPage(),
+    clearCookies: () => context.clearCookies(),
     close: async () => {
       await context.close();
       rmSync(userDataDir, { recursive: true, force: true });
