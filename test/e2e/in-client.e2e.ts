@@ -134,6 +134,32 @@ describe('the demo inside the DingTalk client, in a real browser', () => {
     await page.close();
   });
 
+  it('logs in with dd.runtime.permission.requestAuthCode on an older client, which lacks dd.requestAuthCode', async () => {
+    await inside.clearCookies();
+    const page = await inside.newPage();
+    // An older client: dd.js's dd, as it is assigned, loses the newer API.
+    await page.addInitScript({
+      content: `Object.defineProperty(window, 'dd', {
+        configurable: true,
+        set(dd) {
+          delete dd.requestAuthCode;
+          Object.defineProperty(window, 'dd', { value: dd, writable: true, configurable: true });
+        },
+      });`,
+    });
+    emulator.resetCounters();
+    await page.goto(demo.url);
+    await page.waitForURL(`${demo.url}/profile`);
+    assert.equal(
+      await page.evaluate(() => typeof (globalThis as { dd?: { requestAuthCode?: unknown } }).dd?.requestAuthCode),
+      'undefined',
+    );
+    assert.equal(await page.locator('#login-via').getAttribute('data-via'), 'in-app');
+    assert.equal(await page.locator('#union-id').innerText(), 'union-zhangsan');
+    assert.equal(emulator.counters.requests.userInfo, 1);
+    await page.close();
+  });
+
   it('shows a browser without DingTalk in its User-Agent the button, and asks the client for nothing', async () => {
     emulator.resetCounters();
     const page = await outside.newPage();
