@@ -34,8 +34,9 @@ function run(strategy: InAppStrategy, prepare: (req: PassportTestRequest) => voi
   });
 }
 
+// As the page posts it: JSON (the harness's request has no Sec-Fetch-Site, as an older browser).
 const post =
-  (body: unknown, headers: Record<string, string> = {}) =>
+  (body: unknown, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
   (req: PassportTestRequest) => {
     req.method = 'POST';
     req.body = body;
@@ -158,6 +159,15 @@ describe('InAppStrategy tested with chai-passport-strategy', () => {
     ['a POST without a code', post({}), 400, 'malformed_request'],
     ['a repeated code', post({ code: ['c0de1234', 'c0de5678'] }), 400, 'malformed_request'],
     ['a cross-site POST', post({ code: 'c0de1234' }, { 'sec-fetch-site': 'cross-site' }), 403, 'cross_site_request'],
+    [
+      'a form POST from a browser without Sec-Fetch-Site and with a foreign Origin',
+      post(
+        { code: 'c0de1234' },
+        { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example' },
+      ),
+      403,
+      'cross_site_request',
+    ],
   ];
   for (const [what, prepare, status, reason] of refused) {
     it(`refuses ${what} without asking DingTalk`, async () => {
@@ -210,5 +220,62 @@ describe('InAppStrategy tested with chai-passport-strategy', () => {
     const outcome = await run(throwing, post({ code: 'c0de1234' }));
     assert.equal(outcome.action, 'error');
     assert.match((outcome.args[0] as Error).message, /tenant lookup failed/);
+  });
+
+  it('takes the user an async verify returns, and fails on a falsy one', async () => {
+    const strategy = new InAppStrategy(options, (async (p: InAppProfile) => ({ id: p.id })) as never);
+    stub(strategy, (_code, _corpId, done) => done(null, profile));
+    assert.deepEqual(await run(strategy, post({ code: 'c0de1234' })), {
+      action: 'success',
+      args: [{ id: 'union-1' }, undefined],
+    });
+    const refusing = new InAppStrategy(options, (async () => false) as never);
+    stub(refusing, (_code, _corpId, done) => done(null, profile));
+    assert.equal((await run(refusing, post({ code: 'c0de1234' }))).action, 'fail');
+  });
+
+  it('takes the profile an async userProfile override returns', async () => {
+    const strategy = new InAppStrategy(options, (p, done) => done(null, { id: p.id }));
+    stub(strategy, async () => profile);
+    assert.deepEqual((await run(strategy, post({ code: 'c0de1234' }))).args[0], { id: 'union-1' });
+  });
+
+  it('fails with 403 unknown_organization when getAccessToken has no token for the organization', async () => {
+    const asked: string[] = [];
+    const strategy = new InAppStrategy(
+      {
+        ...options,
+        corpId: (req) => (req.body as { corpId?: string }).corpId,
+        getAccessToken: async (corpId) => {
+          asked.push(corpId);
+          return undefined;
+        },
+      },
+      () => assert.fail('verify must not run'),
+    );
+    const outcome = await run(strategy, post({ code: 'c0de1234', corpId: 'dingstranger' }));
+    assert.equal(outcome.action, 'fail');
+    assert.equal((outcome.args[0] as { reason: string }).reason, 'unknown_organization');
+    assert.equal(outcome.args[1], 403);
+    assert.deepEqual(asked, ['dingstranger']);
+    assert.deepEqual(requestsToDingTalk, []);
+  });
+
+  it('names the sub_code when DingTalk refuses the code inside errcode 88', async () => {
+    const strategy = new InAppStrategy(options, () => assert.fail('verify must not run'));
+    stub(strategy, (_code, _corpId, done) =>
+      done(
+        new DingTalkAPIError('userinfo', {
+          dingtalkStatus: 200,
+          code: '88',
+          description: '鉴权异常',
+          subCode: '40078',
+          subDescription: '不存在的临时授权码',
+        }),
+      ),
+    );
+    const outcome = await run(strategy, post({ code: 'c0de1234' }));
+    assert.equal(outcome.args[1], 401);
+    assert.match((outcome.args[0] as { message: string }).message, /88, sub_code 40078: 不存在的临时授权码/);
   });
 });

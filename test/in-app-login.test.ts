@@ -119,7 +119,7 @@ describe('in-client login over HTTP', () => {
     assert.equal(get.status, 404, 'the route is POST only; the strategy would refuse a GET too');
     const repeated = await fetch(`${app.url}/in-app`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' },
       body: 'code=a1b2c3d4&code=e5f6a7b8',
     });
     assert.equal(repeated.status, 400);
@@ -127,13 +127,23 @@ describe('in-client login over HTTP', () => {
     assert.equal(emulator.counters.requests.appToken, 0);
   });
 
-  it('accepts the code from a form body', async () => {
-    const response = await fetch(`${app.url}/in-app`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: `code=${emulator.issueInAppCode()}`,
-    });
-    assert.equal(response.status, 200);
+  it('accepts the code from a form body when the browser shows it came from this site', async () => {
+    const postForm = (headers: Record<string, string>) =>
+      fetch(`${app.url}/in-app`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+        body: `code=${emulator.issueInAppCode()}`,
+      });
+    assert.equal((await postForm({ 'sec-fetch-site': 'same-origin' })).status, 200);
+    assert.equal((await postForm({ origin: app.url })).status, 200);
+    // A browser that sends no Sec-Fetch-Site, posting a form from elsewhere or from nowhere.
+    emulator.resetCounters();
+    for (const headers of [{}, { origin: 'https://evil.example' }, { origin: 'null' }] as Record<string, string>[]) {
+      const refused = await postForm(headers);
+      assert.equal(refused.status, 403, JSON.stringify(headers));
+      assert.equal(((await refused.json()) as { failure: { reason: string } }).failure.reason, 'cross_site_request');
+    }
+    assert.equal(emulator.counters.requests.userInfo, 0);
   });
 
   it('fetches a new app token once DingTalk says the cached one expired (42001), and retries', async () => {

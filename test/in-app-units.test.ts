@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Request } from 'express';
 import { AppTokenCache } from '../lib/in-app/app-token-cache';
-import { isCrossSiteRequest, readInAppCode } from '../lib/in-app/code-request';
+import { crossSiteRefusal, readInAppCode } from '../lib/in-app/code-request';
 import { parseInAppProfile } from '../lib/in-app/profile';
 import { InAppStrategy } from '../lib/index';
 
@@ -85,6 +85,8 @@ describe('readInAppCode', () => {
     ['an empty code', request('POST', { code: '' }), /no "code"/],
     ['a repeated code', request('POST', { code: ['a1b2c3d4', 'e5f6a7b8'] }), /more than once/],
     ['a nested code', request('POST', { code: { $gt: '' } }), /must be a string/],
+    ['a PUT', request('PUT', { code: 'c0ffee1234' }), /POSTed .*not sent with a PUT/],
+    ['a body whose code is inherited', request('POST', Object.create({ code: 'c0ffee1234' })), /no "code"/],
     ['an over-long code', request('POST', { code: 'a'.repeat(257) }), /longer than 256/],
     ['a code with a space', request('POST', { code: 'abc def' }), /characters/],
     ['a code with a line break', request('POST', { code: 'abc\r\nSet-Cookie: x' }), /characters/],
@@ -102,15 +104,48 @@ describe('readInAppCode', () => {
   });
 });
 
-describe('isCrossSiteRequest', () => {
-  it('is true only when Sec-Fetch-Site says cross-site', () => {
-    assert.equal(isCrossSiteRequest(request('POST', {}, { 'sec-fetch-site': 'cross-site' })), true);
-    assert.equal(isCrossSiteRequest(request('POST', {}, { 'sec-fetch-site': 'Cross-Site' })), true);
-    assert.equal(isCrossSiteRequest(request('POST', {}, { 'sec-fetch-site': ['same-origin', 'cross-site'] })), true);
+describe('crossSiteRefusal', () => {
+  const refused = (headers: Record<string, string | string[]>) => crossSiteRefusal(request('POST', {}, headers));
+
+  it('believes Sec-Fetch-Site when the browser sends it', () => {
+    assert.match(refused({ 'sec-fetch-site': 'cross-site' }) ?? '', /another site/);
+    assert.ok(refused({ 'sec-fetch-site': 'Cross-Site', 'content-type': 'application/json' }));
+    assert.ok(refused({ 'sec-fetch-site': ['same-origin', 'cross-site'] }));
     for (const value of ['same-origin', 'same-site', 'none']) {
-      assert.equal(isCrossSiteRequest(request('POST', {}, { 'sec-fetch-site': value })), false, value);
+      assert.equal(refused({ 'sec-fetch-site': value }), undefined, value);
     }
-    assert.equal(isCrossSiteRequest(request('POST', {})), false);
+  });
+
+  it('without Sec-Fetch-Site, lets through JSON, which another site cannot post without a preflight', () => {
+    assert.equal(refused({ 'content-type': 'application/json' }), undefined);
+    assert.equal(refused({ 'content-type': 'application/json; charset=utf-8' }), undefined);
+    assert.equal(refused({ 'content-type': 'application/vnd.api+json' }), undefined);
+  });
+
+  it('without Sec-Fetch-Site, refuses a form or text body unless Origin names this host', () => {
+    const form = { 'content-type': 'application/x-www-form-urlencoded', host: 'app.example.com' };
+    assert.match(refused(form) ?? '', /may have been posted from another site/);
+    assert.ok(refused({ ...form, origin: 'https://evil.example' }));
+    assert.ok(refused({ ...form, origin: 'null' }));
+    assert.ok(refused({ ...form, origin: 'not a url' }));
+    assert.ok(
+      refused({
+        'content-type': 'text/plain',
+        host: 'app.example.com',
+        origin: 'https://app.example.com.evil.example',
+      }),
+    );
+    assert.ok(refused({ 'content-type': 'application/jsonp', host: 'app.example.com' }));
+    assert.equal(refused({ ...form, origin: 'https://app.example.com' }), undefined);
+    assert.equal(
+      refused({
+        ...form,
+        host: 'internal:3000',
+        'x-forwarded-host': 'app.example.com',
+        origin: 'https://app.example.com',
+      }),
+      undefined,
+    );
   });
 });
 
@@ -190,6 +225,7 @@ describe('InAppStrategy options', () => {
     ['no corpId', { ...base, corpId: undefined }, /"corpId" option is required/],
     ['a corpId that is not one', { ...base, corpId: 'ding corp' }, /not a DingTalk corpId/],
     ['the unreplaced $CORPID$ placeholder', { ...base, corpId: '$CORPID$' }, /not a DingTalk corpId/],
+    ['__proto__ as the corpId', { ...base, corpId: '__proto__' }, /not a DingTalk corpId/],
     ['a corpId function without getAccessToken', { ...base, corpId: () => 'dingcorp1' }, /needs the "getAccessToken"/],
     ['a getAccessToken that is not a function', { ...base, getAccessToken: 'token' }, /"getAccessToken" option/],
     [

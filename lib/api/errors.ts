@@ -124,7 +124,8 @@ const oapiHints = new Map([
   [
     '60011',
     'The app lacks the permission for this API: add it under 权限管理 in the DingTalk developer console ' +
-      '(the code exchange needs qyapi_base, the details qyapi_get_member 成员信息读权限).',
+      '(the code exchange needs qyapi_base, the details qyapi_get_member 成员信息读权限), ' +
+      'or set skipUserDetails: true.',
   ],
   [
     '60020',

@@ -50,9 +50,13 @@ function readAPIError(
   if (!ok && (typeof json.code === 'string' || typeof json.code === 'number')) {
     code = String(json.code);
     description = json.message;
-  } else if (typeof json.errcode === 'number' && json.errcode !== 0) {
-    // The legacy oapi gateway answers HTTP 200 with a non-zero errcode.
-    code = String(json.errcode);
+  } else if (
+    (typeof json.errcode === 'number' && json.errcode !== 0) ||
+    (typeof json.errcode === 'string' && /^-?\d+$/.test(json.errcode) && Number(json.errcode) !== 0)
+  ) {
+    // The legacy oapi gateway answers HTTP 200 with a non-zero errcode, which its own calling
+    // guide writes as a string ("errcode":"0"): a number in either form is an error.
+    code = String(Number(json.errcode));
     description = json.errmsg;
   } else if (!ok && typeof json.errcode === 'string') {
     code = json.errcode;

@@ -22,8 +22,17 @@ export interface OapiResult<T> {
 
 const jsonHeaders = { 'content-type': 'application/json', accept: 'application/json' };
 
-// DingTalk's documented lifetime of an app token, for an answer that leaves `expireIn` out.
+// DingTalk's documented lifetime of an app token (7200 s). An answer that leaves `expireIn` out,
+// or says something absurd, is taken to mean it; a lifetime under a minute would make every
+// login fetch a token, which DingTalk throttles.
 const documentedLifetimeSeconds = 7200;
+const shortestLifetimeSeconds = 60;
+
+function lifetimeOf(expireIn: unknown): number {
+  const seconds = typeof expireIn === 'string' && expireIn.trim() !== '' ? Number(expireIn) : expireIn;
+  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds <= 0) return documentedLifetimeSeconds;
+  return Math.min(Math.max(seconds, shortestLifetimeSeconds), documentedLifetimeSeconds);
+}
 
 /**
  * Talks to the three endpoints of the in-client login: the app token (api.dingtalk.com, v1.0
@@ -52,8 +61,7 @@ export class InAppClient {
     if (!isHeaderSafeToken(json.accessToken)) {
       throw new DingTalkResponseError('app-token', response.status, 'answered without an accessToken');
     }
-    const expireIn = typeof json.expireIn === 'number' && json.expireIn > 0 ? json.expireIn : documentedLifetimeSeconds;
-    return { accessToken: json.accessToken, expireIn };
+    return { accessToken: json.accessToken, expireIn: lifetimeOf(json.expireIn) };
   }
 
   /** `POST /topapi/v2/user/getuserinfo` with the in-client code: who the user is. */
@@ -98,6 +106,11 @@ export class InAppClient {
       secrets,
     });
     const json = interpretResponse(endpoint, response, secrets);
+    // The oapi's success is errcode 0 (a number, or "0" as its calling guide writes it), never
+    // the mere presence of a result.
+    if (json.errcode !== 0 && json.errcode !== '0') {
+      throw new DingTalkResponseError(endpoint, response.status, 'answered without errcode 0');
+    }
     if (!isPlainObject(json.result)) {
       throw new DingTalkResponseError(endpoint, response.status, 'answered without a result object');
     }

@@ -12,10 +12,14 @@ const maxCodeLength = 256;
  */
 export function readInAppCode(req: Request): InAppCodeRead {
   if (req.method !== 'POST') {
-    return refuse('the in-client code must be POSTed (JSON or form body), not sent with a GET');
+    return refuse(`the in-client code must be POSTed (JSON or form body), not sent with ${describeMethod(req.method)}`);
   }
   const body: unknown = req.body;
-  const code = typeof body === 'object' && body !== null ? (body as { code?: unknown }).code : undefined;
+  // Only the body's own field: an inherited one (a polluted Object.prototype) is no code.
+  const code =
+    typeof body === 'object' && body !== null && Object.hasOwn(body, 'code')
+      ? (body as { code?: unknown }).code
+      : undefined;
   if (code === undefined || code === null || code === '') {
     return refuse(
       body === undefined
@@ -32,13 +36,54 @@ export function readInAppCode(req: Request): InAppCodeRead {
 }
 
 /**
- * True when the browser says the request came from another site (`Sec-Fetch-Site: cross-site`):
- * a page elsewhere making the victim's browser post the attacker's code (login CSRF).
+ * Why the request may come from another site, if it may: a page elsewhere making the victim's browser
+ * post the attacker's code (login CSRF).
+ * - The browser says so: `Sec-Fetch-Site: cross-site`.
+ * - A browser too old to send `Sec-Fetch-Site` posted something a cross-site form can send (any
+ *   body but JSON, which another site can only send after a CORS preflight the app never allows),
+ *   without an `Origin` naming this host.
  */
-export function isCrossSiteRequest(req: Request): boolean {
-  const header = (req.headers as Record<string, unknown> | undefined)?.['sec-fetch-site'];
-  const value = Array.isArray(header) ? header.join(',') : header;
-  return typeof value === 'string' && value.toLowerCase().includes('cross-site');
+export function crossSiteRefusal(req: Request): string | undefined {
+  const headers = (req.headers ?? {}) as Record<string, unknown>;
+  const fetchSite = headerText(headers['sec-fetch-site']);
+  if (fetchSite !== undefined) {
+    return fetchSite.toLowerCase().includes('cross-site')
+      ? 'The in-client login was posted from another site (Sec-Fetch-Site: cross-site).'
+      : undefined;
+  }
+  if (/^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(headerText(headers['content-type']) ?? '')) return undefined;
+  if (originNamesThisHost(headerText(headers.origin), headers)) return undefined;
+  return (
+    'The in-client login may have been posted from another site: without Sec-Fetch-Site, only a JSON body ' +
+    '(Content-Type: application/json) or an Origin naming this host shows that it was not.'
+  );
+}
+
+/**
+ * True when `Origin` names the host the request was sent to (`Host`, or `X-Forwarded-Host` behind
+ * a proxy: a cross-site form cannot set either, so neither can be forged by the attack this stops).
+ */
+function originNamesThisHost(origin: string | undefined, headers: Record<string, unknown>): boolean {
+  if (!origin || origin === 'null') return false;
+  let host: string;
+  try {
+    host = new URL(origin).host.toLowerCase();
+  } catch {
+    return false;
+  }
+  const hosts = [headerText(headers.host), headerText(headers['x-forwarded-host'])]
+    .flatMap((value) => (value ? value.split(',') : []))
+    .map((value) => value.trim().toLowerCase());
+  return hosts.includes(host);
+}
+
+function headerText(value: unknown): string | undefined {
+  if (Array.isArray(value)) return value.join(',');
+  return typeof value === 'string' ? value : undefined;
+}
+
+function describeMethod(method: unknown): string {
+  return typeof method === 'string' && /^[A-Z]{1,16}$/.test(method) ? `a ${method}` : 'another method';
 }
 
 function refuse(reason: string): InAppCodeRead {

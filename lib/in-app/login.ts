@@ -53,10 +53,22 @@ function cachedTokens(client: InAppClient): AppTokenSource {
   };
 }
 
+/**
+ * `getAccessToken` answered nothing for the organization: the app does not serve it (a third-party
+ * app the organization never installed). The login fails; nobody's server failed.
+ */
+export class OrganizationNotServed extends Error {
+  constructor(corpId: string) {
+    super(`This app has no access token for the organization ${corpId}: it does not serve it.`);
+    this.name = 'OrganizationNotServed';
+  }
+}
+
 /** The app's `getAccessToken`, whose answer is checked. */
 function suppliedTokens(getAccessToken: GetAccessTokenFunction): AppTokenSource {
   return async (corpId, rejected) => {
-    const token = await getAccessToken(corpId, rejected === undefined ? {} : { rejectedToken: rejected });
+    const token: unknown = await getAccessToken(corpId, rejected === undefined ? {} : { rejectedToken: rejected });
+    if (token === undefined || token === null) throw new OrganizationNotServed(corpId);
     if (typeof token !== 'string' || token.length === 0) {
       throw new TypeError('passport-dingtalk-oauth2: getAccessToken(corpId) must resolve to the access token string');
     }

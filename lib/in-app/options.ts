@@ -32,8 +32,13 @@ export interface AccessTokenRequestContext {
  * `POST https://api.dingtalk.com/v1.0/oauth2/corpAccessToken` with `{ suiteKey, suiteSecret,
  * authCorpId, suiteTicket }`, answering `{ accessToken, expireIn }`. Cache it: the strategy calls
  * this on every login, and once more with `rejectedToken` when DingTalk refuses the token.
+ * Answer `undefined` for an organization the app does not serve: the login then fails (403,
+ * `unknown_organization`).
  */
-export type GetAccessTokenFunction = (corpId: string, context: AccessTokenRequestContext) => string | Promise<string>;
+export type GetAccessTokenFunction = (
+  corpId: string,
+  context: AccessTokenRequestContext,
+) => string | undefined | Promise<string | undefined>;
 
 /** Options of `InAppStrategy`, shared by both verify forms. */
 export interface InAppStrategyOptionsBase {
@@ -156,5 +161,8 @@ function readCorpIdOption(value: unknown, suppliesTokens: boolean): string | Cor
  * purpose; it keeps out what could not be one (spaces, slashes, markup, kilobytes).
  */
 export function isCorpId(value: unknown): value is string {
-  return typeof value === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(value);
+  return typeof value === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(value) && !objectKeyNames.has(value);
 }
+
+// Names an app keying a plain object by corpId would trip over.
+const objectKeyNames = new Set(['__proto__', 'constructor', 'prototype']);

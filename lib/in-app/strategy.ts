@@ -3,8 +3,8 @@ import type { Request } from 'express';
 import { isThenable, refusal, warnAboutThrow } from '../login-guards';
 import type { VerifyCallback } from '../verify';
 import { InAppClient, isRejectedInAppCode } from './client';
-import { isCrossSiteRequest, readInAppCode } from './code-request';
-import { InAppLogin } from './login';
+import { crossSiteRefusal, readInAppCode } from './code-request';
+import { InAppLogin, OrganizationNotServed } from './login';
 import {
   type CorpIdFunction,
   type InAppStrategyOptions,
@@ -82,21 +82,21 @@ export class InAppStrategy {
   }
 
   /**
-   * Logs in the user whose in-client code the page POSTed. Refused before DingTalk is asked: a
-   * cross-site request (403), anything but one code in a POST body (400), an organization that is
-   * not a corpId (400). A code DingTalk refuses is `fail(401)`; anything else going wrong with
+   * Logs in the user whose in-client code the page POSTed. Refused before DingTalk is asked:
+   * anything but one code in a POST body (400), a request that may come from another site (403),
+   * an organization that is not a corpId (400). A code DingTalk refuses is `fail(401)`; anything else going wrong with
    * DingTalk is `error()` with a typed error whose `status` is a 5xx.
    */
   authenticate(req: Request, _options?: object): void {
     const attempt = this as unknown as InAppStrategy & PassportActions;
-    if (isCrossSiteRequest(req)) {
-      const message = 'The in-client login was posted from another site (Sec-Fetch-Site: cross-site).';
-      attempt.fail(refusal('cross_site_request', message), 403);
-      return;
-    }
     const read = readInAppCode(req);
     if (!read.ok) {
       attempt.fail(refusal('malformed_request', read.message), 400);
+      return;
+    }
+    const crossSite = crossSiteRefusal(req);
+    if (crossSite) {
+      attempt.fail(refusal('cross_site_request', crossSite), 403);
       return;
     }
     const answer = answerOnce(attempt);
@@ -123,9 +123,13 @@ async function logIn(strategy: InAppStrategy, req: Request, code: string, answer
   try {
     profile = await profileOf(strategy, code, corpId);
   } catch (error) {
+    if (error instanceof OrganizationNotServed) {
+      return answer.fail(refusal('unknown_organization', error.message), 403);
+    }
     if (!isRejectedInAppCode(error)) throw error;
-    const said = error.description ? `${error.code}: ${error.description}` : error.code;
-    const message = `DingTalk refused the in-client code (${said}). It may have expired or been used already: ask the page for a new one.`;
+    const said = error.subCode ? `${error.code}, sub_code ${error.subCode}` : error.code;
+    const text = error.subDescription || error.description;
+    const message = `DingTalk refused the in-client code (${said}${text ? `: ${text}` : ''}). It may have expired or been used already: ask the page for a new one.`;
     return answer.fail(refusal('code_rejected', message), 401);
   }
   let settled = false;
@@ -139,7 +143,14 @@ async function logIn(strategy: InAppStrategy, req: Request, code: string, answer
   const args = fields._passReqToCallback ? [req, profile, verified] : [profile, verified];
   const result = fields._verify.apply(strategy, args);
   if (isThenable(result)) {
-    result.then(undefined, (error: unknown) => verified(error || new Error('verify rejected without a reason')));
+    // An async verify may return the user instead of calling done (a falsy one fails the login);
+    // one that resolves with nothing is waited for: it may call done later, from a callback.
+    result.then(
+      (user) => {
+        if (user !== undefined) verified(null, user as Express.User | false);
+      },
+      (error: unknown) => verified(error || new Error('verify rejected without a reason')),
+    );
   }
 }
 
@@ -151,8 +162,15 @@ function profileOf(strategy: InAppStrategy, code: string, corpId: string): Promi
       else if (profile) resolve(profile);
       else reject(new Error('passport-dingtalk-oauth2: userProfile called back with neither an error nor a profile'));
     });
-    if (isThenable(result))
-      result.then(undefined, (error: unknown) => reject(error || new Error('userProfile rejected')));
+    // An async override may return the profile instead of calling done.
+    if (isThenable(result)) {
+      result.then(
+        (returned) => {
+          if (returned !== undefined && returned !== null) resolve(returned as InAppProfile);
+        },
+        (error: unknown) => reject(error || new Error('userProfile rejected')),
+      );
+    }
   });
 }
 
