@@ -35,7 +35,7 @@ button{flex:1;height:40px;border-radius:8px;font-size:15px;cursor:pointer;border
 #cancel{background:#fff;color:#171a1d;border-color:#d0d3d6}
 button:disabled{opacity:.5;cursor:not-allowed}
 .error{color:#d0021b}
-code{background:#f2f4f7;border-radius:4px;padding:0 4px}
+code{background:#f2f4f7;border-radius:4px;padding:0 4px;overflow-wrap:anywhere}
 footer{margin-top:20px;font-size:12px;color:#a2a3a5}
 `;
 
