@@ -26,6 +26,21 @@ export function requireText(value: unknown, name: string, what: string): string 
   return value;
 }
 
+/** The options object itself, and the app's credentials in it: `clientID` and `clientSecret`. */
+export function readAppCredentials(
+  options: unknown,
+  constructorName: string,
+): { clientID: string; clientSecret: string } {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`${optionPrefix} new ${constructorName}(options, verify) needs an options object`);
+  }
+  const { clientID, clientSecret } = options as { clientID?: unknown; clientSecret?: unknown };
+  return {
+    clientID: requireText(clientID, 'clientID', 'the ClientId (AppKey) from the DingTalk developer console'),
+    clientSecret: requireText(clientSecret, 'clientSecret', 'the ClientSecret from the DingTalk developer console'),
+  };
+}
+
 /** `true`/`false` or left out (false). */
 export function readFlag(value: unknown, name: string): boolean {
   if (value !== undefined && typeof value !== 'boolean') {

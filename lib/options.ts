@@ -7,6 +7,7 @@ import type { FetchFunction, HttpSettings } from './api/http';
 import {
   isLoopback,
   optionPrefix as prefix,
+  readAppCredentials,
   readEndpointURL,
   readFlag,
   readHttpSettings,
@@ -168,19 +169,7 @@ export interface ResolvedOptions {
  * the result is built field by field, so nothing unknown reaches passport-oauth2.
  */
 export function resolveOptions(options: StrategyOptionsBase & { passReqToCallback?: boolean }): ResolvedOptions {
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`${prefix} new Strategy(options, verify) needs an options object`);
-  }
-  const clientID = requireText(
-    options.clientID,
-    'clientID',
-    'the ClientId (AppKey) from the DingTalk developer console',
-  );
-  const clientSecret = requireText(
-    options.clientSecret,
-    'clientSecret',
-    'the ClientSecret from the DingTalk developer console',
-  );
+  const { clientID, clientSecret } = readAppCredentials(options, 'Strategy');
   const callbackURL = requireText(options.callbackURL, 'callbackURL', 'a redirect URL registered for the app');
   const allowHttpCallbackURL = readFlag(options.allowHttpCallbackURL, 'allowHttpCallbackURL');
   const callbackProblem = allowHttpCallbackURL ? undefined : insecureCallbackURL(callbackURL);

@@ -2,7 +2,14 @@ import type { Agent as HttpAgent } from 'node:http';
 import type { Request } from 'express';
 
 import type { FetchFunction, HttpSettings } from '../api/http';
-import { optionPrefix, readEndpointURL, readFlag, readHttpSettings, requireText } from '../option-readers';
+import {
+  optionPrefix,
+  readAppCredentials,
+  readEndpointURL,
+  readFlag,
+  readHttpSettings,
+  requireText,
+} from '../option-readers';
 
 /** Where DingTalk's in-client login (免登) lives unless the options say otherwise. */
 export const inAppDefaultURLs = {
@@ -101,19 +108,7 @@ export interface ResolvedInAppOptions {
 export function resolveInAppOptions(
   options: InAppStrategyOptionsBase & { passReqToCallback?: boolean },
 ): ResolvedInAppOptions {
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`${optionPrefix} new InAppStrategy(options, verify) needs an options object`);
-  }
-  const clientID = requireText(
-    options.clientID,
-    'clientID',
-    'the ClientId (AppKey) from the DingTalk developer console',
-  );
-  const clientSecret = requireText(
-    options.clientSecret,
-    'clientSecret',
-    'the ClientSecret (AppSecret) from the DingTalk developer console',
-  );
+  const { clientID, clientSecret } = readAppCredentials(options, 'InAppStrategy');
   const getAccessToken = readGetAccessToken(options.getAccessToken);
   const corpId = readCorpIdOption(options.corpId, getAccessToken !== undefined);
   return {

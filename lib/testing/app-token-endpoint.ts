@@ -1,9 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import { sendAPIError, sendJSON } from './api-response';
-import { mediaType, readBody } from './body';
 import type { EmulatorContext } from './context';
-import { parseJSONFields } from './json-body';
+import { readJSONRequestFields } from './json-body';
 import { sameSecret } from './secret';
 
 const fields = ['appKey', 'appSecret'] as const;
@@ -18,24 +17,8 @@ export async function handleAppTokenRequest(
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
-  if (mediaType(req) !== 'application/json') {
-    sendAPIError(res, 400, 'Missingbody', 'body is mandatory for this action.');
-    return;
-  }
-  const raw = await readBody(req);
-  if (!raw.ok) {
-    if (raw.reason === 'too-large') {
-      sendAPIError(res, 413, 'RequestEntityTooLarge', '请求体过大。/ The request body is too large.', {
-        headers: { connection: 'close' },
-      });
-    }
-    return;
-  }
-  const body = parseJSONFields(raw.text, fields);
-  if (typeof body === 'string') {
-    sendAPIError(res, 400, 'InvalidParameter', body);
-    return;
-  }
+  const body = await readJSONRequestFields(req, res, fields);
+  if (!body) return;
   for (const field of fields) {
     if (!body[field]) {
       // The gateway's wording for a missing body ("Missingbody", "body is mandatory for this

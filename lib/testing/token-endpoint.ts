@@ -1,10 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import { sendAPIError, sendJSON } from './api-response';
-import { mediaType, readBody } from './body';
 import type { EmulatorContext } from './context';
 import type { Grant } from './grants';
-import { parseJSONFields } from './json-body';
+import { readJSONRequestFields } from './json-body';
 import { sameSecret } from './secret';
 
 const fields = ['clientId', 'clientSecret', 'grantType', 'code', 'refreshToken'] as const;
@@ -21,26 +20,8 @@ export async function handleTokenRequest(
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
-  if (mediaType(req) !== 'application/json') {
-    // What DingTalk answers a form-encoded body at its sibling /v1.0/oauth2/accessToken (reported:
-    // aliyun/alibabacloud-php-sdk#36); the same here is a guess.
-    sendAPIError(res, 400, 'Missingbody', 'body is mandatory for this action.');
-    return;
-  }
-  const raw = await readBody(req);
-  if (!raw.ok) {
-    if (raw.reason === 'too-large') {
-      sendAPIError(res, 413, 'RequestEntityTooLarge', '请求体过大。/ The request body is too large.', {
-        headers: { connection: 'close' },
-      });
-    }
-    return;
-  }
-  const body = parseJSONFields(raw.text, fields);
-  if (typeof body === 'string') {
-    sendAPIError(res, 400, 'InvalidParameter', body);
-    return;
-  }
+  const body = await readJSONRequestFields(req, res, fields);
+  if (!body) return;
   if (!body.clientId) return missing(res, 'clientId');
   if (!body.clientSecret) return missing(res, 'clientSecret');
   // One answer for either, as DingTalk documents for its sibling token endpoints.
