@@ -78,10 +78,12 @@ function createApp({ strategyOptions, inClient, sessionSecret, usingEmulator }) 
       resave: false,
       saveUninitialized: false,
       // Lax, not None: the cookie rides along on DingTalk's redirect back (a top-level GET), which the
-      // state check needs, but not on another site's POST or fetch, and the browser ignores one set in
-      // the answer to such a request. So another site cannot log the user in as someone else by
-      // posting its own code from the user's browser (login CSRF).
-      cookie: { httpOnly: true, sameSite: 'lax' },
+      // state check needs, but not on another site's fetch, and the browser ignores one set in the
+      // answer to it. With the strategy's own refusal of cross-site posts (Sec-Fetch-Site, Origin),
+      // another site cannot log the user in as someone else by posting its own code (login CSRF).
+      // secure: 'auto' marks the cookie Secure whenever the request came over https (behind a TLS
+      // proxy, with app.set('trust proxy', 1)).
+      cookie: { httpOnly: true, sameSite: 'lax', secure: 'auto' },
     }),
   );
   app.use(passport.session());
@@ -173,7 +175,12 @@ function answerInAppError(err, req, res, _next) {
   logError(req, err);
   // The package's errors carry the status to answer: 502, 503 when DingTalk throttles, 504 on a timeout.
   const status = err.status >= 500 && err.status < 600 ? err.status : 500;
-  res.status(status).json({ reason: 'server_error', message: err.message });
+  // The details stay in the log: the page gets a fixed text, whatever DingTalk or a store said.
+  const message =
+    status === 503
+      ? '钉钉繁忙，请稍后再试。/ DingTalk is busy: please try again later.'
+      : '暂时无法通过钉钉登录，请稍后再试。/ Login through DingTalk is unavailable: please try again later.';
+  res.status(status).json({ reason: 'server_error', message });
 }
 
 /** The message only: it says what went wrong, and the package keeps secrets and codes out of it. */

@@ -16,8 +16,8 @@
  * - `malformed_request`: not one code in a POST body (a GET, no code, a repeated or over-long
  *   one); DingTalk was not called. Status 400.
  * - `cross_site_request`: the POST may come from another site, as in a login CSRF: the browser
- *   said `Sec-Fetch-Site: cross-site`, or, sending no such header, posted something other than
- *   JSON without an `Origin` naming this host. Status 403.
+ *   said `Sec-Fetch-Site: cross-site`, or, sending no such header, sent an `Origin` naming another
+ *   host, or posted something other than JSON without an `Origin` naming this host. Status 403.
  * - `unknown_organization`: the `corpId` function gave no corpId (400), or `getAccessToken` gave
  *   no token for it: the app does not serve that organization (403).
  */

@@ -25,7 +25,7 @@ export {
 } from './in-app/options';
 export type { InAppProfile } from './in-app/profile';
 export { InAppStrategy } from './in-app/strategy';
-export type { InAppVerifyFunction, InAppVerifyFunctionWithRequest } from './in-app/verify';
+export type { InAppVerifyFunction, InAppVerifyFunctionWithRequest, InAppVerifyResult } from './in-app/verify';
 export type { DingTalkInAppUserInfo, DingTalkUserDetails } from './in-app/wire';
 export {
   defaultURLs,

@@ -278,4 +278,41 @@ describe('InAppStrategy tested with chai-passport-strategy', () => {
     assert.equal(outcome.args[1], 401);
     assert.match((outcome.args[0] as { message: string }).message, /88, sub_code 40078: 不存在的临时授权码/);
   });
+
+  it('fails when a verify without done resolves with nothing, and waits for one that declares done', {
+    timeout: 5000,
+  }, async () => {
+    const lookup = new InAppStrategy(options, (async (_p: InAppProfile) => undefined) as never);
+    stub(lookup, (_code, _corpId, done) => done(null, profile));
+    assert.equal((await run(lookup, post({ code: 'c0de1234' }))).action, 'fail');
+    const later = new InAppStrategy(options, async (p, done) => {
+      setTimeout(() => done(null, { id: p.id }), 10);
+    });
+    stub(later, (_code, _corpId, done) => done(null, profile));
+    assert.deepEqual((await run(later, post({ code: 'c0de1234' }))).args[0], { id: 'union-1' });
+  });
+
+  it('works with the callback NestJS’s PassportStrategy mixin passes: (...params) calling done, then resolving', async () => {
+    const nestCallback = async (...params: unknown[]) => {
+      const done = params[params.length - 1] as (err: unknown, user?: unknown) => void;
+      const user = await Promise.resolve({ id: (params[0] as InAppProfile).id });
+      done(null, user);
+    };
+    const strategy = new InAppStrategy(options, nestCallback as never);
+    stub(strategy, (_code, _corpId, done) => done(null, profile));
+    assert.deepEqual(await run(strategy, post({ code: 'c0de1234' })), {
+      action: 'success',
+      args: [{ id: 'union-1' }, undefined],
+    });
+  });
+
+  it('errors when a userProfile override hands over something that is not a profile', async () => {
+    for (const given of [true, {}, { id: '' }, { id: 42 }]) {
+      const strategy = new InAppStrategy(options, () => assert.fail('verify must not run'));
+      stub(strategy, async () => given);
+      const outcome = await run(strategy, post({ code: 'c0de1234' }));
+      assert.equal(outcome.action, 'error', JSON.stringify(given));
+      assert.match((outcome.args[0] as Error).message, /no profile/);
+    }
+  });
 });

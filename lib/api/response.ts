@@ -56,7 +56,7 @@ function readAPIError(
   ) {
     // The legacy oapi gateway answers HTTP 200 with a non-zero errcode, which its own calling
     // guide writes as a string ("errcode":"0"): a number in either form is an error.
-    code = String(Number(json.errcode));
+    code = typeof json.errcode === 'number' ? String(json.errcode) : json.errcode.replace(/^(-?)0+(?=\d)/, '$1');
     description = json.errmsg;
   } else if (!ok && typeof json.errcode === 'string') {
     code = json.errcode;

@@ -36,12 +36,12 @@ export function readInAppCode(req: Request): InAppCodeRead {
 }
 
 /**
- * Why the request may come from another site, if it may: a page elsewhere making the victim's browser
- * post the attacker's code (login CSRF).
+ * Why the request may come from another site, if it may: a page elsewhere making the victim's
+ * browser post the attacker's code (login CSRF).
  * - The browser says so: `Sec-Fetch-Site: cross-site`.
- * - A browser too old to send `Sec-Fetch-Site` posted something a cross-site form can send (any
- *   body but JSON, which another site can only send after a CORS preflight the app never allows),
- *   without an `Origin` naming this host.
+ * - A browser too old to send `Sec-Fetch-Site` sent an `Origin` naming another host.
+ * - Such a browser posted something a cross-site form can send (any body but JSON, which another
+ *   site can only send after a CORS preflight), without an `Origin` naming this host.
  */
 export function crossSiteRefusal(req: Request): string | undefined {
   const headers = (req.headers ?? {}) as Record<string, unknown>;
@@ -51,8 +51,12 @@ export function crossSiteRefusal(req: Request): string | undefined {
       ? 'The in-client login was posted from another site (Sec-Fetch-Site: cross-site).'
       : undefined;
   }
-  if (/^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(headerText(headers['content-type']) ?? '')) return undefined;
-  if (originNamesThisHost(headerText(headers.origin), headers)) return undefined;
+  const origin = headerText(headers.origin);
+  const fromThisHost = originNamesThisHost(origin, headers);
+  if (origin && origin !== 'null' && !fromThisHost) {
+    return 'The in-client login was posted from another site (its Origin names another host).';
+  }
+  if (fromThisHost || /^application\/json\s*(;|$)/i.test(headerText(headers['content-type']) ?? '')) return undefined;
   return (
     'The in-client login may have been posted from another site: without Sec-Fetch-Site, only a JSON body ' +
     '(Content-Type: application/json) or an Origin naming this host shows that it was not.'
@@ -60,21 +64,35 @@ export function crossSiteRefusal(req: Request): string | undefined {
 }
 
 /**
- * True when `Origin` names the host the request was sent to (`Host`, or `X-Forwarded-Host` behind
- * a proxy: a cross-site form cannot set either, so neither can be forged by the attack this stops).
+ * True when `Origin` names the host the request was sent to: `Host` (`:authority` over HTTP/2), or,
+ * behind a proxy, `X-Forwarded-Host` or `Forwarded: host=`. A cross-site form can set none of
+ * them, so none can be forged by the attack this stops. Default ports compare equal to none.
  */
 function originNamesThisHost(origin: string | undefined, headers: Record<string, unknown>): boolean {
   if (!origin || origin === 'null') return false;
-  let host: string;
+  let url: URL;
   try {
-    host = new URL(origin).host.toLowerCase();
+    url = new URL(origin);
   } catch {
     return false;
   }
-  const hosts = [headerText(headers.host), headerText(headers['x-forwarded-host'])]
+  const forwarded = [...(headerText(headers.forwarded) ?? '').matchAll(/(?:^|[;,\s])host="?([^";,\s]+)"?/gi)].map(
+    (match) => match[1] ?? '',
+  );
+  const hosts = [headerText(headers.host), headerText(headers[':authority']), headerText(headers['x-forwarded-host'])]
     .flatMap((value) => (value ? value.split(',') : []))
-    .map((value) => value.trim().toLowerCase());
-  return hosts.includes(host);
+    .concat(forwarded);
+  return hosts.some((host) => sameHost(url, host.trim()));
+}
+
+/** `host` as the origin's scheme would write it (the default port dropped), compared. */
+function sameHost(origin: URL, host: string): boolean {
+  if (host === '') return false;
+  try {
+    return new URL(`${origin.protocol}//${host}`).host === origin.host;
+  } catch {
+    return false;
+  }
 }
 
 function headerText(value: unknown): string | undefined {

@@ -141,13 +141,15 @@ async function logIn(strategy: InAppStrategy, req: Request, code: string, answer
     answer.success(user, info);
   };
   const args = fields._passReqToCallback ? [req, profile, verified] : [profile, verified];
+  // A verify that declares no `done` answers with what its promise resolves to; one that declares
+  // it may call it later, from a callback, so only a user it returns counts.
+  const takesDone = fields._verify.length >= args.length;
   const result = fields._verify.apply(strategy, args);
   if (isThenable(result)) {
-    // An async verify may return the user instead of calling done (a falsy one fails the login);
-    // one that resolves with nothing is waited for: it may call done later, from a callback.
     result.then(
       (user) => {
-        if (user !== undefined) verified(null, user as Express.User | false);
+        if (!takesDone) verified(null, (user ?? false) as Express.User | false);
+        else if (user !== undefined) verified(null, user as Express.User | false);
       },
       (error: unknown) => verified(error || new Error('verify rejected without a reason')),
     );
@@ -157,21 +159,34 @@ async function logIn(strategy: InAppStrategy, req: Request, code: string, answer
 /** `userProfile`, as the app may have replaced it, called once and heard once. */
 function profileOf(strategy: InAppStrategy, code: string, corpId: string): Promise<InAppProfile> {
   return new Promise((resolve, reject) => {
+    // Whatever an override hands over, verify only ever sees an object with an id: an app that
+    // looks its user up by `profile.id` must never look up `undefined`.
+    const deliver = (profile: unknown) => {
+      if (isProfileLike(profile)) resolve(profile);
+      else
+        reject(
+          new Error('passport-dingtalk-oauth2: userProfile gave no profile (an object with a non-empty string id)'),
+        );
+    };
     const result: unknown = strategy.userProfile(code, corpId, (err, profile) => {
       if (err) reject(err);
-      else if (profile) resolve(profile);
-      else reject(new Error('passport-dingtalk-oauth2: userProfile called back with neither an error nor a profile'));
+      else deliver(profile);
     });
     // An async override may return the profile instead of calling done.
     if (isThenable(result)) {
       result.then(
         (returned) => {
-          if (returned !== undefined && returned !== null) resolve(returned as InAppProfile);
+          if (returned !== undefined && returned !== null) deliver(returned);
         },
         (error: unknown) => reject(error || new Error('userProfile rejected')),
       );
     }
   });
+}
+
+function isProfileLike(value: unknown): value is InAppProfile {
+  const id = typeof value === 'object' && value !== null ? (value as { id?: unknown }).id : undefined;
+  return typeof id === 'string' && id.length > 0;
 }
 
 /**

@@ -29,6 +29,10 @@ new InAppStrategy({ ...options, passReqToCallback: true }, async (req, profile, 
   done(null, { id: profile.id });
 });
 
+// An async verify may return the user instead of calling done.
+new InAppStrategy(options, async (profile) => ({ id: profile.id }));
+new InAppStrategy(options, async () => false);
+
 // A third-party app: corpId per request, with getAccessToken.
 new InAppStrategy(
   {
