@@ -1,7 +1,7 @@
 import { DingTalkAPIError, type DingTalkEndpoint, DingTalkError, DingTalkResponseError } from '../api/errors';
 import { type HttpSettings, sendRequest } from '../api/http';
 import { interpretResponse, isPlainObject } from '../api/response';
-import { isHeaderSafeToken } from '../api/token';
+import { isHeaderSafeToken, parseTokenResponse } from '../api/token';
 import type { AppToken } from './app-token-cache';
 import type { DingTalkInAppUserInfo, DingTalkUserDetails } from './wire';
 
@@ -28,9 +28,8 @@ const jsonHeaders = { 'content-type': 'application/json', accept: 'application/j
 const documentedLifetimeSeconds = 7200;
 const shortestLifetimeSeconds = 60;
 
-function lifetimeOf(expireIn: unknown): number {
-  const seconds = typeof expireIn === 'string' && expireIn.trim() !== '' ? Number(expireIn) : expireIn;
-  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds <= 0) return documentedLifetimeSeconds;
+function lifetimeOf(seconds: number | undefined): number {
+  if (seconds === undefined || seconds <= 0) return documentedLifetimeSeconds;
   return Math.min(Math.max(seconds, shortestLifetimeSeconds), documentedLifetimeSeconds);
 }
 
@@ -57,11 +56,10 @@ export class InAppClient {
       body: JSON.stringify({ appKey: clientID, appSecret: clientSecret }),
       secrets: [clientSecret],
     });
-    const json = interpretResponse('app-token', response, [clientSecret]);
-    if (!isHeaderSafeToken(json.accessToken)) {
-      throw new DingTalkResponseError('app-token', response.status, 'answered without an accessToken');
-    }
-    return { accessToken: json.accessToken, expireIn: lifetimeOf(json.expireIn) };
+    // The same answer shape as the user token's: the same parser checks the token and reads expireIn.
+    const token = parseTokenResponse(interpretResponse('app-token', response, [clientSecret]));
+    if (!token) throw new DingTalkResponseError('app-token', response.status, 'answered without an accessToken');
+    return { accessToken: token.accessToken, expireIn: lifetimeOf(token.expireIn) };
   }
 
   /** `POST /topapi/v2/user/getuserinfo` with the in-client code: who the user is. */
