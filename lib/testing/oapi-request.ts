@@ -10,7 +10,7 @@ import { sendOAPIError } from './oapi-response';
  * body wins over the query. Undefined once the answer is sent (a body too large) or the client
  * went away.
  */
-export async function readOAPIParameters(
+async function readOAPIParameters(
   req: IncomingMessage,
   res: ServerResponse,
   query: URLSearchParams,
@@ -45,13 +45,39 @@ function bodyFields(type: string, text: string): [string, string][] {
   }
 }
 
+/** What an oapi call that passed the gateway's checks carries. */
+export interface AcceptedOAPICall {
+  /** The call's parameters, from the body or the query. */
+  parameters: Map<string, string>;
+  /** The organization of the app token it was made with. */
+  corpId: string;
+}
+
+/**
+ * An oapi call checked as DingTalk checks it, in this order: its parameters are read, the app
+ * token is looked up, the app's `permission` is required. Undefined once the refusal is answered.
+ */
+export async function acceptOAPICall(
+  context: EmulatorContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  query: URLSearchParams,
+  permission: string,
+): Promise<AcceptedOAPICall | undefined> {
+  const parameters = await readOAPIParameters(req, res, query);
+  if (!parameters) return undefined;
+  const corpId = appTokenOrganization(context, query, res);
+  if (corpId === undefined || !requirePermission(context, permission, res)) return undefined;
+  return { parameters, corpId };
+}
+
 /**
  * The organization of the app access token in the query, or undefined once the error is answered:
  * 40014 for no token or one never issued (or revoked), 42001 for an expired one (the global error
  * table, shared reference §3b). The token is read from the query only: "access_token这个参数应该是
  * 带在url后面的" (ibid., 40014).
  */
-export function appTokenOrganization(
+function appTokenOrganization(
   context: EmulatorContext,
   query: URLSearchParams,
   res: ServerResponse,
@@ -65,7 +91,7 @@ export function appTokenOrganization(
 }
 
 /** True when the app holds `permission`; otherwise answers errcode 60011 (ibid.). */
-export function requirePermission(context: EmulatorContext, permission: string, res: ServerResponse): boolean {
+function requirePermission(context: EmulatorContext, permission: string, res: ServerResponse): boolean {
   if (context.permissions.has(permission)) return true;
   sendOAPIError(res, 60011, '没有调用该接口的权限');
   return false;

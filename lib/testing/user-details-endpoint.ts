@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import { absoluteAvatarURL } from './avatar';
 import type { EmulatorContext } from './context';
-import { appTokenOrganization, readOAPIParameters, requirePermission } from './oapi-request';
+import { acceptOAPICall } from './oapi-request';
 import { sendOAPIError, sendOAPIResult } from './oapi-response';
 import { isAdministrator, type Membership, memberByUserId } from './organization-membership';
 
@@ -16,10 +16,9 @@ export async function handleUserDetailsRequest(
   res: ServerResponse,
   query: URLSearchParams,
 ): Promise<void> {
-  const parameters = await readOAPIParameters(req, res, query);
-  if (!parameters) return;
-  const corpId = appTokenOrganization(context, query, res);
-  if (corpId === undefined || !requirePermission(context, 'qyapi_get_member', res)) return;
+  const call = await acceptOAPICall(context, req, res, query, 'qyapi_get_member');
+  if (!call) return;
+  const { parameters, corpId } = call;
   const userId = parameters.get('userid');
   const member = userId ? memberByUserId(context.users, corpId, userId) : undefined;
   if (!member) {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import type { EmulatorContext } from './context';
-import { appTokenOrganization, readOAPIParameters, requirePermission } from './oapi-request';
+import { acceptOAPICall } from './oapi-request';
 import { sendOAPIError, sendOAPIResult } from './oapi-response';
 import { isAdministrator, membershipIn } from './organization-membership';
 
@@ -19,10 +19,9 @@ export async function handleUserInfoRequest(
   res: ServerResponse,
   query: URLSearchParams,
 ): Promise<void> {
-  const parameters = await readOAPIParameters(req, res, query);
-  if (!parameters) return;
-  const corpId = appTokenOrganization(context, query, res);
-  if (corpId === undefined || !requirePermission(context, 'qyapi_base', res)) return;
+  const call = await acceptOAPICall(context, req, res, query, 'qyapi_base');
+  if (!call) return;
+  const { parameters, corpId } = call;
   const code = parameters.get('code');
   const binding = code ? context.inClientCodes.redeem(code) : undefined;
   const user = binding && context.users.find((candidate) => candidate.unionId === binding.unionId);
