@@ -1,7 +1,6 @@
 // The emulator plays DingTalk's in-client login (免登): the app access token, getuserinfo and
 // user/get on oapi's terms, and the DingTalk client (dd.js, the client page, code minting).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import { after, describe, it } from 'node:test';
 import { runInNewContext } from 'node:vm';
@@ -12,6 +11,7 @@ import {
   defaultEmulatorUsers,
   type EmulatorUser,
 } from '../lib/testing/index';
+import { startEmulatorCLI } from './helpers/emulator-cli';
 
 const dingTalkUserAgent =
   'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) DingTalk(7.6.0-macOS) nw DTWKWebView';
@@ -1050,23 +1050,8 @@ describe('in-client emulator: setup', () => {
   });
 
   it('prints the in-client URLs on the command line', async () => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', 'lib/testing/cli.ts', '--port', '0', '--corp-id', 'dingemulatorcorp0002'],
-      { cwd: `${__dirname}/..`, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    after(() => {
-      if (child.exitCode === null) child.kill('SIGKILL');
-    });
-    let output = '';
-    child.stdout.setEncoding('utf8');
-    await new Promise<void>((resolve, reject) => {
-      child.stdout.on('data', (chunk: string) => {
-        output += chunk;
-        if (output.includes('Press Ctrl+C')) resolve();
-      });
-      child.once('exit', (code) => reject(new Error(`exited early with ${code}: ${output}`)));
-    });
+    const cli = await startEmulatorCLI(['--port', '0', '--corp-id', 'dingemulatorcorp0002']);
+    const { output } = cli;
     const url = /listening on (http:\/\/\S+)/.exec(output)?.[1];
     assert.ok(url);
     assert.ok(output.includes(`${url}/emulator/dd.js`));
@@ -1077,8 +1062,6 @@ describe('in-client emulator: setup', () => {
       clientRadios(page.text).map((radio) => radio.unionId),
       ['union-zhangsan', 'union-wangwu'],
     );
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    assert.equal(await exited, 0);
+    assert.equal(await cli.stop(), 0);
   });
 });

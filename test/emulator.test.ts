@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { Agent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { Strategy } from '../lib/index';
 import { createDingTalkEmulator, type DingTalkEmulator, type DingTalkEmulatorOptions } from '../lib/testing/index';
+import { startEmulatorCLI } from './helpers/emulator-cli';
 
 const callback = 'http://127.0.0.1:3000/auth/dingtalk/callback';
 
@@ -993,22 +993,8 @@ describe('emulator: setup', () => {
 
 describe('emulator: command line', () => {
   it('prints its URLs and strategy options, serves, and stops on SIGTERM', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'lib/testing/cli.ts', '--port', '0'], {
-      cwd: `${__dirname}/..`,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    after(() => {
-      if (child.exitCode === null) child.kill('SIGKILL');
-    });
-    let output = '';
-    child.stdout.setEncoding('utf8');
-    await new Promise<void>((resolve, reject) => {
-      child.stdout.on('data', (chunk: string) => {
-        output += chunk;
-        if (output.includes('Press Ctrl+C')) resolve();
-      });
-      child.once('exit', (code) => reject(new Error(`exited early with ${code}: ${output}`)));
-    });
+    const cli = await startEmulatorCLI(['--port', '0']);
+    const { output } = cli;
     const options = JSON.parse(output.slice(output.indexOf('{'), output.lastIndexOf('}') + 1)) as Record<
       string,
       string
@@ -1018,9 +1004,7 @@ describe('emulator: command line', () => {
     assert.match(options.authorizationURL ?? '', /^http:\/\/127\.0\.0\.1:\d+\/oauth2\/auth$/);
     const page = await send(authorizeURLFor(options));
     assert.equal(page.status, 200);
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    assert.equal(await exited, 0);
+    assert.equal(await cli.stop(), 0);
   });
 });
 
