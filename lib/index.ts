@@ -1,4 +1,4 @@
-import { Strategy } from './strategy';
+import { Strategy } from './browser/strategy';
 
 export {
   DingTalkAPIError,
@@ -12,8 +12,23 @@ export {
 export type { FetchFunction, FetchRequestInit, FetchResponse } from './api/http';
 export type { Profile } from './api/profile';
 export type { DingTalkTokenResponse, DingTalkUserInfo } from './api/wire';
-export type { DingTalkAuthenticateOptions } from './authorization-params';
-export type { DingTalkChallenge, FailureReason } from './challenge';
+export type { DingTalkAuthenticateOptions } from './browser/authorization-params';
+export {
+  defaultURLs,
+  type SkipUserProfileFunction,
+  type StrategyOptions,
+  type StrategyOptionsBase,
+  type StrategyOptionsSkippingProfile,
+  type StrategyOptionsWithRequest,
+  type StrategyOptionsWithRequestSkippingProfile,
+} from './browser/options';
+export { Strategy } from './browser/strategy';
+export type {
+  VerifyFunction,
+  VerifyFunctionWithParams,
+  VerifyFunctionWithRequest,
+  VerifyFunctionWithRequestAndParams,
+} from './browser/verify';
 export {
   type AccessTokenRequestContext,
   type CorpIdFunction,
@@ -27,31 +42,17 @@ export type { InAppProfile } from './in-app/profile';
 export { InAppStrategy } from './in-app/strategy';
 export type { InAppVerifyFunction, InAppVerifyFunctionWithRequest, InAppVerifyResult } from './in-app/verify';
 export type { DingTalkInAppUserInfo, DingTalkUserDetails } from './in-app/wire';
-export {
-  defaultURLs,
-  type SkipUserProfileFunction,
-  type StateStore,
-  type StateStoreMeta,
-  type StateStoreStoreCallback,
-  type StateStoreVerify,
-  type StateStoreVerifyCallback,
-  type StateStoreVerifyWithMeta,
-  type StrategyOptions,
-  type StrategyOptionsBase,
-  type StrategyOptionsSkippingProfile,
-  type StrategyOptionsWithRequest,
-  type StrategyOptionsWithRequestSkippingProfile,
-} from './options';
-export { SignedCookieStateStore, type SignedCookieStateStoreOptions } from './state/signed-cookie-store';
-export { Strategy } from './strategy';
+export type { DingTalkChallenge, FailureReason } from './passport/challenge';
 export type {
-  VerifyCallback,
-  VerifyFunction,
-  VerifyFunctionWithParams,
-  VerifyFunctionWithRequest,
-  VerifyFunctionWithRequestAndParams,
-} from './verify';
-
+  StateStore,
+  StateStoreMeta,
+  StateStoreStoreCallback,
+  StateStoreVerify,
+  StateStoreVerifyCallback,
+  StateStoreVerifyWithMeta,
+} from './passport/state-store';
+export type { VerifyCallback } from './passport/verify';
+export { SignedCookieStateStore, type SignedCookieStateStoreOptions } from './state/signed-cookie-store';
 export default Strategy;
 
 // As with passport-google-oauth20 and passport-github2, `require('passport-dingtalk-oauth2')` is the

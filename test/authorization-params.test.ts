@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildAuthorizationParams } from '../lib/authorization-params';
+import { buildAuthorizationParams } from '../lib/browser/authorization-params';
 
 describe('authorize parameters', () => {
   it('always asks for consent, which DingTalk requires', () => {

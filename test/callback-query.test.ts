@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type CallbackRequest, presentCodeToPassport, readCallbackQuery } from '../lib/callback-request';
+import { type CallbackRequest, presentCodeToPassport, readCallbackQuery } from '../lib/browser/callback-request';
 
 /** What the read says, without the query it carries for presentCodeToPassport. */
 function read(req: CallbackRequest) {

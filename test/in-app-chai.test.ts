@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import chai from 'chai';
 import chaiPassportStrategy, { type PassportTest, type PassportTestRequest } from 'chai-passport-strategy';
 import { DingTalkAPIError, type FetchFunction, type InAppProfile, InAppStrategy } from '../lib/index';
+import { watchProcess } from './helpers/process-watch';
 
 chai.use(chaiPassportStrategy);
 
@@ -142,6 +143,38 @@ describe('InAppStrategy tested with chai-passport-strategy', () => {
     }
     const strategy = new WithEmployee(options, (p, done) => done(null, { name: p.displayName }));
     assert.deepEqual((await run(strategy, post({ code: 'c0de1234' }))).args[0], { name: 'c0de1234@dingcorp1' });
+  });
+
+  it('hands a throw from the callback a subclass gives super.userProfile to error(), with no unhandled rejection', async () => {
+    const dingtalk: FetchFunction = async (url) => {
+      const answer = url.includes('accessToken')
+        ? { accessToken: 'app-token', expireIn: 7200 }
+        : { errcode: 0, result: { userid: 'u1', unionid: 'union-1', name: 'Zhang San' } };
+      return { status: 200, headers: { get: () => null }, text: async () => JSON.stringify(answer) };
+    };
+    class WithBadge extends InAppStrategy {
+      override userProfile(code: string, corpId: string, done: (err?: unknown, p?: InAppProfile) => void): void {
+        super.userProfile(code, corpId, (err, p) => {
+          if (err) return done(err);
+          // DingTalk sent no badge: the subclass's own code throws a TypeError here.
+          const badge = ((p as InAppProfile)._json as unknown as { badge: { number: string } }).badge.number;
+          done(null, { ...(p as InAppProfile), displayName: badge });
+        });
+      }
+    }
+    const watch = watchProcess();
+    try {
+      const strategy = new WithBadge({ ...options, fetch: dingtalk, skipUserDetails: true }, (p, done) =>
+        done(null, { id: p.id }),
+      );
+      const outcome = await run(strategy, post({ code: 'c0de1234' }));
+      assert.equal(outcome.action, 'error');
+      assert.ok(outcome.args[0] instanceof TypeError);
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(watch.problems, []);
+    } finally {
+      watch.stop();
+    }
   });
 
   it('hands a rejected promise from a userProfile override to error()', async () => {

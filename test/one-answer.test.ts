@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Request } from 'express';
-import { DingTalkAPIError, type Profile, Strategy, type VerifyFunction } from '../lib/index';
+import { DingTalkAPIError, type FetchFunction, type Profile, Strategy, type VerifyFunction } from '../lib/index';
 import { watchProcess } from './helpers/process-watch';
 
 type Action = 'success' | 'fail' | 'error' | 'redirect' | 'pass';
@@ -146,6 +146,14 @@ describe('one answer per login, whatever the hooks do', () => {
     assert.equal(given[1]?.args[0], assertionInATest);
   });
 
+  it('lets a throw from the code that took a refusal (error=) leave authenticate() too, never answering twice', async () => {
+    const { strategy } = stubbedStrategy();
+    const assertionInATest = new Error('expected a success');
+    const given = await answers(strategy, { error: 'access_denied', state: 's' }, { fail: assertionInATest });
+    assert.deepEqual(actionsOf(given), ['fail', 'threw']);
+    assert.equal(given[1]?.args[0], assertionInATest);
+  });
+
   it('reports a later throw from the code that took the answer as a process warning: no second answer, no crash', async () => {
     const { strategy, hooks } = stubbedStrategy();
     const outage = new DingTalkAPIError('token', { dingtalkStatus: 503, code: 'ServiceUnavailable', description: '' });
@@ -195,6 +203,62 @@ describe('one answer per login, whatever the hooks do', () => {
     assert.deepEqual(actionsOf(given), ['error']);
     assert.equal((given[0]?.args[0] as Error | undefined)?.message, 'the directory is down');
     assert.deepEqual(watch.problems, []);
+  });
+
+  it('hands a throw from the callback a subclass gives super.userProfile to error(), with no unhandled rejection', async () => {
+    class BadgeStrategy extends Strategy {
+      override userProfile(accessToken: string, done: (err?: unknown, profile?: Profile) => void): void {
+        super.userProfile(accessToken, (err, profile) => {
+          if (err) return done(err);
+          // DingTalk sent no badge: the subclass's own code throws a TypeError here.
+          const json = (profile as Profile)._json as unknown as { badge: { number: string } };
+          const badge = json.badge.number;
+          done(null, Object.assign(profile as Profile, { badge }));
+        });
+      }
+    }
+    const currentUser: FetchFunction = async () => ({
+      status: 200,
+      headers: { get: () => null },
+      text: async () => JSON.stringify({ unionId: 'union-1', nick: 'Zhang San' }),
+    });
+    const strategy = new BadgeStrategy({ ...options, fetch: currentUser }, keepId);
+    (strategy as unknown as AnyHooks)._oauth2.getOAuthAccessToken = (_c: string, _p: object, callback: Callback) =>
+      callback(null, 'access-token', '', {});
+    const given = await answers(strategy);
+    assert.deepEqual(actionsOf(given), ['error']);
+    assert.ok(given[0]?.args[0] instanceof TypeError);
+    assert.deepEqual(watch.problems, []);
+  });
+
+  it('logs in with the user an async verify without done resolves to, and fails when it resolves to nothing', async () => {
+    const found = await answers(
+      stubbedStrategy((async (_at: string, _rt: string, profile: Profile) => ({
+        id: profile.id,
+      })) as unknown as VerifyFunction).strategy,
+    );
+    assert.deepEqual(found, [{ action: 'success', args: [{ id: 'union-1' }, {}] }]);
+    const withRequest = await answers(
+      stubbedStrategy(
+        (async (req: { query: { state: string } }, _at: string, _rt: string, profile: Profile) => ({
+          id: profile.id,
+          state: req.query.state,
+        })) as unknown as VerifyFunction,
+        { passReqToCallback: true },
+      ).strategy,
+    );
+    assert.deepEqual(withRequest, [{ action: 'success', args: [{ id: 'union-1', state: 's' }, {}] }]);
+    const nobody = await answers(stubbedStrategy((async () => undefined) as unknown as VerifyFunction).strategy);
+    assert.deepEqual(actionsOf(nobody), ['fail']);
+  });
+
+  it('logs in with the user an async verify resolves to even when it declares done, and answers once', async () => {
+    const given = await answers(
+      stubbedStrategy((async (_at: string, _rt: string, profile: Profile, _done: unknown) => ({
+        id: profile.id,
+      })) as unknown as VerifyFunction).strategy,
+    );
+    assert.deepEqual(given, [{ action: 'success', args: [{ id: 'union-1' }, {}] }]);
   });
 
   it('turns an async verify rejecting with a falsy value into an error, not a failure', async () => {

@@ -9,7 +9,7 @@ import {
   readFlag,
   readHttpSettings,
   requireText,
-} from '../option-readers';
+} from '../passport/option-readers';
 
 /** Where DingTalk's in-client login (免登) lives unless the options say otherwise. */
 export const inAppDefaultURLs = {

@@ -1,7 +1,8 @@
 import type { Request } from 'express';
 
-import { isThenable, refusal, warnAboutThrow } from '../login-guards';
-import type { VerifyCallback } from '../verify';
+import { answerKey, callBack, isThenable, LoginAnswer, type PassportActions, perRequest } from '../passport/answer';
+import { refusal } from '../passport/challenge';
+import { callVerify, type VerifyCallback } from '../passport/verify';
 import { InAppClient, isRejectedInAppCode } from './client';
 import { crossSiteRefusal, readInAppCode } from './code-request';
 import { InAppLogin, OrganizationNotServed } from './login';
@@ -17,13 +18,6 @@ import type { InAppVerifyFunction, InAppVerifyFunctionWithRequest } from './veri
 
 type ProfileCallback = (err?: unknown, profile?: InAppProfile) => void;
 type AnyVerify = (...args: unknown[]) => unknown;
-
-/** What passport attaches to `Object.create(strategy)` for one request. */
-interface PassportActions {
-  success(user: unknown, info?: unknown): void;
-  fail(challenge?: unknown, status?: number): void;
-  error(err: unknown): void;
-}
 
 /**
  * Passport strategy for the login inside the DingTalk client (免登): the page gets a code from
@@ -75,10 +69,7 @@ export class InAppStrategy {
    * `user/get` unless `skipUserDetails`. Calls `done(err)` with the package's typed errors.
    */
   userProfile(code: string, corpId: string, done: ProfileCallback): void {
-    this._inAppLogin.profileFor(code, corpId).then(
-      (profile) => done(null, profile),
-      (error: unknown) => done(error),
-    );
+    callBack(this, this._inAppLogin.profileFor(code, corpId), done);
   }
 
   /**
@@ -88,19 +79,15 @@ export class InAppStrategy {
    * DingTalk is `error()` with a typed error whose `status` is a 5xx.
    */
   authenticate(req: Request, _options?: object): void {
-    const attempt = this as unknown as InAppStrategy & PassportActions;
+    const attempt = perRequest(this, '_inAppLogin') as this & { [answerKey]?: LoginAnswer };
+    const answer = new LoginAnswer(this as PassportActions);
+    attempt[answerKey] = answer;
     const read = readInAppCode(req);
-    if (!read.ok) {
-      attempt.fail(refusal('malformed_request', read.message), 400);
-      return;
-    }
-    const crossSite = crossSiteRefusal(req);
-    if (crossSite) {
-      attempt.fail(refusal('cross_site_request', crossSite), 403);
-      return;
-    }
-    const answer = answerOnce(attempt);
-    logIn(attempt, req, read.code, answer).catch((error: unknown) => answer.error(error));
+    const crossSite = read.ok ? crossSiteRefusal(req) : undefined;
+    if (!read.ok) answer.fail(refusal('malformed_request', read.message), 400);
+    else if (crossSite) answer.fail(refusal('cross_site_request', crossSite), 403);
+    else logIn(attempt, req, read.code, answer).catch((error: unknown) => answer.error(error));
+    answer.endOfAuthenticate();
   }
 }
 
@@ -108,7 +95,7 @@ export class InAppStrategy {
  * The rest of a login, after the request was read. `_corpId`, `userProfile` and `_verify` are
  * read from the per-request object now, so a subclass or a test may replace any of them.
  */
-async function logIn(strategy: InAppStrategy, req: Request, code: string, answer: PassportActions): Promise<void> {
+async function logIn(strategy: InAppStrategy, req: Request, code: string, answer: LoginAnswer): Promise<void> {
   const fields = strategy as unknown as {
     _corpId: string | CorpIdFunction;
     _passReqToCallback: boolean;
@@ -132,28 +119,12 @@ async function logIn(strategy: InAppStrategy, req: Request, code: string, answer
     const message = `DingTalk refused the in-client code (${said}${text ? `: ${text}` : ''}). It may have expired or been used already: ask the page for a new one.`;
     return answer.fail(refusal('code_rejected', message), 401);
   }
-  let settled = false;
   const verified: VerifyCallback = (err, user, info) => {
-    if (settled) return;
-    settled = true;
-    if (err) return answer.error(err);
-    if (!user) return answer.fail(info);
-    answer.success(user, info);
+    if (err) answer.error(err);
+    else if (!user) answer.fail(info);
+    else answer.give('success', [user, info]);
   };
-  const args = fields._passReqToCallback ? [req, profile, verified] : [profile, verified];
-  // A verify that declares no `done` answers with what its promise resolves to; one that declares
-  // it may call it later, from a callback, so only a user it returns counts.
-  const takesDone = fields._verify.length >= args.length;
-  const result = fields._verify.apply(strategy, args);
-  if (isThenable(result)) {
-    result.then(
-      (user) => {
-        if (!takesDone) verified(null, (user ?? false) as Express.User | false);
-        else if (user !== undefined) verified(null, user as Express.User | false);
-      },
-      (error: unknown) => verified(error || new Error('verify rejected without a reason')),
-    );
-  }
+  callVerify(fields._verify, strategy, fields._passReqToCallback ? [req, profile] : [profile], verified);
 }
 
 /** `userProfile`, as the app may have replaced it, called once and heard once. */
@@ -187,26 +158,4 @@ function profileOf(strategy: InAppStrategy, code: string, corpId: string): Promi
 function isProfileLike(value: unknown): value is InAppProfile {
   const id = typeof value === 'object' && value !== null ? (value as { id?: unknown }).id : undefined;
   return typeof id === 'string' && id.length > 0;
-}
-
-/**
- * This request's actions, read now (on a shared strategy a concurrent request replaces them), of
- * which only the first call counts. A throw from the code that took the answer (a custom callback
- * that rethrows) can reach no caller this late: it becomes a warning, never a second answer.
- */
-function answerOnce(attempt: PassportActions): PassportActions {
-  const actions = { success: attempt.success, fail: attempt.fail, error: attempt.error };
-  let answered = false;
-  const answer =
-    (name: keyof PassportActions) =>
-    (...args: unknown[]) => {
-      if (answered) return;
-      answered = true;
-      try {
-        (actions[name] as (...args: unknown[]) => void).apply(attempt, args);
-      } catch (thrown) {
-        warnAboutThrow(name, thrown);
-      }
-    };
-  return { success: answer('success'), fail: answer('fail'), error: answer('error') };
 }

@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 
-import type { VerifyCallback } from '../verify';
+import type { VerifyCallback } from '../passport/verify';
 import type { InAppProfile } from './profile';
 
 /**

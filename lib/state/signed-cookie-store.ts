@@ -1,6 +1,6 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
-import type { StateStoreMeta, StateStoreStoreCallback, StateStoreVerifyCallback } from '../options';
+import type { StateStoreMeta, StateStoreStoreCallback, StateStoreVerifyCallback } from '../passport/state-store';
 import {
   type CookieAttributes,
   type ResponseCookies,

@@ -1,9 +1,7 @@
 import type { Request } from 'express';
-import type { Profile } from './api/profile';
-import type { DingTalkTokenResponse } from './api/wire';
-
-/** Ends the verify callback: an error, a user (login succeeds) or `false` with an info message. */
-export type VerifyCallback = (err?: unknown, user?: Express.User | false, info?: object) => void;
+import type { Profile } from '../api/profile';
+import type { DingTalkTokenResponse } from '../api/wire';
+import type { VerifyCallback } from '../passport/verify';
 
 /**
  * The verify callback: `(accessToken, refreshToken, profile, done)`. Each form takes the type of

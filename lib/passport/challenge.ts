@@ -42,3 +42,8 @@ export interface DingTalkChallenge {
   /** With `state_mismatch`: anything else the state store said. */
   [detail: string]: unknown;
 }
+
+/** Builds the challenge of a failure this package decides, with its machine-readable reason. */
+export function refusal(reason: FailureReason, message: string, extra?: object): DingTalkChallenge {
+  return { ...extra, message, reason };
+}

@@ -2,13 +2,15 @@ import type { Request } from 'express';
 
 import OAuth2Strategy = require('passport-oauth2');
 
-import { DingTalkClient } from './api/client';
-import { DingTalkError } from './api/errors';
-import { type Profile, parseProfile } from './api/profile';
+import { DingTalkClient } from '../api/client';
+import { DingTalkError } from '../api/errors';
+import { type Profile, parseProfile } from '../api/profile';
+import { callBack } from '../passport/answer';
+import { refusal } from '../passport/challenge';
 import { buildAuthorizationParams, type DingTalkAuthenticateOptions } from './authorization-params';
 import { presentCodeToPassport, readCallbackQuery } from './callback-request';
 import { resolveCallbackURL } from './callback-url';
-import { type PassportAttempt, refusal, refuseLogin, runGuardedLogin } from './login-guards';
+import { BrowserLogin, type PassportAttempt } from './login';
 import {
   insecureCallbackURL,
   resolveOptions,
@@ -43,6 +45,7 @@ interface OAuth2Client {
 interface OAuth2Fields {
   _callbackURL?: string;
   _trustProxy?: boolean;
+  _oauth2: OAuth2Client;
 }
 
 /**
@@ -132,10 +135,10 @@ export class Strategy extends OAuth2Strategy {
 
   /** Fetches the DingTalk user the access token belongs to (`GET /v1.0/contact/users/me`). */
   override userProfile(accessToken: string, done: (err?: unknown, profile?: Profile) => void): void {
-    this._dingtalkClient.fetchCurrentUser(accessToken).then(
-      (user) => done(null, parseProfile(user.json, user.raw)),
-      (error: unknown) => done(error),
-    );
+    const profile = this._dingtalkClient
+      .fetchCurrentUser(accessToken)
+      .then((user) => parseProfile(user.json, user.raw));
+    callBack(this, profile, done);
   }
 
   /**
@@ -154,9 +157,21 @@ export class Strategy extends OAuth2Strategy {
    * `authCode` as `req.query.code`.
    */
   override authenticate(req: Request, options: DingTalkAuthenticateOptions = {}): void {
+    const attempt = this as unknown as PassportAttempt;
+    const login = new BrowserLogin(attempt, req, this._allowedCorpIds);
+    try {
+      this._dingtalkLogin(login, req, options);
+    } catch (thrown) {
+      // A hook outside passport-oauth2's own try (authorizationParams, a store's store()) threw.
+      login.error(thrown);
+    }
+    login.endOfAuthenticate();
+  }
+
+  private _dingtalkLogin(login: BrowserLogin, req: Request, options: DingTalkAuthenticateOptions): void {
     const callback = readCallbackQuery(req);
     if (callback.kind === 'malformed') {
-      this.fail(refusal('malformed_callback', `Invalid DingTalk callback: ${callback.reason}.`), 400);
+      login.fail(refusal('malformed_callback', `Invalid DingTalk callback: ${callback.reason}.`), 400);
       return;
     }
     const fields = this as unknown as OAuth2Fields;
@@ -165,7 +180,7 @@ export class Strategy extends OAuth2Strategy {
     if (configured) {
       callbackURL = resolveCallbackURL(req, configured, fields._trustProxy);
       if (!callbackURL) {
-        this.error(unresolvableCallbackURL());
+        login.error(unresolvableCallbackURL());
         return;
       }
       // The configured absolute URL was checked at construction; a resolved or per-request one is checked here.
@@ -174,7 +189,7 @@ export class Strategy extends OAuth2Strategy {
           ? undefined
           : insecureCallbackURL(callbackURL);
       if (insecure) {
-        this.error(new Error(insecure));
+        login.error(new Error(insecure));
         return;
       }
     }
@@ -184,21 +199,15 @@ export class Strategy extends OAuth2Strategy {
       // anyone's to choose (a crafted link): it is repeated only when it looks like an error code.
       const said = /^[A-Za-z0-9_.-]{1,64}$/.test(callback.error) ? callback.error : undefined;
       const message = `DingTalk login was not authorized${said ? `: ${said}` : '.'}`;
-      const oauth2 = (this as unknown as { _oauth2: OAuth2Client })._oauth2;
+      const oauth2 = fields._oauth2;
       const meta = {
         authorizationURL: oauth2._authorizeUrl,
         tokenURL: oauth2._accessTokenUrl,
         clientID: oauth2._clientId,
         callbackURL,
       };
-      const attempt = this as unknown as Parameters<typeof refuseLogin>[0];
-      refuseLogin(
-        attempt,
-        req,
-        callback.state,
-        meta,
-        refusal('access_denied', message, said ? { dingtalkError: said } : undefined),
-      );
+      const refused = refusal('access_denied', message, said ? { dingtalkError: said } : undefined);
+      login.refuse((this as unknown as PassportAttempt)._stateStore, callback.state, meta, refused);
       return;
     }
     // One absolute callback URL for both legs: the state store sees the same `meta.callbackURL`
@@ -207,29 +216,15 @@ export class Strategy extends OAuth2Strategy {
     // passport-oauth2 reads the configured URL itself: a copy of the options only for a resolved one.
     const resolved: DingTalkAuthenticateOptions =
       callbackURL && callbackURL !== configured ? { ...options, callbackURL } : options;
-    if (callback.kind === 'authorized') presentCodeToPassport(req, callback.query, callback.code);
-    runGuardedLogin(
-      this as unknown as PassportAttempt,
-      this._allowedCorpIds,
-      (guarded) => OAuth2Strategy.prototype.authenticate.call(guarded, req, resolved),
-      callback.kind === 'authorized' ? codeRefusedHook(this, req, callback.query.values.state) : undefined,
-    );
+    let state: string | undefined;
+    if (callback.kind === 'authorized') {
+      presentCodeToPassport(req, callback.query, callback.code);
+      const sent = callback.query.values.state;
+      if (typeof sent === 'string') state = sent;
+    }
+    const guarded = login.guard(this as unknown as PassportAttempt, state);
+    OAuth2Strategy.prototype.authenticate.call(guarded, req, resolved);
   }
-}
-
-/** A state store that wants to hear when DingTalk refused a login's code (SignedCookieStateStore). */
-interface ForgivingStore {
-  codeRefused(req: unknown, state: string): void;
-}
-
-/**
- * Tells the state store, looked up now (apps swap stores), that DingTalk refused the code that
- * came with `state`, if the store asks to know: its replay guard then lets go of that state.
- */
-function codeRefusedHook(strategy: object, req: object, state: unknown): (() => void) | undefined {
-  const store = (strategy as { _stateStore?: Partial<ForgivingStore> })._stateStore;
-  if (typeof state !== 'string' || typeof store?.codeRefused !== 'function') return undefined;
-  return () => (store as ForgivingStore).codeRefused(req, state);
 }
 
 function unresolvableCallbackURL(): Error {

@@ -2,7 +2,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import nodeFetch from 'node-fetch';
 
-import type { FetchFunction, HttpSettings } from './api/http';
+import type { FetchFunction, HttpSettings } from '../api/http';
 
 /** What every option error starts with, so a stack trace names the package. */
 export const optionPrefix = 'passport-dingtalk-oauth2:';

@@ -1,0 +1,32 @@
+import { isThenable } from './answer';
+
+/** Ends the verify callback: an error, a user (login succeeds) or `false` with an info message. */
+export type VerifyCallback = (err?: unknown, user?: Express.User | false, info?: object) => void;
+
+type AnyVerify = (...args: unknown[]) => unknown;
+
+/**
+ * Calls the app's verify with `args` and a `done` of which only the first call counts, both
+ * strategies alike. An async verify may answer with what it resolves to: one that declares no
+ * `done` answers with it (nothing fails the login), one that declares `done` may still resolve
+ * with the user instead of calling it. A rejection is an error. A throw is the caller's to catch.
+ */
+export function callVerify(verify: AnyVerify, self: unknown, args: unknown[], done: VerifyCallback): void {
+  let settled = false;
+  const once: VerifyCallback = (err, user, info) => {
+    if (settled) return;
+    settled = true;
+    done(err, user, info);
+  };
+  const takesDone = verify.length > args.length;
+  args.push(once);
+  const result = verify.apply(self, args);
+  if (!isThenable(result)) return;
+  result.then(
+    (user) => {
+      if (!takesDone) once(null, (user ?? false) as Express.User | false);
+      else if (user !== undefined) once(null, user as Express.User | false);
+    },
+    (error: unknown) => once(error || new Error('verify rejected without a reason')),
+  );
+}
