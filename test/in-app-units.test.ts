@@ -260,6 +260,7 @@ describe('InAppStrategy options', () => {
     ],
     ['a relative URL', { ...base, accessTokenURL: '/v1.0/oauth2/accessToken' }, /absolute URL/],
     ['a zero timeout', { ...base, timeout: 0 }, /"timeout" option must be a positive number/],
+    ['a timeout setTimeout cannot hold', { ...base, timeout: 2 ** 31 }, /"timeout" option must be a positive number/],
     ['a string skipUserDetails', { ...base, skipUserDetails: 'yes' }, /"skipUserDetails" option must be true or false/],
   ];
   for (const [what, options, message] of invalid) {

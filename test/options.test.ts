@@ -106,6 +106,14 @@ describe('constructing the strategy', () => {
     assert.throws(() => construct({ ...required, passReqToCallback: 'yes' }), /"passReqToCallback"/);
   });
 
+  it('refuses a timeout setTimeout cannot hold, which would abort every request after 1 ms', () => {
+    assert.throws(() => construct({ ...required, timeout: 2 ** 31 }), {
+      name: 'TypeError',
+      message: /"timeout" option must be a positive number of milliseconds, at most 2147483647/,
+    });
+    assert.doesNotThrow(() => construct({ ...required, timeout: 2 ** 31 - 1 }));
+  });
+
   it('never mutates the caller’s options object', () => {
     const options = deepFreeze({ ...required, scope: ['openid', 'corpid'], state: true, timeout: 500 });
     const copy = structuredClone(options);

@@ -8,6 +8,8 @@ import type { FetchFunction, HttpSettings } from '../api/http';
 export const optionPrefix = 'passport-dingtalk-oauth2:';
 
 const defaultTimeoutMs = 10_000;
+// setTimeout's largest delay: a longer one overflows and fires after 1 ms, aborting every request.
+const maxTimerMs = 2 ** 31 - 1;
 const defaultMaxResponseBytes = 1024 * 1024;
 
 /** The options that shape requests to DingTalk, shared by both strategies. */
@@ -77,8 +79,14 @@ export function isLoopback(hostname: string): boolean {
 
 /** `timeout`, `maxResponseBytes`, `fetch` and `agent`, checked, with their defaults. */
 export function readHttpSettings(options: HttpOptions): HttpSettings {
-  const timeoutMs = readPositiveNumber(options.timeout, 'timeout', defaultTimeoutMs);
-  const maxResponseBytes = readPositiveNumber(options.maxResponseBytes, 'maxResponseBytes', defaultMaxResponseBytes);
+  const timeoutMs = readPositiveNumber(options.timeout, 'timeout', defaultTimeoutMs, 'milliseconds', maxTimerMs);
+  const maxResponseBytes = readPositiveNumber(
+    options.maxResponseBytes,
+    'maxResponseBytes',
+    defaultMaxResponseBytes,
+    'bytes',
+    Number.MAX_VALUE,
+  );
   const fetch = readFetch(options.fetch);
   const agentFor = readAgent(options.agent);
   // The bundled node-fetch bounds the body itself (`size`); any other fetch is read with a bound here.
@@ -86,10 +94,11 @@ export function readHttpSettings(options: HttpOptions): HttpSettings {
   return { fetch, fetchEnforcesSize, agentFor, timeoutMs, maxResponseBytes };
 }
 
-function readPositiveNumber(value: unknown, name: string, fallback: number): number {
+function readPositiveNumber(value: unknown, name: string, fallback: number, unit: string, max: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new TypeError(`${optionPrefix} the "${name}" option must be a positive number`);
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > max) {
+    const most = max < Number.MAX_VALUE ? `, at most ${max}` : '';
+    throw new TypeError(`${optionPrefix} the "${name}" option must be a positive number of ${unit}${most}`);
   }
   return value;
 }
