@@ -109,6 +109,25 @@ const cases: Case[] = [
   ],
 ];
 
+describe('a strategy shown or logged', () => {
+  it('does not print the client secret in util.inspect or JSON.stringify, and passport-oauth2 can still use it', () => {
+    const strategy = new Strategy(
+      { clientID: 'ding-client-id', clientSecret, callbackURL: 'https://app.example/cb' },
+      (_at, _rt, profile, done) => done(null, { id: profile.id }),
+    );
+    for (const shown of [
+      inspect(strategy),
+      inspect(strategy, { depth: Number.POSITIVE_INFINITY }),
+      JSON.stringify(strategy),
+    ]) {
+      assert.ok(shown.includes('ding-client-id'), 'the rendering shows the strategy');
+      assert.ok(!shown.includes(clientSecret), shown);
+    }
+    // passport-oauth2 signs its requests with it, and passport-oauth2-refresh copies it from there.
+    assert.equal((strategy as unknown as { _oauth2: { _clientSecret: string } })._oauth2._clientSecret, clientSecret);
+  });
+});
+
 describe('secrets never leak into errors, responses or output', () => {
   let emulator: DingTalkEmulator;
   let app: TestApp;

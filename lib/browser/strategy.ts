@@ -113,6 +113,9 @@ export class Strategy extends OAuth2Strategy {
     this._dingtalkClient = client;
     this._allowedCorpIds = resolved.allowedCorpIds;
     this._allowHttpCallbackURL = resolved.allowHttpCallbackURL;
+    // passport-oauth2 keeps the secret on its `oauth` client, where util.inspect and JSON.stringify
+    // would print it (a logged strategy). Still readable: passport-oauth2-refresh copies it.
+    Object.defineProperty(this._oauth2, '_clientSecret', { enumerable: false });
     // DingTalk wants a JSON body and answers in camelCase, which the `oauth` client cannot do.
     // The fix lives on this instance only, so other strategies in the process are untouched;
     // passport-oauth2 looks it up on every login (tests may stub it), and passport-oauth2-refresh
