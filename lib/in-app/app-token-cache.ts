@@ -8,6 +8,9 @@ export interface AppToken {
 // DingTalk asks apps to cache the token and to renew it before it expires ("建议…过期前10分钟"
 // 刷新, server API calling guide). A short-lived token is renewed once half its life is gone.
 const renewBeforeMs = 10 * 60 * 1000;
+// A failed renewal (the 403 QPS limit, a network blip) is not tried again sooner than this while
+// the token still works: one request per 5 s at most, however many logins arrive.
+const retryRenewalAfterMs = 5 * 1000;
 
 /**
  * The app's own access token, shared by every login of one strategy: fetched once, reused until
@@ -17,7 +20,7 @@ const renewBeforeMs = 10 * 60 * 1000;
 export class AppTokenCache {
   readonly #fetchToken: () => Promise<AppToken>;
   readonly #now: () => number;
-  #current: { accessToken: string; renewAt: number } | undefined;
+  #current: { accessToken: string; renewAt: number; expiresAt: number } | undefined;
   #pending: Promise<string> | undefined;
 
   constructor(fetchToken: () => Promise<AppToken>, now: () => number = Date.now) {
@@ -25,19 +28,26 @@ export class AppTokenCache {
     this.#now = now;
   }
 
-  /** The cached token, or the one being fetched, or a new one. */
+  /**
+   * The cached token while it is valid, or the one being fetched, or a new one. Past its renewal
+   * time, the first login starts the renewal and every login goes on with the cached token: a
+   * valid token is not held back by the token endpoint's latency, nor by its failure.
+   */
   get(): Promise<string> {
     const current = this.#current;
-    if (current && this.#now() < current.renewAt) return Promise.resolve(current.accessToken);
-    if (this.#pending) return this.#pending;
-    const pending = this.#fetch();
-    this.#pending = pending;
-    // A failure is not cached: once this request ends, the next login asks again.
-    const settled = () => {
-      if (this.#pending === pending) this.#pending = undefined;
-    };
-    pending.then(settled, settled);
-    return pending;
+    const now = this.#now();
+    if (current && now < current.expiresAt) {
+      if (now >= current.renewAt && !this.#pending) {
+        // No failure is reported: the cached token serves, and the renewal is tried again later.
+        this.#start().catch(() => {
+          if (this.#current === current) current.renewAt = this.#now() + retryRenewalAfterMs;
+        });
+      }
+      return Promise.resolve(current.accessToken);
+    }
+    // Expired, forgotten or never fetched: every login waits for the one request, and a failure is
+    // not cached (once this request ends, the next login asks again).
+    return this.#pending ?? this.#start();
   }
 
   /**
@@ -48,10 +58,26 @@ export class AppTokenCache {
     if (this.#current?.accessToken === token) this.#current = undefined;
   }
 
+  #start(): Promise<string> {
+    const pending = this.#fetch();
+    this.#pending = pending;
+    const settled = () => {
+      if (this.#pending === pending) this.#pending = undefined;
+    };
+    pending.then(settled, settled);
+    return pending;
+  }
+
   async #fetch(): Promise<string> {
+    // The token's life is counted from the request: it may have been issued at any time until the answer.
+    const askedAt = this.#now();
     const { accessToken, expireIn } = await this.#fetchToken();
     const lifetimeMs = expireIn * 1000;
-    this.#current = { accessToken, renewAt: this.#now() + Math.max(lifetimeMs - renewBeforeMs, lifetimeMs / 2) };
+    this.#current = {
+      accessToken,
+      renewAt: askedAt + Math.max(lifetimeMs - renewBeforeMs, lifetimeMs / 2),
+      expiresAt: askedAt + lifetimeMs,
+    };
     return accessToken;
   }
 }
