@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
-import { Agent, createServer, type Server } from 'node:http';
+import { createHash, createHmac } from 'node:crypto';
+import { Agent, createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Authenticator } from '@fastify/passport';
@@ -37,19 +37,24 @@ interface Carrier {
 const ownCookie: Carrier = {
   kind: 'own cookie',
   read: (jar) => {
-    const [name, value] = [...jar].find(([cookie]) => cookie.startsWith('dingtalk_state_')) ?? [];
+    const [name, value] = [...jar].find(([cookie]) => loginCookieName.test(cookie)) ?? [];
     return name && value ? { name, value } : undefined;
   },
   write: (jar, name, value) => jar.set(name, value),
 };
 
 /** The strategy every instance uses, counting the calls to verify on `instance`. */
-function dingtalkStrategy(emulator: DingTalkEmulator, store: SignedCookieStateStore, instance: Instance): Strategy {
+function dingtalkStrategy(
+  emulator: DingTalkEmulator,
+  store: SignedCookieStateStore,
+  instance: Instance,
+  callbackURL = '/auth/callback',
+): Strategy {
   const verify: VerifyFunction = (_accessToken, _refreshToken, profile, done) => {
     instance.verifyCalls++;
     done(null, { id: profile.id });
   };
-  return new Strategy({ ...emulator.strategyOptions(), callbackURL: '/auth/callback', store }, verify);
+  return new Strategy({ ...emulator.strategyOptions(), callbackURL, store }, verify);
 }
 
 /** Listens on 127.0.0.1 at a free port; `close` ends every connection too. */
@@ -68,10 +73,14 @@ async function listen(server: Server): Promise<{ url: string; close(): Promise<v
  * An app instance with no session middleware at all, as a JWT API would be: the login state
  * lives only in the signed cookie, and the callback answers with the user as JSON.
  */
-async function startExpressInstance(emulator: DingTalkEmulator, store: SignedCookieStateStore): Promise<Instance> {
+async function startExpressInstance(
+  emulator: DingTalkEmulator,
+  store: SignedCookieStateStore,
+  callbackURL?: string,
+): Promise<Instance> {
   const passport = new Passport();
   const instance: Instance = { url: '', verifyCalls: 0, close: async () => {}, carrier: ownCookie };
-  passport.use(dingtalkStrategy(emulator, store, instance));
+  passport.use(dingtalkStrategy(emulator, store, instance, callbackURL));
   const app = express();
   app.use(passport.initialize());
   app.get('/login', passport.authenticate('dingtalk', { session: false, state: { returnTo: '/reports' } } as object));
@@ -160,6 +169,9 @@ async function startFastifyInstance(emulator: DingTalkEmulator, store: SignedCoo
   return instance;
 }
 
+/** The names of the store's login cookies (not its slot counter). */
+const loginCookieName = /^(?:__Host-)?dingtalk_state_(?!next$)[\w-]+$/;
+
 const sessionSecret = 'session-secret-0123456789-abcdefghijklmnop';
 
 const frameworks = [
@@ -180,6 +192,11 @@ class Browser {
   cookies(): Map<string, string> {
     return this.#jar.cookies;
   }
+}
+
+/** How the cookie of a login started before the three slots was named: after a hash of its state. */
+function stateHash(state: string): string {
+  return createHash('sha256').update(state).digest('base64url').slice(0, 16);
 }
 
 function signed(payload: object, key = secret): string {
@@ -233,7 +250,7 @@ for (const [framework, startInstance] of frameworks)
       if (a.carrier.kind === 'own cookie') {
         assert.match(
           setCookie,
-          /^dingtalk_state_[\w-]{16}=[\w-]+\.[\w-]+; Max-Age=600; Path=\/auth\/callback; HttpOnly; SameSite=Lax$/,
+          /^dingtalk_state_[0-2]=[\w-]+\.[\w-]+; Max-Age=600; Path=\/auth\/callback; HttpOnly; SameSite=Lax\ndingtalk_state_next=[0-2]; Max-Age=600; Path=\/; HttpOnly; SameSite=Lax$/,
         );
         const name = setCookie.slice(0, setCookie.indexOf('='));
         const answer = await finish(browser, b, state);
@@ -430,6 +447,101 @@ describe('SignedCookieStateStore and the strategy: what the replay guard remembe
   });
 });
 
+/**
+ * A browser's jar as far as Path goes (RFC 6265, 5.1.4 and 5.3): a cookie is sent only on its path
+ * and below, and a cookie replaces the one of the same name and path. Secure is not played: the
+ * https callbacks stand for an app behind a TLS proxy.
+ */
+class PathJar {
+  readonly #cookies = new Map<string, { name: string; value: string; path: string }>();
+  /** The names of the cookies the last request sent. */
+  sent: string[] = [];
+  constructor(readonly agent: Agent) {}
+
+  get(url: string): Promise<Answer> {
+    const { pathname } = new URL(url);
+    const matching = [...this.#cookies.values()].filter(({ path }) => onPath(pathname, path));
+    this.sent = matching.map(({ name }) => name);
+    const cookie = matching.map(({ name, value }) => `${name}=${value}`).join('; ');
+    return new Promise((resolve, reject) => {
+      const req = request(url, { agent: this.agent, headers: cookie ? { cookie } : {} }, (res) => {
+        for (const header of res.headers['set-cookie'] ?? []) {
+          const [pair = '', ...attributes] = header.split(';').map((part) => part.trim());
+          const index = pair.indexOf('=');
+          const path = attributes.find((a) => /^path=/i.test(a))?.slice(5) || pathname.replace(/\/[^/]*$/, '') || '/';
+          const key = `${path} ${pair.slice(0, index)}`;
+          if (attributes.some((a) => /^max-age=0$/i.test(a))) this.#cookies.delete(key);
+          else this.#cookies.set(key, { name: pair.slice(0, index), value: pair.slice(index + 1), path });
+        }
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            location: res.headers.location,
+            setCookies: res.headers['set-cookie'] ?? [],
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  }
+}
+
+function onPath(requestPath: string, cookiePath: string): boolean {
+  if (requestPath === cookiePath) return true;
+  return requestPath.startsWith(cookiePath) && (cookiePath.endsWith('/') || requestPath[cookiePath.length] === '/');
+}
+
+describe('SignedCookieStateStore: logins abandoned in a browser that honours Path', () => {
+  let emulator: DingTalkEmulator;
+  const agent = new Agent({ keepAlive: true });
+  before(async () => {
+    emulator = await createDingTalkEmulator();
+  });
+  after(async () => {
+    agent.destroy();
+    await emulator.close();
+  });
+
+  const cases = [
+    ['plain http', {}, '/auth/callback'],
+    ['secure: false', { secure: false }, 'https://app.example/auth/callback'],
+    ['hostOnly: false', { hostOnly: false }, 'https://app.example/auth/callback'],
+    ['https (__Host- cookies on Path=/)', {}, 'https://app.example/auth/callback'],
+  ] as const;
+  for (const [label, options, callbackURL] of cases)
+    it(`${label}: after 100 logins started and never finished, three tabs then all finish, with at most 3 state cookies on a callback`, async () => {
+      const instance = await startExpressInstance(
+        emulator,
+        new SignedCookieStateStore({ secret, ...options }),
+        callbackURL,
+      );
+      try {
+        const browser = new PathJar(agent);
+        for (let i = 0; i < 100; i++) assert.equal((await browser.get(`${instance.url}/login`)).status, 302);
+        // Then three tabs log in at once, and come back in another order.
+        const states: string[] = [];
+        for (let tab = 0; tab < 3; tab++) {
+          const start = await browser.get(`${instance.url}/login`);
+          states.push(new URL(start.location ?? '').searchParams.get('state') ?? '');
+        }
+        for (const state of [states[2], states[0], states[1]] as string[]) {
+          const code = emulator.issueAuthCode();
+          const callback = `${instance.url}/auth/callback?authCode=${code}&state=${encodeURIComponent(state)}`;
+          const answer = await browser.get(callback);
+          assert.equal(answer.status, 200, `${answer.status} ${answer.body}`);
+          const stateCookies = browser.sent.filter((name) => loginCookieName.test(name));
+          assert.ok(stateCookies.length >= 1 && stateCookies.length <= 3, stateCookies.join(', '));
+        }
+      } finally {
+        await instance.close();
+      }
+    });
+});
+
 describe('SignedCookieStateStore, the store alone', () => {
   /** One leg of a login run on the store alone, with a response that collects Set-Cookie headers. */
   function onStore(store: SignedCookieStateStore, callbackURL: string, cookie?: string, clientID = 'app') {
@@ -460,9 +572,10 @@ describe('SignedCookieStateStore, the store alone', () => {
     const started = onStore(store, 'https://app.example/auth/callback');
     const { state } = await started.start();
     const set = started.headers[0] ?? '';
-    assert.match(
-      set,
-      /^__Host-dingtalk_state_[\w-]{16}=[\w-]+\.[\w-]+; Max-Age=600; Path=\/; HttpOnly; SameSite=Lax; Secure$/,
+    assert.match(set, /^__Host-dingtalk_state_0=[\w-]+\.[\w-]+; Max-Age=600; Path=\/; HttpOnly; SameSite=Lax; Secure$/);
+    assert.equal(
+      started.headers[1],
+      '__Host-dingtalk_state_next=1; Max-Age=600; Path=/; HttpOnly; SameSite=Lax; Secure',
     );
     const cookie = set.slice(0, set.indexOf(';'));
     const callback = onStore(store, 'https://app.example/auth/callback', cookie);
@@ -481,8 +594,10 @@ describe('SignedCookieStateStore, the store alone', () => {
     await started.start();
     assert.match(
       started.headers[0] ?? '',
-      /^dingtalk_state_[\w-]{16}=[^;]+; Max-Age=600; Path=\/auth\/callback; HttpOnly; SameSite=Lax; Secure$/,
+      /^dingtalk_state_0=[^;]+; Max-Age=600; Path=\/auth\/callback; HttpOnly; SameSite=Lax; Secure$/,
     );
+    // The counter of the next slot lives on Path=/, where the login route sees it.
+    assert.equal(started.headers[1], 'dingtalk_state_next=1; Max-Age=600; Path=/; HttpOnly; SameSite=Lax; Secure');
   });
 
   it('refuses, when the login starts, a state object that would make the cookie too large for browsers', async () => {
@@ -545,26 +660,38 @@ describe('SignedCookieStateStore, the store alone', () => {
       await new Promise((resolve) => store.store({ session } as never, undefined, meta, resolve));
       await new Promise((resolve) => setTimeout(resolve, 2));
     }
-    assert.equal([...data.keys()].filter((key) => key.startsWith('__Host-dingtalk_state_')).length, 3);
+    assert.deepEqual([...data.keys()].filter((key) => key.startsWith('__Host-dingtalk_state_')).sort(), [
+      '__Host-dingtalk_state_0',
+      '__Host-dingtalk_state_1',
+      '__Host-dingtalk_state_2',
+    ]);
     assert.equal(data.get('cart'), 'kept', "the app's own session data is left alone");
   });
 
-  it('on the callback path (plain http), clears older logins’ cookies when one comes back', async () => {
+  it('on the callback path (plain http), gives logins three names in turn, so that three tabs all finish', async () => {
     const store = new SignedCookieStateStore({ secret });
     const url = 'http://app.example/auth/callback';
-    const jar: string[] = [];
+    // The login route sees only the counter (Path=/); the callback sees the slots too.
+    let counter: string | undefined;
+    const slots = new Map<string, string>();
     const states: string[] = [];
     for (let i = 0; i < 5; i++) {
-      const started = onStore(store, url);
+      const started = onStore(store, url, counter);
       states.push((await started.start()).state as string);
-      const set = started.headers[0] ?? '';
-      jar.push(set.slice(0, set.indexOf(';')));
-      await new Promise((resolve) => setTimeout(resolve, 2));
+      const [slot = '', next = ''] = started.headers.map((header) => header.slice(0, header.indexOf(';')));
+      slots.set(slot.slice(0, slot.indexOf('=')), slot);
+      counter = next;
     }
-    const callback = onStore(store, url, jar.join('; '));
-    assert.equal((await callback.finish(states[4] as string)).ok, true);
-    // Its own cookie, and the two oldest of the four others.
-    assert.equal(callback.headers.filter((header) => /Max-Age=0/.test(header)).length, 3);
+    assert.deepEqual([...slots.keys()], ['dingtalk_state_0', 'dingtalk_state_1', 'dingtalk_state_2']);
+    const header = [counter, ...slots.values()].join('; ');
+    // The three newest finish, each clearing its own cookie only; the two oldest were overwritten.
+    for (const state of states.slice(2)) {
+      const callback = onStore(store, url, header);
+      assert.equal((await callback.finish(state)).ok, true);
+      assert.equal(callback.headers.length, 1);
+      assert.match(callback.headers[0] ?? '', /^dingtalk_state_[0-2]=; Max-Age=0; Path=\/auth\/callback;/);
+    }
+    for (const state of states.slice(0, 2)) assert.equal((await onStore(store, url, header).finish(state)).ok, false);
   });
 
   it('on a session (Fastify), refuses a state object the encrypted session cookie could not hold', async () => {
@@ -609,8 +736,7 @@ describe('SignedCookieStateStore, the store alone', () => {
     const url = 'https://app.example/auth/callback';
     const started = onStore(store, url);
     const { state } = await started.start();
-    const set = started.headers[0] ?? '';
-    const unprefixedName = set.slice('__Host-'.length, set.indexOf('='));
+    const unprefixedName = `dingtalk_state_${stateHash(state as string)}`;
     // As the previous release set it: no prefix, on the callback path, and no binding in the payload.
     const legacy = `${unprefixedName}=${signed({ s: state, e: Date.now() + 60_000 })}`;
     const callback = onStore(store, url, legacy);
@@ -620,9 +746,27 @@ describe('SignedCookieStateStore, the store alone', () => {
     const another = onStore(store, url);
     const fresh = await another.start();
     const freshSet = another.headers[0] ?? '';
-    const planted = freshSet.slice('__Host-'.length, freshSet.indexOf(';'));
+    const freshValue = freshSet.slice(freshSet.indexOf('=') + 1, freshSet.indexOf(';'));
+    const planted = `dingtalk_state_${stateHash(fresh.state as string)}=${freshValue}`;
     const answer = await onStore(store, url, planted).finish(fresh.state as string);
     assert.deepEqual(answer, { ok: false, info: { message: 'Invalid authorization request state.' } });
+  });
+
+  it('still finishes a login started before the three slots, whose cookie is named after its state', async () => {
+    const store = new SignedCookieStateStore({ secret });
+    for (const url of ['https://app.example/auth/callback', 'http://app.example/auth/callback']) {
+      const started = onStore(store, url);
+      const { state } = await started.start();
+      const set = started.headers[0] ?? '';
+      const [prefix, value] = [
+        set.slice(0, set.indexOf('dingtalk_state_')),
+        set.slice(set.indexOf('=') + 1, set.indexOf(';')),
+      ];
+      const name = `${prefix}dingtalk_state_${stateHash(state as string)}`;
+      const callback = onStore(store, url, `${name}=${value}`);
+      assert.equal((await callback.finish(state as string)).ok, true, url);
+      assert.match(callback.headers[0] ?? '', new RegExp(`^${name}=; Max-Age=0;`));
+    }
   });
 
   it('keeps the cookies of the newest three logins in a browser and clears older ones', async () => {
@@ -639,9 +783,9 @@ describe('SignedCookieStateStore, the store alone', () => {
         if (index >= 0) jar.splice(index, 1);
         if (!/Max-Age=0/.test(header)) jar.push(pair);
       }
-      await new Promise((resolve) => setTimeout(resolve, 2));
     }
-    assert.equal(jar.length, 3, jar.join('\n'));
+    const logins = jar.filter((cookie) => loginCookieName.test(cookie.slice(0, cookie.indexOf('='))));
+    assert.equal(logins.length, 3, jar.join('\n'));
   });
 
   it('marks the cookie Secure when the callback URL is https', async () => {
