@@ -51,7 +51,7 @@ export interface StrategyOptionsBase {
   tokenURL?: string;
   /** DingTalk's current-user endpoint. Must be https unless it is on loopback. */
   userProfileURL?: string;
-  /** Milliseconds after which a request to DingTalk is aborted, body included. Default 10000. */
+  /** Milliseconds after which a request to DingTalk is aborted, body included: 1 to 2147483647, default 10000. */
   timeout?: number;
   /** Largest answer body read from DingTalk, in bytes. Default 1 MiB. */
   maxResponseBytes?: number;

@@ -68,7 +68,7 @@ export interface InAppStrategyOptionsBase {
   userInfoURL?: string;
   /** DingTalk's user details endpoint. Must be https unless it is on loopback. */
   userDetailsURL?: string;
-  /** Milliseconds after which a request to DingTalk is aborted, body included. Default 10000. */
+  /** Milliseconds after which a request to DingTalk is aborted, body included: 1 to 2147483647, default 10000. */
   timeout?: number;
   /** Largest answer body read from DingTalk, in bytes. Default 1 MiB. */
   maxResponseBytes?: number;
