@@ -31,12 +31,10 @@ export interface PassportAttempt extends PassportActions {
   tokenParams(options: object): object;
 }
 
-/** The per-request object passport-oauth2 runs on, pointing at its login. */
+/** The per-request object passport-oauth2 runs on, and its token client: both point at the login. */
 interface Guarded extends PassportAttempt {
   [answerKey]: BrowserLogin;
 }
-
-/** The token client passport-oauth2 calls during this login, pointing at it too. */
 interface GuardedClient extends TokenClient {
   [answerKey]: BrowserLogin;
 }
@@ -44,8 +42,8 @@ interface GuardedClient extends TokenClient {
 /**
  * One browser login: its answer, and the hooks as they were when the request started (apps stub
  * and replace them; a concurrent request may too). passport-oauth2 runs the login on a
- * per-request object whose hooks are the module-level functions below, which find this object
- * through it; they add DingTalk's outcomes around the app's hooks:
+ * per-request object whose hooks are the shared functions below, which find this object through
+ * it; they add DingTalk's outcomes around the app's hooks:
  * - one answer per request, whatever a hook calls twice or throws;
  * - a `fail()` from the state store carries `reason: 'state_mismatch'`;
  * - a code DingTalk refused is `fail(401)`, and the organization allow-list holds before the
@@ -55,49 +53,42 @@ interface GuardedClient extends TokenClient {
  * Everything else, and the order of the steps, is passport-oauth2's own.
  */
 export class BrowserLogin extends LoginAnswer {
-  readonly #req: unknown;
-  readonly #allowedCorpIds: ReadonlySet<string> | undefined;
-  readonly #tokenClient: TokenClient;
-  readonly #userProfile: PassportAttempt['userProfile'];
-  readonly #verify: AnyFunction;
-  readonly #tokenParams: PassportAttempt['tokenParams'];
-  readonly #store: StateStoreHook | undefined;
+  readonly req: unknown;
+  readonly allowedCorpIds: ReadonlySet<string> | undefined;
+  readonly tokenClient: TokenClient;
+  readonly userProfile: PassportAttempt['userProfile'];
+  readonly verify: AnyFunction;
+  readonly tokenParams: PassportAttempt['tokenParams'];
+  readonly store: StateStoreHook | undefined;
   /** The state this callback came with, for the store to let go of when DingTalk refuses the code. */
-  #state: string | undefined;
-  #exchangeStarted = false;
-  #tokenHeard = false;
-  #profileHeard = false;
-  #verifyCalled = false;
-  #corpId: string | undefined;
+  state: string | undefined;
+  exchangeStarted = false;
+  tokenHeard = false;
+  profileHeard = false;
+  verifyCalled = false;
+  corpId: string | undefined;
 
   constructor(attempt: PassportAttempt, req: unknown, allowedCorpIds: ReadonlySet<string> | undefined) {
     super(attempt);
-    this.#req = req;
-    this.#allowedCorpIds = allowedCorpIds;
-    this.#tokenClient = attempt._oauth2;
-    this.#userProfile = attempt.userProfile;
-    this.#verify = attempt._verify;
-    this.#tokenParams = attempt.tokenParams;
-    this.#store = attempt._stateStore;
+    this.req = req;
+    this.allowedCorpIds = allowedCorpIds;
+    this.tokenClient = attempt._oauth2;
+    this.userProfile = attempt.userProfile;
+    this.verify = attempt._verify;
+    this.tokenParams = attempt.tokenParams;
+    this.store = attempt._stateStore;
   }
 
   /**
    * The object to hand passport-oauth2's `authenticate`: the request's own, or a copy of a
    * strategy instance passport was handed directly, with the guarded hooks in place.
    */
-  guard(attempt: PassportAttempt, state: string | undefined): Guarded {
-    this.#state = state;
-    const guarded = perRequest(attempt, '_oauth2') as Guarded;
+  guard(attempt: PassportAttempt, state: string | undefined): PassportAttempt {
+    this.state = state;
+    const guarded = Object.assign(perRequest(attempt, '_oauth2'), guardedHooks) as Guarded;
     guarded[answerKey] = this;
-    guarded.success = success;
-    guarded.fail = fail;
-    guarded.error = error;
-    guarded.redirect = redirect;
-    guarded.pass = pass;
-    guarded.tokenParams = tokenParams;
-    guarded.userProfile = userProfile;
-    guarded._verify = verifyFormOf(this.#verify.length);
-    const client = Object.create(this.#tokenClient) as GuardedClient;
+    guarded._verify = verifyFormOf(this.verify.length);
+    const client = Object.create(this.tokenClient) as GuardedClient;
     client[answerKey] = this;
     client.getOAuthAccessToken = exchangeCode;
     guarded._oauth2 = client;
@@ -118,139 +109,111 @@ export class BrowserLogin extends LoginAnswer {
     };
     try {
       // passport-oauth2's stores say by their arity whether they take the metadata.
-      if (store.verify.length === 4) store.verify(this.#req, state, meta, verified);
-      else store.verify(this.#req, state, verified);
+      if (store.verify.length === 4) store.verify(this.req, state, meta, verified);
+      else store.verify(this.req, state, verified);
     } catch (thrown) {
       this.error(thrown);
     }
   }
+}
 
-  /** Only the login's own exchange is guarded; one made later (a refresh from verify) goes through. */
-  exchange(code: string, params: object, callback: TokenCallback): void {
-    if (this.#exchangeStarted) {
-      this.#tokenClient.getOAuthAccessToken(code, params, callback);
-      return;
-    }
-    // A store that called back twice, or after the login was answered, starts no exchange.
-    if (this.answered) return;
-    this.#exchangeStarted = true;
+/** The hooks passport-oauth2 finds on every login's per-request object. */
+const guardedHooks = {
+  success(this: Guarded, ...args: unknown[]): void {
+    this[answerKey].give('success', args);
+  },
+  error(this: Guarded, ...args: unknown[]): void {
+    this[answerKey].give('error', args);
+  },
+  redirect(this: Guarded, ...args: unknown[]): void {
+    this[answerKey].give('redirect', args);
+  },
+  pass(this: Guarded, ...args: unknown[]): void {
+    this[answerKey].give('pass', args);
+  },
+  fail(this: Guarded, challenge: unknown, status: unknown): void {
+    const login = this[answerKey];
+    // Before the exchange, the only fail() passport-oauth2 makes is the state store's refusal.
+    login.give('fail', [login.exchangeStarted ? challenge : stateRefusal(challenge), status]);
+  },
+  // passport-oauth2 calls it in the state store's callback, which an async store runs outside any try.
+  tokenParams(this: Guarded, options: object): object {
     try {
-      this.#tokenClient.getOAuthAccessToken(code, params, (err, accessToken, refreshToken, results) =>
-        this.#tokenReceived(callback, err, accessToken, refreshToken, results),
-      );
+      return this[answerKey].tokenParams.call(this, options);
     } catch (thrown) {
-      this.error(thrown);
+      this[answerKey].error(thrown);
+      return {};
     }
-  }
-
-  #tokenReceived(
-    callback: TokenCallback,
-    err: unknown,
-    accessToken: string | undefined,
-    refreshToken: string | undefined,
-    results: unknown,
-  ): void {
-    if (this.#tokenHeard || this.answered) return;
-    this.#tokenHeard = true;
-    if (isRejectedAuthCode(err)) {
-      // The state store may let go of this login's state: no login was made with it.
-      const store = this.#store;
-      try {
-        if (this.#state !== undefined && typeof store?.codeRefused === 'function') {
-          store.codeRefused(this.#req, this.#state);
-        }
-      } catch (thrown) {
-        this.error(thrown);
-        return;
-      }
-      const said = err.description ? `${err.code}: ${err.description}` : err.code;
-      const message = `DingTalk refused the authorization code (${said}). It may have expired or been used already: please log in again.`;
-      this.fail(refusal('code_rejected', message), 401);
-      return;
-    }
-    if (!err && accessToken) {
-      this.#corpId = corpIdOf(results);
-      const refused = organizationRefusal(this.#allowedCorpIds, this.#corpId);
-      if (refused) {
-        this.fail(refusal('organization_not_allowed', refused), 403);
-        return;
-      }
-    }
-    // What follows (the profile, verify) runs inside this callback: a hook that throws there must
-    // reach the error handler, not escape into the token client's promise.
-    try {
-      callback(err, accessToken, refreshToken, results);
-    } catch (thrown) {
-      this.error(thrown);
-    }
-  }
-
-  /** Calls the app's `userProfile` as it was when the request started; its answer is heard once. */
-  loadProfile(guarded: Guarded, accessToken: string, done: ProfileCallback): void {
+  },
+  userProfile(this: Guarded, accessToken: string, done: ProfileCallback): void {
+    const login = this[answerKey];
     const deliver: ProfileCallback = (err, profile) => {
-      if (this.#profileHeard) return;
-      this.#profileHeard = true;
-      done(err, withCorpId(profile, this.#corpId));
+      if (login.profileHeard) return;
+      login.profileHeard = true;
+      done(err, withCorpId(profile, login.corpId));
     };
     let result: unknown;
     try {
-      result = this.#userProfile.call(guarded, accessToken, deliver);
+      result = login.userProfile.call(this, accessToken, deliver);
     } catch (thrown) {
       deliver(thrown);
       return;
     }
     if (isThenable(result)) result.then(undefined, (err: unknown) => deliver(err || new Error('userProfile rejected')));
-  }
+  },
+};
 
-  /** Calls the app's verify once; `args` end with passport-oauth2's `done`. */
-  verify(guarded: Guarded, args: unknown[]): void {
-    if (this.#verifyCalled) return;
-    this.#verifyCalled = true;
-    const done = args.pop() as VerifyCallback;
-    // A throw is passport-oauth2's to catch.
-    callVerify(this.#verify, guarded, args, done);
-  }
-
-  /** passport-oauth2 calls tokenParams in the state store's callback, which an async store runs outside any try. */
-  tokenParams(guarded: Guarded, options: object): object {
-    try {
-      return this.#tokenParams.call(guarded, options);
-    } catch (thrown) {
-      this.error(thrown);
-      return {};
-    }
-  }
-
-  /** Before the exchange, the only fail() passport-oauth2 makes is the state store's refusal. */
-  failFromPassport(challenge: unknown, status: unknown): void {
-    this.give('fail', [this.#exchangeStarted ? challenge : stateRefusal(challenge), status]);
-  }
-}
-
-// The hooks passport-oauth2 finds on the per-request objects: one function each for every login.
-function success(this: Guarded, ...args: unknown[]): void {
-  this[answerKey].give('success', args);
-}
-function error(this: Guarded, ...args: unknown[]): void {
-  this[answerKey].give('error', args);
-}
-function redirect(this: Guarded, ...args: unknown[]): void {
-  this[answerKey].give('redirect', args);
-}
-function pass(this: Guarded, ...args: unknown[]): void {
-  this[answerKey].give('pass', args);
-}
-function fail(this: Guarded, challenge: unknown, status: unknown): void {
-  this[answerKey].failFromPassport(challenge, status);
-}
-function tokenParams(this: Guarded, options: object): object {
-  return this[answerKey].tokenParams(this, options);
-}
-function userProfile(this: Guarded, accessToken: string, done: ProfileCallback): void {
-  this[answerKey].loadProfile(this, accessToken, done);
-}
+/** Only the login's own exchange is guarded; one made later (a refresh from verify) goes through. */
 function exchangeCode(this: GuardedClient, code: string, params: object, callback: TokenCallback): void {
-  this[answerKey].exchange(code, params, callback);
+  const login = this[answerKey];
+  if (login.exchangeStarted) {
+    login.tokenClient.getOAuthAccessToken(code, params, callback);
+    return;
+  }
+  // A store that called back twice, or after the login was answered, starts no exchange.
+  if (login.answered) return;
+  login.exchangeStarted = true;
+  try {
+    login.tokenClient.getOAuthAccessToken(code, params, (err, accessToken, refreshToken, results) => {
+      if (login.tokenHeard || login.answered) return;
+      login.tokenHeard = true;
+      const refused = refusedCode(login, err) || (!err && !!accessToken && refusedOrganization(login, results));
+      if (!refused) {
+        // What follows (the profile, verify) runs inside this callback: a hook that throws there
+        // must reach the error handler, not escape into the token client's promise.
+        try {
+          callback(err, accessToken, refreshToken, results);
+        } catch (thrown) {
+          login.error(thrown);
+        }
+      }
+    });
+  } catch (thrown) {
+    login.error(thrown);
+  }
+}
+
+/** A code DingTalk refused fails the login (401); the state store may let go of its state. */
+function refusedCode(login: BrowserLogin, err: unknown): boolean {
+  if (!isRejectedAuthCode(err)) return false;
+  try {
+    if (login.state !== undefined) login.store?.codeRefused?.(login.req, login.state);
+  } catch (thrown) {
+    login.error(thrown);
+    return true;
+  }
+  const said = err.description ? `${err.code}: ${err.description}` : err.code;
+  const message = `DingTalk refused the authorization code (${said}). It may have expired or been used already: please log in again.`;
+  login.fail(refusal('code_rejected', message), 401);
+  return true;
+}
+
+/** Notes the organization of a token answer, and fails the login when it may not log in. */
+function refusedOrganization(login: BrowserLogin, results: unknown): boolean {
+  login.corpId = corpIdOf(results);
+  const refused = organizationRefusal(login.allowedCorpIds, login.corpId);
+  if (refused) login.fail(refusal('organization_not_allowed', refused), 403);
+  return refused !== undefined;
 }
 
 /**
@@ -261,7 +224,12 @@ function exchangeCode(this: GuardedClient, code: string, params: object, callbac
 const verifyForms = [0, 5, 6].map((length) =>
   Object.defineProperty(
     function guardedVerify(this: Guarded, ...args: unknown[]): void {
-      this[answerKey].verify(this, args);
+      const login = this[answerKey];
+      if (login.verifyCalled) return;
+      login.verifyCalled = true;
+      const done = args.pop() as VerifyCallback;
+      // A throw is passport-oauth2's to catch.
+      callVerify(login.verify, this, args, done);
     },
     'length',
     { value: length },
