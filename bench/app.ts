@@ -25,6 +25,7 @@ export const paths = {
   strategyCallback: '/callback?authCode={code}&state=bench',
   freshStrategyCallback: '/callback/fresh?authCode={code}&state=bench',
   candidateCallback: '/callback/candidate?authCode={code}&state=bench',
+  safeFloorCallback: '/baseline/safe-floor/callback?authCode={code}&state=bench',
   frameworkFloorCallback: '/baseline/framework-floor/callback?authCode={code}&state=bench',
   oauthClientCallback: '/baseline/oauth-client/callback?authCode={code}&state=bench',
   nodeFetchCallback: '/baseline/node-fetch/callback?authCode={code}&state=bench',
@@ -67,6 +68,7 @@ export async function startBenchApp(
   strategy('dingtalk-fresh', false);
   if (strategies.candidate) strategy('dingtalk-candidate', false, strategies.candidate);
   const {
+    SafeFloorStrategy,
     FrameworkFloorStrategy,
     OAuthClientStrategy,
     answerLogin,
@@ -74,6 +76,7 @@ export async function startBenchApp(
     nodeHttpLogin,
     bareAuthorizeRoute,
   } = strategies.baselines;
+  passport.use('safe-floor', new SafeFloorStrategy(dingtalk, callbackURL));
   passport.use('framework-floor', new FrameworkFloorStrategy(dingtalk, callbackURL));
   passport.use('oauth-client', new OAuthClientStrategy(dingtalk, callbackURL));
   passport.serializeUser((user, done) => done(null, (user as { id: string }).id));
@@ -87,6 +90,7 @@ export async function startBenchApp(
   app.get('/callback', passport.authenticate('dingtalk-stateless'), answerLogin);
   app.get('/callback/fresh', passport.authenticate('dingtalk-fresh'), answerLogin);
   if (strategies.candidate) app.get('/callback/candidate', passport.authenticate('dingtalk-candidate'), answerLogin);
+  app.get('/baseline/safe-floor/callback', passport.authenticate('safe-floor'), answerLogin);
   app.get('/baseline/framework-floor/callback', passport.authenticate('framework-floor'), answerLogin);
   app.get('/baseline/oauth-client/callback', passport.authenticate('oauth-client'), answerLogin);
   app.get('/baseline/node-fetch/callback', nodeFetchLogin(dingtalk));

@@ -2,4 +2,4 @@
 // own emitter, not tsx), so that both sides run the same kind of JavaScript.
 export { type AuthorizeSettings, bareAuthorizeRoute } from './authorize';
 export { answerLogin, type DingTalkEndpoints, nodeFetchLogin, nodeHttpLogin } from './hand-written-logins';
-export { FrameworkFloorStrategy, OAuthClientStrategy } from './passport-logins';
+export { FrameworkFloorStrategy, OAuthClientStrategy, SafeFloorStrategy } from './passport-logins';
