@@ -1,5 +1,5 @@
 // Profiles the app process while a route is under load, warm-up excluded:
-//   node --import tsx bench/profile.ts strategy [--versus node-fetch] [--requests 12000] [--out dir]
+//   node --import tsx bench/profile.ts strategy [--versus safe-floor] [--requests 12000] [--out dir]
 // With --versus, short runs of the two routes alternate, each profiled on its own, so that both
 // see the same machine; the summary then lists what the first costs more, function by function.
 // The files written have the format of `node --cpu-prof` (open them in Chrome DevTools); the
@@ -27,6 +27,7 @@ import { Harness, type Measured } from './harness';
 const routes: Record<string, { path: string; login: boolean }> = {
   strategy: { path: paths.strategyCallback, login: true },
   candidate: { path: paths.candidateCallback, login: true },
+  'safe-floor': { path: paths.safeFloorCallback, login: true },
   'framework-floor': { path: paths.frameworkFloorCallback, login: true },
   'oauth-client': { path: paths.oauthClientCallback, login: true },
   'node-fetch': { path: paths.nodeFetchCallback, login: true },
