@@ -1,5 +1,6 @@
 import { DingTalkError, DingTalkResponseError } from './errors';
 import { type HttpSettings, sendRequest } from './http';
+import { type Profile, parseProfile } from './profile';
 import { interpretResponse } from './response';
 import { isHeaderSafeToken, parseTokenResponse } from './token';
 import type { DingTalkTokenResponse, DingTalkUserInfo } from './wire';
@@ -10,12 +11,6 @@ export interface DingTalkClientSettings {
   tokenURL: URL;
   userProfileURL: URL;
   http: HttpSettings;
-}
-
-/** The current user's answer, parsed and as it came. */
-export interface CurrentUser {
-  json: DingTalkUserInfo;
-  raw: string;
 }
 
 const jsonHeaders = { 'content-type': 'application/json', accept: 'application/json' };
@@ -38,24 +33,25 @@ export class DingTalkClient {
     return this.#requestToken({ refreshToken, grantType: 'refresh_token' }, refreshToken);
   }
 
-  /** Reads the user the access token belongs to. */
-  async fetchCurrentUser(accessToken: string): Promise<CurrentUser> {
+  /** Reads the profile of the user the access token belongs to. */
+  async fetchProfile(accessToken: string): Promise<Profile> {
     // An HTTP client would quote a value it cannot send as a header in its error: refused here first.
     if (!isHeaderSafeToken(accessToken)) {
       throw new DingTalkError('profile', 'the access token is not one DingTalk issues: an HTTP header cannot carry it');
     }
+    const secrets = [accessToken, this.#settings.clientSecret];
     const response = await sendRequest(this.#settings.http, {
       endpoint: 'profile',
       url: this.#settings.userProfileURL,
       method: 'GET',
       headers: { accept: 'application/json', 'x-acs-dingtalk-access-token': accessToken },
-      secrets: [accessToken, this.#settings.clientSecret],
+      secrets,
     });
-    const json = interpretResponse('profile', response, [accessToken, this.#settings.clientSecret]);
+    const json = interpretResponse('profile', response, secrets);
     if (typeof json.unionId !== 'string' || json.unionId.length === 0) {
       throw new DingTalkResponseError('profile', response.status, 'answered without a unionId');
     }
-    return { json: json as DingTalkUserInfo, raw: response.body };
+    return parseProfile(json as DingTalkUserInfo, response.body);
   }
 
   async #requestToken(grant: Record<string, string>, grantSecret: string): Promise<DingTalkTokenResponse> {

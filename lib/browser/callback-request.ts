@@ -26,16 +26,14 @@ const maxLengths = { code: 1024, state: 4096, error: 1024 } as const;
 export function readCallbackQuery(req: CallbackRequest): CallbackQuery {
   const read = queryOf(req);
   const query = read.values;
-  const fields = {
-    authCode: singleValue(query, 'authCode'),
-    code: singleValue(query, 'code'),
-    state: singleValue(query, 'state'),
-    error: singleValue(query, 'error'),
-  };
-  for (const [name, value] of Object.entries(fields)) {
-    if (value === invalid) return { kind: 'malformed', reason: `the "${name}" parameter must appear once, as text` };
+  const authCode = singleValue(query, 'authCode');
+  const code = singleValue(query, 'code');
+  const state = singleValue(query, 'state');
+  const error = singleValue(query, 'error');
+  if (authCode === invalid || code === invalid || state === invalid || error === invalid) {
+    const name = authCode === invalid ? 'authCode' : code === invalid ? 'code' : state === invalid ? 'state' : 'error';
+    return { kind: 'malformed', reason: `the "${name}" parameter must appear once, as text` };
   }
-  const { authCode, code, state, error } = fields as Record<keyof typeof fields, string | undefined>;
   if (state !== undefined && state.length > maxLengths.state) {
     return { kind: 'malformed', reason: 'the "state" parameter is too long' };
   }
@@ -50,7 +48,7 @@ export function readCallbackQuery(req: CallbackRequest): CallbackQuery {
   // DingTalk redirects the browser with a GET and puts everything in the query. passport-oauth2
   // would also take `code` and `state` from a parsed body (an app with a global body parser), a
   // way around the checks made here: a callback parameter in the body is refused.
-  const inBody = bodyParameter(req.body, given ? ['authCode', 'code', 'state'] : ['authCode', 'code']);
+  const inBody = bodyParameter(req.body, given ? codeAndState : codeOnly);
   if (inBody) return { kind: 'malformed', reason: `the "${inBody}" parameter must be in the query, not the body` };
   if (given) return { kind: 'authorized', code: given, query: read };
   // passport-oauth2 reads `req.query.code` as a plain property, inherited ones too (a polluted
@@ -78,6 +76,8 @@ export function presentCodeToPassport(req: CallbackRequest, query: ReadQuery, co
 }
 
 const invalid = Symbol('invalid');
+const codeAndState = ['authCode', 'code', 'state'] as const;
+const codeOnly = ['authCode', 'code'] as const;
 
 function singleValue(query: Record<string, unknown>, name: string): string | undefined | typeof invalid {
   if (!Object.hasOwn(query, name)) return undefined;

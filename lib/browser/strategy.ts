@@ -4,7 +4,7 @@ import OAuth2Strategy = require('passport-oauth2');
 
 import { DingTalkClient } from '../api/client';
 import { DingTalkError } from '../api/errors';
-import { type Profile, parseProfile } from '../api/profile';
+import type { Profile } from '../api/profile';
 import { callBack } from '../passport/answer';
 import { refusal } from '../passport/challenge';
 import { buildAuthorizationParams, type DingTalkAuthenticateOptions } from './authorization-params';
@@ -138,10 +138,7 @@ export class Strategy extends OAuth2Strategy {
 
   /** Fetches the DingTalk user the access token belongs to (`GET /v1.0/contact/users/me`). */
   override userProfile(accessToken: string, done: (err?: unknown, profile?: Profile) => void): void {
-    const profile = this._dingtalkClient
-      .fetchCurrentUser(accessToken)
-      .then((user) => parseProfile(user.json, user.raw));
-    callBack(this, profile, done);
+    callBack(this, this._dingtalkClient.fetchProfile(accessToken), done);
   }
 
   /**

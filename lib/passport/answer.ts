@@ -80,16 +80,20 @@ export function perRequest<T extends object>(attempt: T, ownField: string): T {
  * left to the process, as a throw from any callback would be.
  */
 export function callBack<T>(owner: unknown, work: Promise<T>, done: (err: unknown, value?: T) => void): void {
-  work
-    .then(
-      (value) => done(null, value),
-      (error: unknown) => done(error),
-    )
-    .then(undefined, (thrown: unknown) => {
-      const answer = (owner as AnsweredAttempt | null)?.[answerKey];
-      if (!answer) throw thrown;
-      answer.error(thrown);
-    });
+  work.then(
+    (value) => settle(owner, done, null, value),
+    (error: unknown) => settle(owner, done, error),
+  );
+}
+
+function settle<T>(owner: unknown, done: (err: unknown, value?: T) => void, err: unknown, value?: T): void {
+  try {
+    done(err, value);
+  } catch (thrown) {
+    const answer = (owner as AnsweredAttempt | null)?.[answerKey];
+    if (!answer) throw thrown;
+    answer.error(thrown);
+  }
 }
 
 export function isThenable(value: unknown): value is PromiseLike<unknown> {
