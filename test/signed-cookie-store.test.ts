@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash, createHmac } from 'node:crypto';
-import { Agent, createServer, request, type Server } from 'node:http';
+import { Agent, createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Authenticator } from '@fastify/passport';
@@ -13,7 +13,7 @@ import { KoaPassport } from 'koa-passport';
 import { Passport } from 'passport';
 import { SignedCookieStateStore, Strategy, type VerifyFunction } from '../lib/index';
 import { createDingTalkEmulator, type DingTalkEmulator } from '../lib/testing/index';
-import { type Answer, CookieClient } from './helpers/cookie-client';
+import { type Answer, CookieClient, getWithCookies } from './helpers/cookie-client';
 
 const secret = 'state-secret-0123456789-abcdefghijklmnop';
 const oldSecret = 'old-state-secret-0123456789-abcdefghijklm';
@@ -458,35 +458,21 @@ class PathJar {
   sent: string[] = [];
   constructor(readonly agent: Agent) {}
 
-  get(url: string): Promise<Answer> {
+  async get(url: string): Promise<Answer> {
     const { pathname } = new URL(url);
     const matching = [...this.#cookies.values()].filter(({ path }) => onPath(pathname, path));
     this.sent = matching.map(({ name }) => name);
     const cookie = matching.map(({ name, value }) => `${name}=${value}`).join('; ');
-    return new Promise((resolve, reject) => {
-      const req = request(url, { agent: this.agent, headers: cookie ? { cookie } : {} }, (res) => {
-        for (const header of res.headers['set-cookie'] ?? []) {
-          const [pair = '', ...attributes] = header.split(';').map((part) => part.trim());
-          const index = pair.indexOf('=');
-          const path = attributes.find((a) => /^path=/i.test(a))?.slice(5) || pathname.replace(/\/[^/]*$/, '') || '/';
-          const key = `${path} ${pair.slice(0, index)}`;
-          if (attributes.some((a) => /^max-age=0$/i.test(a))) this.#cookies.delete(key);
-          else this.#cookies.set(key, { name: pair.slice(0, index), value: pair.slice(index + 1), path });
-        }
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            location: res.headers.location,
-            setCookies: res.headers['set-cookie'] ?? [],
-            body: Buffer.concat(chunks).toString('utf8'),
-          }),
-        );
-      });
-      req.on('error', reject);
-      req.end();
-    });
+    const answer = await getWithCookies(url, this.agent, cookie);
+    for (const header of answer.setCookies) {
+      const [pair = '', ...attributes] = header.split(';').map((part) => part.trim());
+      const index = pair.indexOf('=');
+      const path = attributes.find((a) => /^path=/i.test(a))?.slice(5) || pathname.replace(/\/[^/]*$/, '') || '/';
+      const key = `${path} ${pair.slice(0, index)}`;
+      if (attributes.some((a) => /^max-age=0$/i.test(a))) this.#cookies.delete(key);
+      else this.#cookies.set(key, { name: pair.slice(0, index), value: pair.slice(index + 1), path });
+    }
+    return answer;
   }
 }
 
