@@ -252,13 +252,77 @@ describe('one answer per login, whatever the hooks do', () => {
     assert.deepEqual(actionsOf(nobody), ['fail']);
   });
 
-  it('logs in with the user an async verify resolves to even when it declares done, and answers once', async () => {
+  it('waits for done from an async verify that declares it, whatever its promise resolves to', async () => {
+    // A callback API's handle returned by mistake must not log anyone in.
+    const handleOfACallbackAPI = { query: 'SELECT …' };
     const given = await answers(
-      stubbedStrategy((async (_at: string, _rt: string, profile: Profile, _done: unknown) => ({
-        id: profile.id,
-      })) as unknown as VerifyFunction).strategy,
+      stubbedStrategy((async (_at: string, _rt: string, _profile: Profile, done: Callback) => {
+        setTimeout(() => done(null, false, { message: 'not a member' }), 5);
+        return handleOfACallbackAPI;
+      }) as unknown as VerifyFunction).strategy,
     );
-    assert.deepEqual(given, [{ action: 'success', args: [{ id: 'union-1' }, {}] }]);
+    assert.deepEqual(given, [{ action: 'fail', args: [{ message: 'not a member' }, undefined] }]);
+  });
+
+  it('answers through actions called detached from the per-request object, as passport’s own allow', async () => {
+    const outage = new Error('the directory is down');
+    const failing = await answers(
+      stubbedStrategy(function (this: { error: Callback }, _at, _rt, _profile, _done) {
+        Promise.reject(outage).catch(this.error);
+      } as VerifyFunction).strategy,
+    );
+    assert.deepEqual(failing, [{ action: 'error', args: [outage] }]);
+    const later = await answers(
+      stubbedStrategy(function (this: { success: Callback }, _at, _rt, profile) {
+        setImmediate(this.success, { id: profile.id });
+      } as VerifyFunction).strategy,
+    );
+    assert.deepEqual(later, [{ action: 'success', args: [{ id: 'union-1' }] }]);
+  });
+
+  it('lets verify load the profile again, and refresh through a detached this._oauth2.getOAuthAccessToken', async () => {
+    const { strategy, hooks } = stubbedStrategy(function (
+      this: { userProfile: TokenHook; _oauth2: Record<string, TokenHook> },
+      _at,
+      rt,
+      profile,
+      done,
+    ) {
+      const refresh = this._oauth2.getOAuthAccessToken as TokenHook;
+      refresh(rt, { grant_type: 'refresh_token' }, (err, accessToken) =>
+        (this.userProfile as unknown as (t: string, cb: Callback) => void)(accessToken as string, (_e, again) =>
+          done(err, { id: profile.id, again }),
+        ),
+      );
+    } as VerifyFunction);
+    hooks._oauth2.getOAuthAccessToken = (code: string, _params: object, callback: Callback) =>
+      setImmediate(() => callback(null, `token-for-${code}`, 'refresh-token', {}));
+    hooks.userProfile = (accessToken: string, done: Callback) => done(null, { provider: 'dingtalk', id: accessToken });
+    const given = await answers(strategy);
+    assert.deepEqual(given, [
+      {
+        action: 'success',
+        args: [{ id: 'token-for-code-1', again: { provider: 'dingtalk', id: 'token-for-refresh-token' } }, {}],
+      },
+    ]);
+  });
+
+  it('exchanges the code once when the state store lets the login through twice', async () => {
+    const { strategy, hooks } = stubbedStrategy();
+    let exchanges = 0;
+    hooks._oauth2.getOAuthAccessToken = (_c: string, _p: object, callback: Callback) => {
+      exchanges++;
+      setTimeout(() => callback(null, 'at', '', {}), 5);
+    };
+    hooks._stateStore = {
+      store: (_req: unknown, callback: Callback) => callback(null, 's'),
+      verify: (_req: unknown, _state: string, callback: Callback) => {
+        callback(null, true);
+        callback(null, true);
+      },
+    };
+    assert.deepEqual(actionsOf(await answers(strategy)), ['success']);
+    assert.equal(exchanges, 1);
   });
 
   it('turns an async verify rejecting with a falsy value into an error, not a failure', async () => {

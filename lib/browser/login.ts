@@ -31,26 +31,25 @@ export interface PassportAttempt extends PassportActions {
   tokenParams(options: object): object;
 }
 
-/** The per-request object passport-oauth2 runs on, and its token client: both point at the login. */
+/** The per-request object passport-oauth2 runs on, pointing at its login. */
 interface Guarded extends PassportAttempt {
-  [answerKey]: BrowserLogin;
-}
-interface GuardedClient extends TokenClient {
   [answerKey]: BrowserLogin;
 }
 
 /**
  * One browser login: its answer, and the hooks as they were when the request started (apps stub
  * and replace them; a concurrent request may too). passport-oauth2 runs the login on a
- * per-request object whose hooks are the shared functions below, which find this object through
- * it; they add DingTalk's outcomes around the app's hooks:
+ * per-request object whose hooks add DingTalk's outcomes around the app's:
  * - one answer per request, whatever a hook calls twice or throws;
  * - a `fail()` from the state store carries `reason: 'state_mismatch'`;
  * - a code DingTalk refused is `fail(401)`, and the organization allow-list holds before the
  *   profile is loaded and verify runs;
  * - `profile.corpId` from the token answer, on a copy;
- * - verify runs once, with one `done`; an async verify may answer with what it resolves to.
- * Everything else, and the order of the steps, is passport-oauth2's own.
+ * - verify runs once, with one `done`; an async verify without `done` answers with its result.
+ * Everything else, and the order of the steps, is passport-oauth2's own. The actions and the token
+ * hook are this login's own functions (apps call them detached: `.catch(this.error)`); the other
+ * hooks, which passport-oauth2 calls as methods, are shared by every login and find it through
+ * the per-request object.
  */
 export class BrowserLogin extends LoginAnswer {
   readonly req: unknown;
@@ -64,7 +63,6 @@ export class BrowserLogin extends LoginAnswer {
   state: string | undefined;
   exchangeStarted = false;
   tokenHeard = false;
-  profileHeard = false;
   verifyCalled = false;
   corpId: string | undefined;
 
@@ -83,14 +81,20 @@ export class BrowserLogin extends LoginAnswer {
    * The object to hand passport-oauth2's `authenticate`: the request's own, or a copy of a
    * strategy instance passport was handed directly, with the guarded hooks in place.
    */
-  guard(attempt: PassportAttempt, state: string | undefined): PassportAttempt {
+  guard(state: string | undefined): PassportAttempt {
     this.state = state;
-    const guarded = Object.assign(perRequest(attempt, '_oauth2'), guardedHooks) as Guarded;
+    const guarded = Object.assign(perRequest(this.attempt as PassportAttempt, '_oauth2'), sharedHooks) as Guarded;
     guarded[answerKey] = this;
+    guarded.success = (...args) => this.give('success', args);
+    guarded.fail = (challenge, status) =>
+      // Before the exchange, the only fail() passport-oauth2 makes is the state store's refusal.
+      this.give('fail', [this.exchangeStarted ? challenge : stateRefusal(challenge), status]);
+    guarded.error = (...args) => this.give('error', args);
+    guarded.redirect = (...args) => this.give('redirect', args);
+    guarded.pass = (...args) => this.give('pass', args);
     guarded._verify = verifyFormOf(this.verify.length);
-    const client = Object.create(this.tokenClient) as GuardedClient;
-    client[answerKey] = this;
-    client.getOAuthAccessToken = exchangeCode;
+    const client = Object.create(this.tokenClient) as TokenClient;
+    client.getOAuthAccessToken = (code, params, callback) => exchangeCode(this, code, params, callback);
     guarded._oauth2 = client;
     return guarded;
   }
@@ -101,13 +105,14 @@ export class BrowserLogin extends LoginAnswer {
    * forged refusal is told apart; then the login fails with `access_denied`. passport-oauth2 would
    * skip the store here, leaving the state behind for the next login to trip over.
    */
-  refuse(store: StateStoreHook, state: string | undefined, meta: object, refused: DingTalkChallenge): void {
+  refuse(state: string | undefined, meta: object, refused: DingTalkChallenge): void {
     const verified = (err: unknown, ok: unknown, info?: unknown) => {
       if (err) this.error(err);
       else if (!ok) this.fail(stateRefusal(info), 403);
       else this.fail(refused);
     };
     try {
+      const store = this.store as StateStoreHook;
       // passport-oauth2's stores say by their arity whether they take the metadata.
       if (store.verify.length === 4) store.verify(this.req, state, meta, verified);
       else store.verify(this.req, state, verified);
@@ -117,25 +122,8 @@ export class BrowserLogin extends LoginAnswer {
   }
 }
 
-/** The hooks passport-oauth2 finds on every login's per-request object. */
-const guardedHooks = {
-  success(this: Guarded, ...args: unknown[]): void {
-    this[answerKey].give('success', args);
-  },
-  error(this: Guarded, ...args: unknown[]): void {
-    this[answerKey].give('error', args);
-  },
-  redirect(this: Guarded, ...args: unknown[]): void {
-    this[answerKey].give('redirect', args);
-  },
-  pass(this: Guarded, ...args: unknown[]): void {
-    this[answerKey].give('pass', args);
-  },
-  fail(this: Guarded, challenge: unknown, status: unknown): void {
-    const login = this[answerKey];
-    // Before the exchange, the only fail() passport-oauth2 makes is the state store's refusal.
-    login.give('fail', [login.exchangeStarted ? challenge : stateRefusal(challenge), status]);
-  },
+/** The hooks passport-oauth2 calls as methods of the per-request object, shared by every login. */
+const sharedHooks = {
   // passport-oauth2 calls it in the state store's callback, which an async store runs outside any try.
   tokenParams(this: Guarded, options: object): object {
     try {
@@ -147,9 +135,10 @@ const guardedHooks = {
   },
   userProfile(this: Guarded, accessToken: string, done: ProfileCallback): void {
     const login = this[answerKey];
+    let heard = false;
     const deliver: ProfileCallback = (err, profile) => {
-      if (login.profileHeard) return;
-      login.profileHeard = true;
+      if (heard) return;
+      heard = true;
       done(err, withCorpId(profile, login.corpId));
     };
     let result: unknown;
@@ -163,14 +152,18 @@ const guardedHooks = {
   },
 };
 
-/** Only the login's own exchange is guarded; one made later (a refresh from verify) goes through. */
-function exchangeCode(this: GuardedClient, code: string, params: object, callback: TokenCallback): void {
-  const login = this[answerKey];
+/**
+ * The login's own exchange, guarded. Once it has started, a refresh (verify's, through
+ * `this._oauth2`) goes through; another exchange of the code (a store that called back twice)
+ * does not, nor one after the login was answered.
+ */
+function exchangeCode(login: BrowserLogin, code: string, params: object, callback: TokenCallback): void {
   if (login.exchangeStarted) {
-    login.tokenClient.getOAuthAccessToken(code, params, callback);
+    if ((params as { grant_type?: unknown } | null)?.grant_type === 'refresh_token') {
+      login.tokenClient.getOAuthAccessToken(code, params, callback);
+    }
     return;
   }
-  // A store that called back twice, or after the login was answered, starts no exchange.
   if (login.answered) return;
   login.exchangeStarted = true;
   try {

@@ -207,7 +207,7 @@ export class Strategy extends OAuth2Strategy {
         callbackURL,
       };
       const refused = refusal('access_denied', message, said ? { dingtalkError: said } : undefined);
-      login.refuse((this as unknown as PassportAttempt)._stateStore, callback.state, meta, refused);
+      login.refuse(callback.state, meta, refused);
       return;
     }
     // One absolute callback URL for both legs: the state store sees the same `meta.callbackURL`
@@ -222,7 +222,7 @@ export class Strategy extends OAuth2Strategy {
       const sent = callback.query.values.state;
       if (typeof sent === 'string') state = sent;
     }
-    const guarded = login.guard(this as unknown as PassportAttempt, state);
+    const guarded = login.guard(state);
     OAuth2Strategy.prototype.authenticate.call(guarded, req, resolved);
   }
 }

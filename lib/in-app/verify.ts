@@ -5,7 +5,7 @@ import type { InAppProfile } from './profile';
 
 /**
  * What an async verify may resolve to instead of calling `done`: the user, or a falsy value that
- * refuses the login. A verify that declares `done` and resolves with nothing is waited for.
+ * refuses the login. A verify that declares `done` must call it: what it resolves to is ignored.
  */
 // biome-ignore lint/suspicious/noConfusingVoidType: an async verify that calls done resolves with void.
 export type InAppVerifyResult = void | Promise<Express.User | false | null | undefined | void>;

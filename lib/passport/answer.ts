@@ -20,13 +20,14 @@ export const answerKey: unique symbol = Symbol('passport-dingtalk-oauth2 answer'
 export class LoginAnswer {
   /** True once the request has its answer. */
   answered = false;
-  readonly #attempt: object;
+  /** The object passport attached this request's actions to. */
+  protected readonly attempt: object;
   readonly #actions: PassportActions;
   #synchronous = true;
   #thrown: { error: unknown } | undefined;
 
   constructor(attempt: PassportActions) {
-    this.#attempt = attempt;
+    this.attempt = attempt;
     const { success, fail, error, redirect, pass } = attempt;
     this.#actions = { success, fail, error, redirect, pass };
   }
@@ -36,7 +37,7 @@ export class LoginAnswer {
     if (this.answered) return;
     this.answered = true;
     try {
-      this.#actions[outcome]?.apply(this.#attempt, args);
+      this.#actions[outcome]?.apply(this.attempt, args);
     } catch (thrown) {
       if (this.#synchronous) this.#thrown = { error: thrown };
       else warnAboutThrow(outcome, thrown);

@@ -7,9 +7,10 @@ type AnyVerify = (...args: unknown[]) => unknown;
 
 /**
  * Calls the app's verify with `args` and a `done` of which only the first call counts, both
- * strategies alike. An async verify may answer with what it resolves to: one that declares no
- * `done` answers with it (nothing fails the login), one that declares `done` may still resolve
- * with the user instead of calling it. A rejection is an error. A throw is the caller's to catch.
+ * strategies alike. An async verify that declares no `done` answers with what it resolves to
+ * (nothing fails the login); one that declares `done` must call it: what it resolves to is not
+ * taken for a user (a callback API's handle returned by mistake would log someone in). A rejection
+ * is an error. A throw is the caller's to catch.
  */
 export function callVerify(verify: AnyVerify, self: unknown, args: unknown[], done: VerifyCallback): void {
   let settled = false;
@@ -25,7 +26,6 @@ export function callVerify(verify: AnyVerify, self: unknown, args: unknown[], do
   result.then(
     (user) => {
       if (!takesDone) once(null, (user ?? false) as Express.User | false);
-      else if (user !== undefined) once(null, user as Express.User | false);
     },
     (error: unknown) => once(error || new Error('verify rejected without a reason')),
   );
