@@ -25,12 +25,14 @@ export class DingTalkClient {
 
   /** Trades the authCode from the callback for a user access token. */
   exchangeAuthCode(code: string): Promise<DingTalkTokenResponse> {
-    return this.#requestToken({ code, grantType: 'authorization_code' }, code);
+    const { clientID: clientId, clientSecret } = this.#settings;
+    return this.#requestToken({ clientId, clientSecret, code, grantType: 'authorization_code' }, code);
   }
 
   /** Trades a refresh token for a new access token. */
   refreshAccessToken(refreshToken: string): Promise<DingTalkTokenResponse> {
-    return this.#requestToken({ refreshToken, grantType: 'refresh_token' }, refreshToken);
+    const { clientID: clientId, clientSecret } = this.#settings;
+    return this.#requestToken({ clientId, clientSecret, refreshToken, grantType: 'refresh_token' }, refreshToken);
   }
 
   /** Reads the profile of the user the access token belongs to. */
@@ -54,17 +56,19 @@ export class DingTalkClient {
     return parseProfile(json as DingTalkUserInfo, response.body);
   }
 
-  async #requestToken(grant: Record<string, string>, grantSecret: string): Promise<DingTalkTokenResponse> {
-    const { clientID, clientSecret, tokenURL, http } = this.#settings;
+  /** `body` is DingTalk's JSON body, the app's credentials and the grant; `grantSecret` its code or token. */
+  async #requestToken(body: Record<string, string>, grantSecret: string): Promise<DingTalkTokenResponse> {
+    const { clientSecret, tokenURL, http } = this.#settings;
+    const secrets = [clientSecret, grantSecret];
     const response = await sendRequest(http, {
       endpoint: 'token',
       url: tokenURL,
       method: 'POST',
       headers: jsonHeaders,
-      body: JSON.stringify({ clientId: clientID, clientSecret, ...grant }),
-      secrets: [clientSecret, grantSecret],
+      body: JSON.stringify(body),
+      secrets,
     });
-    const json = interpretResponse('token', response, [clientSecret, grantSecret]);
+    const json = interpretResponse('token', response, secrets);
     const token = parseTokenResponse(json);
     if (!token) throw new DingTalkResponseError('token', response.status, 'answered without an accessToken');
     return token;
