@@ -3,6 +3,7 @@ import type { Request } from 'express';
 import type { StateStoreMeta, StateStoreStoreCallback, StateStoreVerifyCallback } from '../passport/state-store';
 import {
   type CookieAttributes,
+  type ResponseCookies,
   readCookie,
   readCookies,
   responseCookies,
@@ -60,9 +61,10 @@ interface CallbackFacts {
 const minimumSecretBytes = 32;
 // Browsers keep a cookie of up to 4096 bytes, name, value and attributes together (RFC 6265, 6.1).
 const maxCookieBytes = 4096;
-// Logins under way at once in one browser (tabs): each takes one of this many cookie names in
-// turn, so that abandoned logins cannot pile up into a Cookie header servers refuse.
-const slotCount = 3;
+// Logins under way at once in one browser (tabs) whose cookies are kept; older ones are cleared,
+// or on the callback path overwritten, so that abandoned logins cannot pile up into a Cookie
+// header servers refuse.
+const maxCookiesPerBrowser = 3;
 
 const failures = {
   missing:
@@ -76,8 +78,8 @@ const failures = {
  * A passport-oauth2 state store that needs no session: the state, its expiry and the per-request
  * `state` object travel in an HMAC-signed, HttpOnly, SameSite=Lax cookie (on Fastify, in the
  * request's encrypted session). Any app instance sharing the secret can verify the callback, so it
- * suits JWT APIs and apps behind a load balancer. Each login takes one of three cookies in turn,
- * so logins in up to three tabs at once work.
+ * suits JWT APIs and apps behind a load balancer. Each login has its own cookie (on the callback
+ * path, one of three in turn), so logins in several tabs work.
  *
  * A state is used up when its callback is verified, and remembered until its cookie would expire,
  * so a replay on the same instance is refused (elsewhere DingTalk refuses the used code). When
@@ -94,7 +96,7 @@ export class SignedCookieStateStore {
   readonly #maxAgeSeconds: number;
   readonly #secure: boolean | undefined;
   readonly #hostOnly: boolean;
-  /** The names of this store's login session keys, today's and those named after the state. */
+  /** The names of this store's login cookies (and session keys). */
   readonly #loginName: RegExp;
   readonly #used: SpentStates;
   /** The state each request's verify() let through, so that codeRefused() lets go of exactly it. */
@@ -124,7 +126,7 @@ export class SignedCookieStateStore {
     }
     this.#secure = options.secure;
     this.#hostOnly = options.hostOnly ?? true;
-    this.#loginName = new RegExp(`^(?:__Host-)?${this.#cookieName}_(?:\\d|[A-Za-z0-9_-]{16})$`);
+    this.#loginName = new RegExp(`^(?:__Host-)?${this.#cookieName}_[A-Za-z0-9_-]{16}$`);
     const remembered = options.maxRememberedStates ?? 10_000;
     if (!Number.isInteger(remembered) || remembered <= 0) {
       throw new TypeError('SignedCookieStateStore: "maxRememberedStates" must be a positive whole number');
@@ -146,10 +148,14 @@ export class SignedCookieStateStore {
     if (appState !== undefined && appState !== null && typeof appState === 'object') payload.d = appState;
     const encoded = Buffer.from(JSON.stringify(payload)).toString('base64url');
     const value = `${encoded}.${this.#sign(encoded, this.#secrets[0] as Buffer)}`;
-    if (session) this.#dropExpiredSessionLogins(session);
-    const slot = cookies ? this.#counterSlot(req, scope) : this.#oldestSessionSlot(session as SessionCarrier, scope);
-    const name = this.#slotName(slot, scope);
+    // The login route sees the cookies on Path=/ (and the session) and clears all but the newest
+    // logins'; it never sees the callback path, where the names themselves must be few: slots.
+    const slot = cookies && scope.path !== '/' ? this.#counterSlot(req) : undefined;
+    const name = slot === undefined ? this.#stateName(state, scope) : this.#slotName(slot);
     const cookie = serializeCookie(name, value, { ...scope, maxAgeSeconds: this.#maxAgeSeconds });
+    // Older logins' values first: abandoned logins must not pile up into a cookie browsers drop.
+    if (cookies) this.#clearOldLogins(readCookies(requestCookieHeader(req)), cookies, scope);
+    else if (session) this.#clearOldSessionLogins(session);
     // A browser drops a larger cookie without a word, and the login would fail on the way back. In
     // a session (Fastify), the whole session is encrypted and base64-encoded, with a nonce and a tag.
     const bytes = cookies ? Buffer.byteLength(cookie) : sessionCookieBytes(session as SessionCarrier, name, value);
@@ -161,11 +167,12 @@ export class SignedCookieStateStore {
       );
       return;
     }
-    if (cookies) {
-      cookies.append(cookie);
+    if (cookies) cookies.append(cookie);
+    else session?.set(name, value);
+    if (cookies && slot !== undefined) {
       const counter = { path: '/', secure: scope.secure, maxAgeSeconds: this.#maxAgeSeconds };
-      cookies.append(serializeCookie(this.#counterName(scope), String((slot + 1) % slotCount), counter));
-    } else session?.set(name, value);
+      cookies.append(serializeCookie(this.#counterName(), String((slot + 1) % maxCookiesPerBrowser), counter));
+    }
     callback(null, state);
   }
 
@@ -207,9 +214,9 @@ export class SignedCookieStateStore {
   }
 
   /**
-   * Finds this login's signed value among the slots (by the state it carries, signature checked)
-   * and clears it, wherever the framework keeps it; `value` is undefined when the slots hold only
-   * other logins' values, and nothing is returned when there is none at all.
+   * Finds this login's signed value (by its name, or on the callback path among the slots by the
+   * state it carries) and clears it, wherever the framework keeps it; `value` is undefined when
+   * the slots hold only other logins' values, and nothing is returned when there is none at all.
    */
   #takeCookie(
     req: Request,
@@ -217,37 +224,33 @@ export class SignedCookieStateStore {
     facts: CallbackFacts,
   ): { value: string | undefined; legacy: boolean } | undefined {
     const { scope } = facts;
-    const slotNames = Array.from({ length: slotCount }, (_, slot) => this.#slotName(slot, scope));
+    const name = this.#stateName(state, scope);
     const cookies = responseCookies(req);
     const session = cookies ? undefined : sessionCarrier(req);
     if (session) {
-      const kept = slotNames
-        .map((name): [string, unknown] => [name, session.get(name)])
-        .filter((entry): entry is [string, string] => typeof entry[1] === 'string');
-      const found = kept.find(([, value]) => this.#carries(value, state));
-      // A login started before the slots: its value is named after its state.
-      const name = found?.[0] ?? this.#stateName(state, scope);
-      const value = found?.[1] ?? session.get(name);
-      if (typeof value !== 'string') return kept.length > 0 ? { value: undefined, legacy: false } : undefined;
-      session.set(name, undefined);
-      return { value, legacy: false };
+      const kept = session.get(name);
+      if (kept !== undefined) session.set(name, undefined);
+      return typeof kept === 'string' ? { value: kept, legacy: false } : undefined;
     }
-    const header = requestCookieHeader(req);
+    const sentCookies = readCookies(requestCookieHeader(req));
+    const read = (cookieName: string) => sentCookies.find(([sentName]) => sentName === cookieName)?.[1];
     const clear = (cookieName: string, cookieScope: Scope) => {
       if (cookies && !cookies.headersSent()) {
         cookies.append(serializeCookie(cookieName, '', { ...cookieScope, maxAgeSeconds: 0 }));
       }
     };
-    // Every value under a slot's name: a cookie of the same name on another path may come too.
-    const sent = readCookies(header).filter(([name]) => slotNames.includes(name));
+    // On the callback path, the slot whose value carries this state (a cookie of the same name on
+    // another path may come too).
+    const slotNames =
+      scope.path === '/' ? [] : Array.from({ length: maxCookiesPerBrowser }, (_, slot) => this.#slotName(slot));
+    const sent = sentCookies.filter(([sentName]) => slotNames.includes(sentName));
     const found = sent.find(([, value]) => this.#carries(value, state));
     if (found) {
       clear(found[0], scope);
       return { value: found[1], legacy: false };
     }
-    // A login started before the slots: its cookie is named after its state.
-    const name = this.#stateName(state, scope);
-    const value = readCookie(header, name);
+    // Named after its state: on Path=/, or a login started before the slots.
+    const value = read(name);
     if (value !== undefined) {
       clear(name, scope);
       return { value, legacy: false };
@@ -256,7 +259,7 @@ export class SignedCookieStateStore {
     // on the callback path (kept for logins under way during a deploy).
     const legacy: Scope = { path: facts.callbackPath, secure: scope.secure };
     const legacyName = this.#stateName(state, { path: legacy.path, secure: false });
-    const legacyValue = readCookie(header, legacyName);
+    const legacyValue = read(legacyName);
     if (legacyValue === undefined || legacyName === name) {
       return sent.length > 0 ? { value: undefined, legacy: false } : undefined;
     }
@@ -283,36 +286,54 @@ export class SignedCookieStateStore {
   }
 
   /**
-   * The slot a login takes with cookies: the next after the last login's, which the login route
-   * learns from a small counter cookie on Path=/ (the slots may live on the callback path, which
-   * it never sees). Three logins in a row take three different slots; the counter is no secret
-   * and unsigned: a wrong one can only make a login take the place of another.
+   * The slot a login on the callback path takes: the next after the last login's, which the login
+   * route learns from a small counter cookie on Path=/ (it never sees the callback path). The
+   * counter is no secret and unsigned: a wrong one can only make a login take the place of another.
    */
-  #counterSlot(req: Request, scope: Scope): number {
-    const counter = readCookie(requestCookieHeader(req), this.#counterName(scope));
-    return counter !== undefined && /^\d$/.test(counter) && Number(counter) < slotCount ? Number(counter) : 0;
+  #counterSlot(req: Request): number {
+    const counter = readCookie(requestCookieHeader(req), this.#counterName());
+    return counter !== undefined && /^\d$/.test(counter) && Number(counter) < maxCookiesPerBrowser
+      ? Number(counter)
+      : 0;
   }
 
-  /** In a session, which holds every slot: an empty slot, or else the oldest login's. */
-  #oldestSessionSlot(session: SessionCarrier, scope: Scope): number {
-    const expiries = Array.from({ length: slotCount }, (_, slot) => {
-      const value = session.get(this.#slotName(slot, scope));
-      return typeof value === 'string' ? this.#unverifiedExpiry(value) : Number.NEGATIVE_INFINITY;
-    });
-    return expiries.indexOf(Math.min(...expiries));
-  }
-
-  /** Removes this store's expired login values from a session; nothing else. */
-  #dropExpiredSessionLogins(session: SessionCarrier): void {
-    const now = Date.now();
-    for (const [name, value] of session.entries()) {
-      if (typeof value === 'string' && this.#loginName.test(name) && this.#unverifiedExpiry(value) <= now) {
-        session.set(name, undefined);
-      }
+  /** Clears this store's cookies of older logins in the same browser, beyond the newest few. */
+  #clearOldLogins(sent: [string, string][], cookies: ResponseCookies, scope: Scope): void {
+    for (const name of this.#beyondNewest(sent)) {
+      const cookieScope = name.startsWith('__Host-') ? { path: '/', secure: true } : scope;
+      cookies.append(serializeCookie(name, '', { ...cookieScope, maxAgeSeconds: 0 }));
     }
   }
 
-  /** The expiry a value claims, to pick a session's oldest; nothing is trusted from it. */
+  /** The same in a session: older logins' values, and expired ones, are removed; nothing else. */
+  #clearOldSessionLogins(session: SessionCarrier): void {
+    const values = session
+      .entries()
+      .filter((entry): entry is [string, string] => typeof entry[1] === 'string' && this.#isLoginName(entry[0]));
+    const now = Date.now();
+    const expired = values.filter(([, value]) => this.#unverifiedExpiry(value) <= now).map(([name]) => name);
+    for (const name of new Set([...expired, ...this.#beyondNewest(values)])) session.set(name, undefined);
+  }
+
+  #isLoginName(name: string): boolean {
+    return this.#loginName.test(name);
+  }
+
+  /**
+   * Of this store's login values, the names of all but the newest few: by their claimed expiry,
+   * and of equal ones (the same millisecond) the later sent, as browsers send older cookies first.
+   */
+  #beyondNewest(values: [string, string][]): string[] {
+    return values
+      .filter(([name]) => this.#isLoginName(name))
+      .reverse()
+      .map(([name, value]) => ({ name, expiresAt: this.#unverifiedExpiry(value) }))
+      .sort((a, b) => b.expiresAt - a.expiresAt)
+      .slice(maxCookiesPerBrowser - 1)
+      .map(({ name }) => name);
+  }
+
+  /** The expiry a cookie claims, to order a browser's cookies; nothing is trusted from it. */
   #unverifiedExpiry(cookie: string): number {
     try {
       const payload: unknown = JSON.parse(Buffer.from(cookie.slice(0, cookie.indexOf('.')), 'base64url').toString());
@@ -344,28 +365,21 @@ export class SignedCookieStateStore {
     return createHmac('sha256', secret).update(encoded).digest('base64url');
   }
 
-  // A few fixed names, not one per login: the login route cannot clear cookies on the callback
-  // path, so only a bounded set of names keeps abandoned logins from piling up there.
-  #slotName(slot: number, scope: Scope): string {
-    return `${this.#prefix(scope)}${this.#cookieName}_${slot}`;
+  // Three fixed names on the callback path, which the login route cannot clear (no prefix there).
+  #slotName(slot: number): string {
+    return `${this.#cookieName}_${slot}`;
   }
 
-  /** The counter's name: `__Host-` with the slots', though it always lives on Path=/. */
-  #counterName(scope: Scope): string {
-    return `${this.#prefix(scope)}${this.#cookieName}_next`;
+  #counterName(): string {
+    return `${this.#cookieName}_next`;
   }
 
-  /**
-   * The name of a cookie set before the slots, one per login, after a plain hash of its state (so
-   * that it did not change with the secret): still read, for logins under way during a deploy.
-   */
+  // Elsewhere one cookie per login, named after its state, so that two tabs logging in at once both
+  // work. A plain hash, not the HMAC: the name must not change when the signing secret is rotated.
+  // With `__Host-` when the browser allows it: Path=/ and Secure.
   #stateName(state: string, scope: Scope): string {
-    return `${this.#prefix(scope)}${this.#cookieName}_${createHash('sha256').update(state).digest('base64url').slice(0, 16)}`;
-  }
-
-  /** `__Host-` when the browser allows it: Path=/ and Secure. */
-  #prefix(scope: Scope): string {
-    return scope.path === '/' && scope.secure && this.#hostOnly ? '__Host-' : '';
+    const prefix = scope.path === '/' && scope.secure && this.#hostOnly ? '__Host-' : '';
+    return `${prefix}${this.#cookieName}_${createHash('sha256').update(state).digest('base64url').slice(0, 16)}`;
   }
 
   /**
