@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createHash, createHmac } from 'node:crypto';
+import crypto, { createHash, createHmac } from 'node:crypto';
 import { Agent, createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
@@ -699,6 +699,26 @@ describe('SignedCookieStateStore, the store alone', () => {
       assert.match(callback.headers[0] ?? '', /^dingtalk_state_[0-2]=; Max-Age=0; Path=\/auth\/callback;/);
     }
     for (const state of states.slice(0, 2)) assert.equal((await onStore(store, url, header).finish(state)).ok, false);
+  });
+
+  it('on the callback path, checks the signature of two values per slot name at most: hundreds forged cost a few HMACs', async (t) => {
+    const store = new SignedCookieStateStore({ secret: [secret, oldSecret] });
+    const url = 'http://app.example/auth/callback';
+    const started = onStore(store, url);
+    const { state } = await started.start();
+    const own = (started.headers[0] ?? '').slice(0, (started.headers[0] ?? '').indexOf(';'));
+    assert.match(own, /^dingtalk_state_0=/);
+    const forged = Array.from({ length: 600 }, (_, i) => `dingtalk_state_${i % 3}=a.b`);
+    const hmacs = t.mock.method(crypto, 'createHmac');
+    const refused = await onStore(store, url, forged.join('; ')).finish(state as string);
+    assert.deepEqual(refused, { ok: false, info: { message: 'Invalid authorization request state.' } });
+    // Three names, two values each, two secrets.
+    assert.ok(hmacs.mock.callCount() <= 12, `${hmacs.mock.callCount()} HMACs`);
+    // Its own cookie among them, as the second value of its name, still wins.
+    hmacs.mock.resetCalls();
+    const header = [forged[0], own, ...forged.slice(1)].join('; ');
+    assert.equal((await onStore(store, url, header).finish(state as string)).ok, true);
+    assert.ok(hmacs.mock.callCount() <= 12, `${hmacs.mock.callCount()} HMACs`);
   });
 
   it('on a session (Fastify), refuses a state object the encrypted session cookie could not hold', async () => {

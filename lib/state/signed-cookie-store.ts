@@ -65,6 +65,10 @@ const maxCookieBytes = 4096;
 // or on the callback path overwritten, so that abandoned logins cannot pile up into a Cookie
 // header servers refuse.
 const maxCookiesPerBrowser = 3;
+// Values of one slot name whose signature a callback checks. Browsers send the cookies of the
+// longest path, the callback's own, first: this host's, and perhaps one a sibling subdomain set
+// for the parent domain. Any more are forged, and must not cost an HMAC each.
+const maxValuesPerSlot = 2;
 
 const failures = {
   missing:
@@ -239,11 +243,12 @@ export class SignedCookieStateStore {
         cookies.append(serializeCookie(cookieName, '', { ...cookieScope, maxAgeSeconds: 0 }));
       }
     };
-    // On the callback path, the slot whose value carries this state (a cookie of the same name on
-    // another path may come too).
+    // On the callback path, the slot whose value carries this state; a few values checked at most.
     const slotNames =
       scope.path === '/' ? [] : Array.from({ length: maxCookiesPerBrowser }, (_, slot) => this.#slotName(slot));
-    const sent = sentCookies.filter(([sentName]) => slotNames.includes(sentName));
+    const sent = slotNames.flatMap((slotName) =>
+      sentCookies.filter(([sentName]) => sentName === slotName).slice(0, maxValuesPerSlot),
+    );
     const found = sent.find(([, value]) => this.#carries(value, state));
     if (found) {
       clear(found[0], scope);
