@@ -61,7 +61,7 @@ export class LoginAnswer {
 }
 
 /** The object passport calls `authenticate()` on, for one request, and its answer. */
-export interface AnsweredAttempt {
+interface AnsweredAttempt {
   [answerKey]?: LoginAnswer;
 }
 

@@ -188,7 +188,7 @@ export class SignedCookieStateStore {
     }
     const facts = this.#callbackFacts(meta);
     const taken = this.#takeCookie(req, providedState, facts);
-    const payload = taken?.value === undefined ? undefined : this.#readSigned(taken.value);
+    const payload = taken?.payload;
     // An unprefixed cookie stands for a login started before the `__Host-` names, whose payload
     // has no binding: a new payload under that name was planted (a sibling subdomain can).
     const planted = taken?.legacy === true && payload?.b !== undefined;
@@ -219,14 +219,15 @@ export class SignedCookieStateStore {
 
   /**
    * Finds this login's signed value (by its name, or on the callback path among the slots by the
-   * state it carries) and clears it, wherever the framework keeps it; `value` is undefined when
-   * the slots hold only other logins' values, and nothing is returned when there is none at all.
+   * state it carries), clears it wherever the framework keeps it, and reads it; `payload` is
+   * undefined when the value is not validly signed or the slots hold only other logins' values,
+   * and nothing is returned when there is none at all.
    */
   #takeCookie(
     req: Request,
     state: string,
     facts: CallbackFacts,
-  ): { value: string | undefined; legacy: boolean } | undefined {
+  ): { payload: Payload | undefined; legacy: boolean } | undefined {
     const { scope } = facts;
     const name = this.#stateName(state, scope);
     const cookies = responseCookies(req);
@@ -234,7 +235,7 @@ export class SignedCookieStateStore {
     if (session) {
       const kept = session.get(name);
       if (kept !== undefined) session.set(name, undefined);
-      return typeof kept === 'string' ? { value: kept, legacy: false } : undefined;
+      return typeof kept === 'string' ? { payload: this.#readSigned(kept), legacy: false } : undefined;
     }
     const sentCookies = readCookies(requestCookieHeader(req));
     const read = (cookieName: string) => sentCookies.find(([sentName]) => sentName === cookieName)?.[1];
@@ -249,16 +250,18 @@ export class SignedCookieStateStore {
     const sent = slotNames.flatMap((slotName) =>
       sentCookies.filter(([sentName]) => sentName === slotName).slice(0, maxValuesPerSlot),
     );
-    const found = sent.find(([, value]) => this.#carries(value, state));
-    if (found) {
-      clear(found[0], scope);
-      return { value: found[1], legacy: false };
+    for (const [slotName, slotValue] of sent) {
+      const payload = this.#readSigned(slotValue);
+      if (payload && sameText(payload.s, state)) {
+        clear(slotName, scope);
+        return { payload, legacy: false };
+      }
     }
     // Named after its state: on Path=/, or a login started before the slots.
     const value = read(name);
     if (value !== undefined) {
       clear(name, scope);
-      return { value, legacy: false };
+      return { payload: this.#readSigned(value), legacy: false };
     }
     // A login started before the upgrade to `__Host-` cookies: its cookie has no prefix and lives
     // on the callback path (kept for logins under way during a deploy).
@@ -266,16 +269,10 @@ export class SignedCookieStateStore {
     const legacyName = this.#stateName(state, { path: legacy.path, secure: false });
     const legacyValue = read(legacyName);
     if (legacyValue === undefined || legacyName === name) {
-      return sent.length > 0 ? { value: undefined, legacy: false } : undefined;
+      return sent.length > 0 ? { payload: undefined, legacy: false } : undefined;
     }
     clear(legacyName, legacy);
-    return { value: legacyValue, legacy: true };
-  }
-
-  /** Whether a slot's value is this login's: signed with a known secret, and carrying its state. */
-  #carries(value: string, state: string): boolean {
-    const payload = this.#readSigned(value);
-    return payload !== undefined && sameText(payload.s, state);
+    return { payload: this.#readSigned(legacyValue), legacy: true };
   }
 
   /** Why the callback must fail, if it must. */
