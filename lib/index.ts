@@ -22,7 +22,9 @@ export {
   type StrategyOptionsWithRequest,
   type StrategyOptionsWithRequestSkippingProfile,
 } from './browser/options';
-export { Strategy } from './browser/strategy';
+export type { LookupMemberCallback } from './browser/login';
+export type { MemberProfile } from './browser/member-profile';
+export { type ProfileOf, Strategy } from './browser/strategy';
 export type {
   VerifyFunction,
   VerifyFunctionWithParams,
@@ -30,9 +32,7 @@ export type {
   VerifyFunctionWithRequestAndParams,
 } from './browser/verify';
 export {
-  type AccessTokenRequestContext,
   type CorpIdFunction,
-  type GetAccessTokenFunction,
   type InAppStrategyOptions,
   type InAppStrategyOptionsBase,
   type InAppStrategyOptionsWithRequest,
@@ -41,7 +41,10 @@ export {
 export type { InAppProfile } from './in-app/profile';
 export { InAppStrategy } from './in-app/strategy';
 export type { InAppVerifyFunction, InAppVerifyFunctionWithRequest, InAppVerifyResult } from './in-app/verify';
-export type { DingTalkInAppUserInfo, DingTalkUserDetails } from './in-app/wire';
+export type { DingTalkInAppUserInfo } from './in-app/wire';
+export type { AccessTokenRequestContext, GetAccessTokenFunction } from './organization/app-tokens';
+export type { DingTalkMember } from './organization/member-directory';
+export type { DingTalkUnionIdResult, DingTalkUserDetails } from './organization/wire';
 export type { DingTalkChallenge, FailureReason } from './passport/challenge';
 export type {
   StateStore,

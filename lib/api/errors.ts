@@ -10,15 +10,17 @@
 
 /**
  * Which DingTalk endpoint a request went to: `token` and `profile` for the browser login;
- * `app-token`, `userinfo` and `user-details` for the login inside the DingTalk client.
+ * `app-token`, `userinfo` and `user-details` for the login inside the DingTalk client;
+ * `app-token`, `member-lookup` and `user-details` for the browser login's `memberLookup`.
  */
-export type DingTalkEndpoint = 'token' | 'profile' | 'app-token' | 'userinfo' | 'user-details';
+export type DingTalkEndpoint = 'token' | 'profile' | 'app-token' | 'userinfo' | 'member-lookup' | 'user-details';
 
 const endpointLabels: Record<DingTalkEndpoint, string> = {
   token: 'token exchange (POST /v1.0/oauth2/userAccessToken)',
   profile: 'profile request (GET /v1.0/contact/users/me)',
   'app-token': 'app access token request (POST /v1.0/oauth2/accessToken)',
   userinfo: 'in-client code exchange (POST /topapi/v2/user/getuserinfo)',
+  'member-lookup': 'member lookup (POST /topapi/user/getbyunionid)',
   'user-details': 'user details request (POST /topapi/v2/user/get)',
 };
 
@@ -100,7 +102,7 @@ export class DingTalkAPIError extends DingTalkError {
   /** The message is built from `details`, which must already be stripped of secrets. */
   constructor(endpoint: DingTalkEndpoint, details: DingTalkAPIErrorDetails) {
     const throttled = isThrottling(details);
-    super(endpoint, describeAPIError(details, throttled), { status: throttled ? 503 : badGateway });
+    super(endpoint, describeAPIError(endpoint, details, throttled), { status: throttled ? 503 : badGateway });
     this.dingtalkStatus = details.dingtalkStatus;
     this.code = details.code;
     this.description = details.description;
@@ -119,14 +121,25 @@ export class DingTalkAPIError extends DingTalkError {
   }
 }
 
-// What to do about the oapi errors an app meets in the in-client login ("服务端API错误码").
+// The permission (权限点) each endpoint needs, named as the developer console lists it: the
+// profile's Contact.User.Read (personal permission), qyapi_base for getuserinfo, qyapi_get_member
+// (成员信息读权限) for getbyunionid and user/get (DingTalk's page of each; docs/dingtalk-answers.md).
+const permissionOf: Partial<Record<DingTalkEndpoint, string>> = {
+  profile: 'Contact.User.Read',
+  userinfo: 'qyapi_base',
+  'member-lookup': 'qyapi_get_member (成员信息读权限)',
+  'user-details': 'qyapi_get_member (成员信息读权限)',
+};
+
+function permissionHint(endpoint: DingTalkEndpoint): string {
+  const permission = permissionOf[endpoint];
+  const which = permission ? `the permission ${permission}` : 'a permission';
+  const orSkip = endpoint === 'user-details' ? ', or set skipUserDetails: true' : '';
+  return `The app lacks ${which}: add it under 权限管理 in the DingTalk developer console${orSkip}.`;
+}
+
+// What to do about the oapi errors an app meets with an app token ("服务端API错误码").
 const oapiHints = new Map([
-  [
-    '60011',
-    'The app lacks the permission for this API: add it under 权限管理 in the DingTalk developer console ' +
-      '(the code exchange needs qyapi_base, the details qyapi_get_member 成员信息读权限), ' +
-      'or set skipUserDetails: true.',
-  ],
   [
     '60020',
     "The server's egress IP is not in the app's IP allow-list (开发者后台 → 开发配置 → 安全设置 → 服务器出口IP).",
@@ -151,7 +164,7 @@ function isThrottling(details: DingTalkAPIErrorDetails): boolean {
   );
 }
 
-function describeAPIError(details: DingTalkAPIErrorDetails, throttled: boolean): string {
+function describeAPIError(endpoint: DingTalkEndpoint, details: DingTalkAPIErrorDetails, throttled: boolean): string {
   const parts = [`HTTP ${details.dingtalkStatus} ${details.code}: ${details.description || '(no message)'}`];
   if (details.subCode !== undefined) {
     parts.push(`(sub_code ${details.subCode}: ${details.subDescription || 'no message'})`);
@@ -167,11 +180,8 @@ function describeAPIError(details: DingTalkAPIErrorDetails, throttled: boolean):
     );
   } else if (hint) {
     parts.push(hint);
-  } else if (details.dingtalkStatus === 403) {
-    parts.push(
-      'The app lacks a permission: check 权限管理 in the DingTalk developer console ' +
-        '(the profile needs Contact.User.Read).',
-    );
+  } else if (details.dingtalkStatus === 403 || permissionCodes.has(details.subCode ?? details.code)) {
+    parts.push(permissionHint(endpoint));
   }
   if (details.requestId) parts.push(`(requestid ${details.requestId})`);
   return parts.join(' ');

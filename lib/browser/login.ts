@@ -1,10 +1,15 @@
 import { isRejectedAuthCode } from '../api/token-failure';
+import { OrganizationNotServed } from '../organization/app-tokens';
+import type { DingTalkMember } from '../organization/member-directory';
 import { answerKey, isThenable, LoginAnswer, type PassportActions, perRequest } from '../passport/answer';
 import { type DingTalkChallenge, refusal } from '../passport/challenge';
 import { callVerify, type VerifyCallback } from '../passport/verify';
+import { withMember } from './member-profile';
 
 type TokenCallback = (err: unknown, accessToken?: string, refreshToken?: string, results?: unknown) => void;
 type ProfileCallback = (err: unknown, profile?: unknown) => void;
+/** `lookupMember`'s callback: the member, or `false` for someone who is not one. */
+export type LookupMemberCallback = (err: unknown, member?: DingTalkMember | false) => void;
 type AnyFunction = (...args: unknown[]) => unknown;
 
 /** The token hook passport-oauth2 calls: `strategy._oauth2.getOAuthAccessToken`. */
@@ -28,6 +33,7 @@ export interface PassportAttempt extends PassportActions {
   _verify: AnyFunction;
   _stateStore: StateStoreHook;
   userProfile(accessToken: string, done: ProfileCallback): unknown;
+  lookupMember(unionId: string, corpId: string, done: LookupMemberCallback): unknown;
   tokenParams(options: object): object;
 }
 
@@ -45,6 +51,8 @@ interface Guarded extends PassportAttempt {
  * - a code DingTalk refused is `fail(401)`, and the organization allow-list holds before the
  *   profile is loaded and verify runs;
  * - `profile.corpId` from the token answer, on a copy;
+ * - with `memberLookup`, `lookupMember` after `userProfile`, whatever `userProfile` is: a
+ *   non-member fails (403) before verify, a member's fields join the profile (on a copy);
  * - verify runs once, with one `done`; an async verify without `done` answers with its result.
  * Everything else, and the order of the steps, is passport-oauth2's own. The actions and the token
  * hook are this login's own functions (apps call them detached: `.catch(this.error)`); the other
@@ -56,6 +64,8 @@ export class BrowserLogin extends LoginAnswer {
   readonly allowedCorpIds: ReadonlySet<string> | undefined;
   readonly tokenClient: TokenClient;
   readonly userProfile: PassportAttempt['userProfile'];
+  /** With `memberLookup` only. */
+  readonly lookupMember: PassportAttempt['lookupMember'] | undefined;
   readonly verify: AnyFunction;
   readonly tokenParams: PassportAttempt['tokenParams'];
   readonly store: StateStoreHook | undefined;
@@ -66,12 +76,18 @@ export class BrowserLogin extends LoginAnswer {
   verifyCalled = false;
   corpId: string | undefined;
 
-  constructor(attempt: PassportAttempt, req: unknown, allowedCorpIds: ReadonlySet<string> | undefined) {
+  constructor(
+    attempt: PassportAttempt,
+    req: unknown,
+    allowedCorpIds: ReadonlySet<string> | undefined,
+    memberLookup: boolean,
+  ) {
     super(attempt);
     this.req = req;
     this.allowedCorpIds = allowedCorpIds;
     this.tokenClient = attempt._oauth2;
     this.userProfile = attempt.userProfile;
+    this.lookupMember = memberLookup ? attempt.lookupMember : undefined;
     this.verify = attempt._verify;
     this.tokenParams = attempt.tokenParams;
     this.store = attempt._stateStore;
@@ -139,7 +155,8 @@ const sharedHooks = {
     const deliver: ProfileCallback = (err, profile) => {
       if (heard) return;
       heard = true;
-      done(err, withCorpId(profile, login.corpId));
+      if (err || !login.lookupMember) done(err, withCorpId(profile, login.corpId));
+      else lookUpMember(this, login, profile, done);
     };
     let result: unknown;
     try {
@@ -151,6 +168,70 @@ const sharedHooks = {
     if (isThenable(result)) result.then(undefined, (err: unknown) => deliver(err || new Error('userProfile rejected')));
   },
 };
+
+/**
+ * Asks the app's `lookupMember` (as it was when the request started) who the profile's user is in
+ * the organization of the token answer: a member goes on to verify with their fields, anyone else
+ * fails (403, `not_a_member`).
+ */
+function lookUpMember(attempt: Guarded, login: BrowserLogin, profile: unknown, done: ProfileCallback): void {
+  const unionId = unionIdOf(profile);
+  if (!unionId) {
+    done(new Error('passport-dingtalk-oauth2: userProfile gave no profile with a unionId, which memberLookup needs'));
+    return;
+  }
+  const corpId = login.corpId;
+  if (!corpId) {
+    // The scope had corpid (the options make sure of it), yet DingTalk named no organization: the
+    // user picked none, so they are no organization's member.
+    const message = 'DingTalk named no organization for this login, so the user is not a member of one.';
+    login.fail(refusal('not_a_member', message), 403);
+    return;
+  }
+  let heard = false;
+  const found: LookupMemberCallback = (err, member) => {
+    if (heard) return;
+    heard = true;
+    if (err instanceof OrganizationNotServed) login.fail(refusal('unknown_organization', err.message), 403);
+    else if (err) done(err);
+    else if (!member)
+      login.fail(refusal('not_a_member', `This DingTalk account is not a member of the organization ${corpId}.`), 403);
+    else if (!isMember(member))
+      done(
+        new Error(`passport-dingtalk-oauth2: lookupMember gave neither a member (an object with a userId) nor false`),
+      );
+    else done(null, withMember(profile as object, member, corpId));
+  };
+  let result: unknown;
+  try {
+    result = (login.lookupMember as PassportAttempt['lookupMember']).call(attempt, unionId, corpId, found);
+  } catch (thrown) {
+    found(thrown);
+    return;
+  }
+  // An async override may return the member (or false) instead of calling done.
+  if (isThenable(result)) {
+    result.then(
+      (returned) => {
+        if (returned !== undefined) found(null, returned as DingTalkMember | false);
+      },
+      (err: unknown) => found(err || new Error('lookupMember rejected')),
+    );
+  }
+}
+
+function isMember(value: object): value is DingTalkMember {
+  const { userId } = value as { userId?: unknown };
+  return typeof userId === 'string' && userId.length > 0;
+}
+
+/** The unionId of a profile: `unionId`, or `id` (the same in this package's profiles). */
+function unionIdOf(profile: unknown): string | undefined {
+  if (typeof profile !== 'object' || profile === null) return undefined;
+  const { unionId, id } = profile as { unionId?: unknown; id?: unknown };
+  const found = typeof unionId === 'string' ? unionId : id;
+  return typeof found === 'string' && found.length > 0 ? found : undefined;
+}
 
 /**
  * The login's own exchange, guarded. Once it has started, a refresh (verify's, through

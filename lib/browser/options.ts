@@ -3,6 +3,7 @@ import type { Agent as HttpAgent } from 'node:http';
 import type OAuth2Strategy = require('passport-oauth2');
 
 import type { FetchFunction, HttpSettings } from '../api/http';
+import type { GetAccessTokenFunction } from '../organization/app-tokens';
 import {
   isLoopback,
   optionPrefix as prefix,
@@ -13,6 +14,7 @@ import {
   requireText,
 } from '../passport/option-readers';
 import type { StateStore } from '../passport/state-store';
+import { type MemberLookupSettings, readMemberLookup } from './member-lookup-options';
 
 /** Where DingTalk's browser OAuth lives unless the options say otherwise. */
 export const defaultURLs = {
@@ -37,7 +39,10 @@ export interface StrategyOptionsBase {
   clientSecret: string;
   /** The callback URL, registered under 安全设置 → 重定向URL. May be relative to the request's host. */
   callbackURL: string;
-  /** `openid` (the default), or `openid corpid` to learn the organization the user picked. */
+  /**
+   * `openid` (the default), or `openid corpid` to learn the organization the user picked (the
+   * default with `memberLookup`, which needs it).
+   */
   scope?: string | string[];
   /** `true` keeps a random state in the session and checks it on the callback (CSRF protection). */
   state?: boolean;
@@ -74,22 +79,48 @@ export interface StrategyOptionsBase {
    * the verify callback runs. Needs `corpid` in the scope, such as `'openid corpid'`.
    */
   allowedCorpIds?: readonly string[];
+  /**
+   * After the profile, ask the organization the user picked who they are in it
+   * (`topapi/user/getbyunionid`, then `topapi/v2/user/get`): the profile gains `userId` and the
+   * member's details, and anyone who is not a member ends in `fail()` (403, `not_a_member`).
+   * Needs the `corpid` scope (the default then) and the permission qyapi_get_member.
+   */
+  memberLookup?: boolean;
+  /** With `memberLookup`: don't fetch the member's details (`topapi/v2/user/get`), one request less. */
+  skipUserDetails?: boolean;
+  /** With `memberLookup`: DingTalk's app token endpoint. Must be https unless it is on loopback. */
+  accessTokenURL?: string;
+  /** With `memberLookup`: DingTalk's unionId lookup. Must be https unless it is on loopback. */
+  getByUnionIdURL?: string;
+  /** With `memberLookup`: DingTalk's member details endpoint. Must be https unless it is on loopback. */
+  userDetailsURL?: string;
+  /**
+   * With `memberLookup`, for a third-party app: supplies the access token of the organization the
+   * user picked, as on `InAppStrategy` (see {@link GetAccessTokenFunction}).
+   */
+  getAccessToken?: GetAccessTokenFunction;
 }
 
-/** Options for a verify callback without `req`, which always receives the profile. */
-export interface StrategyOptions extends StrategyOptionsBase {
+/**
+ * Options for a verify callback without `req`, which always receives the profile. `TLookup` is
+ * what `memberLookup` is, as TypeScript reads it from the options: with `true`, verify's profile
+ * is a {@link MemberProfile}.
+ */
+export interface StrategyOptions<TLookup extends boolean = false> extends StrategyOptionsBase {
   /** Left out or `false`: verify does not receive `req`. */
   passReqToCallback?: false;
   /** Left out or `false`: the profile is always loaded. */
   skipUserProfile?: false;
+  memberLookup?: TLookup;
 }
 
 /** Options for a verify callback that receives `req` first, and always the profile. */
-export interface StrategyOptionsWithRequest extends StrategyOptionsBase {
+export interface StrategyOptionsWithRequest<TLookup extends boolean = false> extends StrategyOptionsBase {
   /** `true`: verify receives `req` as its first argument. */
   passReqToCallback: true;
   /** Left out or `false`: the profile is always loaded. */
   skipUserProfile?: false;
+  memberLookup?: TLookup;
 }
 
 /** Options that may skip the profile request: verify's `profile` is then `Profile | undefined`. */
@@ -98,6 +129,8 @@ export interface StrategyOptionsSkippingProfile extends StrategyOptionsBase {
   passReqToCallback?: false;
   /** `true`, or a function deciding per login: `profile` is undefined when skipped. */
   skipUserProfile: boolean | SkipUserProfileFunction;
+  /** Not with `skipUserProfile`: the lookup starts from the profile's unionId. */
+  memberLookup?: false;
 }
 
 /** `passReqToCallback: true` with `skipUserProfile`: verify's `profile` is `Profile | undefined`. */
@@ -106,6 +139,8 @@ export interface StrategyOptionsWithRequestSkippingProfile extends StrategyOptio
   passReqToCallback: true;
   /** `true`, or a function deciding per login: `profile` is undefined when skipped. */
   skipUserProfile: boolean | SkipUserProfileFunction;
+  /** Not with `skipUserProfile`: the lookup starts from the profile's unionId. */
+  memberLookup?: false;
 }
 
 /** The options after validation, with every default filled in. */
@@ -118,6 +153,7 @@ export interface ResolvedOptions {
   http: HttpSettings;
   allowHttpCallbackURL: boolean;
   allowedCorpIds: ReadonlySet<string> | undefined;
+  memberLookup: MemberLookupSettings | undefined;
 }
 
 /**
@@ -134,11 +170,12 @@ export function resolveOptions(options: StrategyOptionsBase & { passReqToCallbac
   // The client secret and tokens travel to these two: never in clear text over a network.
   const tokenURL = readURL(options, 'tokenURL', true);
   const userProfileURL = readURL(options, 'userProfileURL', true);
-  const scope = readScope(options.scope);
+  const scope = readScope(options.scope, options.memberLookup === true);
   const http = readHttpSettings(options);
   const skipUserProfile = readSkipUserProfile(options.skipUserProfile);
   const passReqToCallback = readFlag(options.passReqToCallback, 'passReqToCallback');
   const allowedCorpIds = readAllowedCorpIds(options.allowedCorpIds, scope);
+  const memberLookup = readMemberLookup(options, scope, { clientID, clientSecret }, http);
 
   const oauth2: OAuth2Strategy.StrategyOptions | OAuth2Strategy.StrategyOptionsWithRequest = {
     clientID,
@@ -165,6 +202,7 @@ export function resolveOptions(options: StrategyOptionsBase & { passReqToCallbac
     http,
     allowedCorpIds,
     allowHttpCallbackURL,
+    memberLookup,
   };
 }
 
@@ -195,8 +233,8 @@ export function insecureCallbackURL(callbackURL: string): string | undefined {
   );
 }
 
-function readScope(scope: unknown): string[] {
-  if (scope === undefined) return ['openid'];
+function readScope(scope: unknown, memberLookup: boolean): string[] {
+  if (scope === undefined) return memberLookup ? ['openid', 'corpid'] : ['openid'];
   const scopes = typeof scope === 'string' ? scope.split(' ') : scope;
   if (!Array.isArray(scopes) || !scopes.every((item) => typeof item === 'string')) {
     throw new TypeError(`${prefix} the "scope" option must be a string or an array of strings`);

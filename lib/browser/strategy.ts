@@ -5,12 +5,15 @@ import OAuth2Strategy = require('passport-oauth2');
 import { DingTalkClient } from '../api/client';
 import { DingTalkError } from '../api/errors';
 import type { Profile } from '../api/profile';
+import { MemberDirectory } from '../organization/member-directory';
 import { callBack } from '../passport/answer';
 import { refusal } from '../passport/challenge';
 import { buildAuthorizationParams, type DingTalkAuthenticateOptions } from './authorization-params';
 import { presentCodeToPassport, readCallbackQuery } from './callback-request';
 import { resolveCallbackURL } from './callback-url';
-import { BrowserLogin, type PassportAttempt } from './login';
+import { BrowserLogin, type LookupMemberCallback, type PassportAttempt } from './login';
+import { missingCorpIdScope, scopeHasCorpId } from './member-lookup-options';
+import type { MemberProfile } from './member-profile';
 import {
   insecureCallbackURL,
   resolveOptions,
@@ -27,10 +30,19 @@ import type {
 } from './verify';
 
 type AnyStrategyOptions =
-  | StrategyOptions
-  | StrategyOptionsWithRequest
+  | StrategyOptions<boolean>
+  | StrategyOptionsWithRequest<boolean>
   | StrategyOptionsSkippingProfile
   | StrategyOptionsWithRequestSkippingProfile;
+
+/** The profile verify receives: a {@link MemberProfile} with `memberLookup: true`. */
+export type ProfileOf<TLookup extends boolean> = TLookup extends true ? MemberProfile : Profile;
+
+/** `memberLookup` as the strategy runs it. */
+interface MemberLookup {
+  directory: MemberDirectory;
+  skipUserDetails: boolean;
+}
 
 type TokenCallback = (err: unknown, accessToken?: string, refreshToken?: string, results?: object) => void;
 
@@ -59,8 +71,11 @@ interface OAuth2Fields {
  * passport.use(new Strategy({ clientID, clientSecret, callbackURL, state: true },
  *   (accessToken, refreshToken, profile, done) => done(null, { id: profile.id })));
  * ```
+ *
+ * `TLookup` is read from the options' `memberLookup`: with `true`, verify's profile is a
+ * {@link MemberProfile}; nothing else in the class depends on it.
  */
-export class Strategy extends OAuth2Strategy {
+export class Strategy<TLookup extends boolean = false> extends OAuth2Strategy {
   /** `'dingtalk'`: the name to pass to `passport.authenticate`. */
   override name = 'dingtalk';
   // Plain (not #private) members: passport calls authenticate() on Object.create(strategy), and
@@ -68,18 +83,22 @@ export class Strategy extends OAuth2Strategy {
   private readonly _dingtalkClient: DingTalkClient;
   private readonly _allowedCorpIds: ReadonlySet<string> | undefined;
   private readonly _allowHttpCallbackURL: boolean;
+  private readonly _memberLookup: MemberLookup | undefined;
 
   // One overload per verify form. An inline arrow gets its parameter types from the first
   // overload TypeScript tries, so only the four-parameter form can be written unannotated; type
   // the others as VerifyFunctionWithParams and so on (a union would leave every form `any`).
   /** `verify(accessToken, refreshToken, profile, done)`. Throws a `TypeError` naming any invalid option. */
-  constructor(options: StrategyOptions, verify: VerifyFunction);
+  constructor(options: StrategyOptions<TLookup>, verify: VerifyFunction<ProfileOf<TLookup>>);
   /** `verify(accessToken, refreshToken, params, profile, done)`: `params` is DingTalk's token answer. */
-  constructor(options: StrategyOptions, verify: VerifyFunctionWithParams);
+  constructor(options: StrategyOptions<TLookup>, verify: VerifyFunctionWithParams<ProfileOf<TLookup>>);
   /** `passReqToCallback: true` and `verify(req, accessToken, refreshToken, profile, done)`. */
-  constructor(options: StrategyOptionsWithRequest, verify: VerifyFunctionWithRequest);
+  constructor(options: StrategyOptionsWithRequest<TLookup>, verify: VerifyFunctionWithRequest<ProfileOf<TLookup>>);
   /** `passReqToCallback: true` and `verify(req, accessToken, refreshToken, params, profile, done)`. */
-  constructor(options: StrategyOptionsWithRequest, verify: VerifyFunctionWithRequestAndParams);
+  constructor(
+    options: StrategyOptionsWithRequest<TLookup>,
+    verify: VerifyFunctionWithRequestAndParams<ProfileOf<TLookup>>,
+  );
   // With skipUserProfile set, the same four forms, whose profile may be undefined.
   /** `skipUserProfile` set: `verify(accessToken, refreshToken, profile | undefined, done)`. */
   constructor(options: StrategyOptionsSkippingProfile, verify: VerifyFunction<Profile | undefined>);
@@ -113,6 +132,11 @@ export class Strategy extends OAuth2Strategy {
     this._dingtalkClient = client;
     this._allowedCorpIds = resolved.allowedCorpIds;
     this._allowHttpCallbackURL = resolved.allowHttpCallbackURL;
+    const lookup = resolved.memberLookup;
+    this._memberLookup = lookup && {
+      directory: new MemberDirectory(lookup.directory),
+      skipUserDetails: lookup.skipUserDetails,
+    };
     // passport-oauth2 keeps the secret on its `oauth` client, where util.inspect and JSON.stringify
     // would print it (a logged strategy). Still readable: passport-oauth2-refresh copies it.
     Object.defineProperty(this._oauth2, '_clientSecret', { enumerable: false });
@@ -142,6 +166,21 @@ export class Strategy extends OAuth2Strategy {
   }
 
   /**
+   * With `memberLookup`: who the user `unionId` is in the organization `corpId` (the one they
+   * picked, from the token answer). Calls `done(null, { userId, details })` for a member,
+   * `done(null, false)` for anyone else (an external contact, a stranger), or `done(err)` with the
+   * package's typed errors. Runs after `userProfile` on every login, whatever `userProfile` is; a
+   * test may replace it, and a subclass may override it (an async override may return the answer).
+   */
+  lookupMember(unionId: string, corpId: string, done: LookupMemberCallback): void {
+    const lookup = this._memberLookup;
+    const member = lookup
+      ? lookup.directory.memberOf(unionId, corpId, lookup.skipUserDetails)
+      : Promise.reject(new Error('passport-dingtalk-oauth2: lookupMember needs the option memberLookup: true'));
+    callBack(this, member, done);
+  }
+
+  /**
    * Keeps this package's typed errors as they are: passport-oauth2 would wrap them in an
    * `InternalOAuthError`, hiding the class, the 5xx `status` and DingTalk's code.
    */
@@ -158,7 +197,7 @@ export class Strategy extends OAuth2Strategy {
    */
   override authenticate(req: Request, options: DingTalkAuthenticateOptions = {}): void {
     const attempt = this as unknown as PassportAttempt;
-    const login = new BrowserLogin(attempt, req, this._allowedCorpIds);
+    const login = new BrowserLogin(attempt, req, this._allowedCorpIds, this._memberLookup !== undefined);
     try {
       this._dingtalkLogin(login, req, options);
     } catch (thrown) {
@@ -172,6 +211,15 @@ export class Strategy extends OAuth2Strategy {
     const callback = readCallbackQuery(req);
     if (callback.kind === 'malformed') {
       login.fail(refusal('malformed_callback', `Invalid DingTalk callback: ${callback.reason}.`), 400);
+      return;
+    }
+    if (
+      callback.kind === 'start' &&
+      this._memberLookup &&
+      options.scope !== undefined &&
+      !scopeHasCorpId(options.scope)
+    ) {
+      login.error(new Error(`passport-dingtalk-oauth2: the scope of this login drops "corpid": ${missingCorpIdScope}`));
       return;
     }
     const fields = this as unknown as OAuth2Fields;

@@ -2,6 +2,8 @@ import type { Agent as HttpAgent } from 'node:http';
 import type { Request } from 'express';
 
 import type { FetchFunction, HttpSettings } from '../api/http';
+import type { GetAccessTokenFunction } from '../organization/app-tokens';
+import { organizationDefaultURLs, readGetAccessToken } from '../organization/options';
 import {
   optionPrefix,
   readAppCredentials,
@@ -13,9 +15,9 @@ import {
 
 /** Where DingTalk's in-client login (免登) lives unless the options say otherwise. */
 export const inAppDefaultURLs = {
-  accessTokenURL: 'https://api.dingtalk.com/v1.0/oauth2/accessToken',
+  accessTokenURL: organizationDefaultURLs.accessTokenURL,
   userInfoURL: 'https://oapi.dingtalk.com/topapi/v2/user/getuserinfo',
-  userDetailsURL: 'https://oapi.dingtalk.com/topapi/v2/user/get',
+  userDetailsURL: organizationDefaultURLs.userDetailsURL,
 } as const;
 
 /**
@@ -25,27 +27,6 @@ export const inAppDefaultURLs = {
  * answer for organizations that installed the app. Returning undefined refuses the login (400).
  */
 export type CorpIdFunction = (req: Request) => string | undefined | Promise<string | undefined>;
-
-/** What the strategy tells `getAccessToken` when DingTalk refused the token it gave last time. */
-export interface AccessTokenRequestContext {
-  /** The token DingTalk just called invalid or expired: do not return it again. */
-  rejectedToken?: string;
-}
-
-/**
- * Supplies the access token for `corpId` itself, instead of the strategy asking
- * `POST /v1.0/oauth2/accessToken` (which only gives an internal app its own organization's
- * token). A third-party (ISV) app gets the authorizing organization's token from
- * `POST https://api.dingtalk.com/v1.0/oauth2/corpAccessToken` with `{ suiteKey, suiteSecret,
- * authCorpId, suiteTicket }`, answering `{ accessToken, expireIn }`. Cache it: the strategy calls
- * this on every login, and once more with `rejectedToken` when DingTalk refuses the token.
- * Answer `undefined` for an organization the app does not serve: the login then fails (403,
- * `unknown_organization`).
- */
-export type GetAccessTokenFunction = (
-  corpId: string,
-  context: AccessTokenRequestContext,
-) => string | undefined | Promise<string | undefined>;
 
 /** Options of `InAppStrategy`, shared by both verify forms. */
 export interface InAppStrategyOptionsBase {
@@ -124,14 +105,6 @@ export function resolveInAppOptions(
     userDetailsURL: readEndpointURL(options.userDetailsURL, 'userDetailsURL', inAppDefaultURLs.userDetailsURL, true),
     http: readHttpSettings(options),
   };
-}
-
-function readGetAccessToken(value: unknown): GetAccessTokenFunction | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'function') {
-    throw new TypeError(`${optionPrefix} the "getAccessToken" option must be a function (corpId) => Promise<string>`);
-  }
-  return value as GetAccessTokenFunction;
 }
 
 function readCorpIdOption(value: unknown, suppliesTokens: boolean): string | CorpIdFunction {

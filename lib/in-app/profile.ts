@@ -1,7 +1,9 @@
 import type { Profile as PassportProfile } from 'passport';
 
-import { nonEmptyString, phoneNumberOf } from '../api/profile';
-import type { DingTalkInAppUserInfo, DingTalkUserDetails } from './wire';
+import { nonEmptyString } from '../api/profile';
+import { addMemberDetails } from '../organization/member-fields';
+import type { DingTalkUserDetails } from '../organization/wire';
+import type { DingTalkInAppUserInfo } from './wire';
 
 /**
  * The user of a login inside the DingTalk client. `id` is the `unionid`, the same id the browser
@@ -69,19 +71,6 @@ export function parseInAppProfile(
   };
   if (!details) return profile;
   profile._details = details;
-  const emails = [details.email, details.org_email].map(nonEmptyString).filter((email) => email !== undefined);
-  if (emails.length > 0) profile.emails = [...new Set(emails)].map((value) => ({ value, verified: false }));
-  const avatar = nonEmptyString(details.avatar);
-  if (avatar) profile.photos = [{ value: avatar }];
-  const phoneNumber = phoneNumberOf(details.mobile, details.state_code);
-  if (phoneNumber) profile.phoneNumbers = [{ value: phoneNumber }];
-  const title = nonEmptyString(details.title);
-  if (title) profile.title = title;
-  const jobNumber = nonEmptyString(details.job_number);
-  if (jobNumber) profile.jobNumber = jobNumber;
-  const departments = details.dept_id_list;
-  if (Array.isArray(departments) && departments.every((id) => typeof id === 'number')) {
-    profile.departmentIds = [...departments];
-  }
+  addMemberDetails(profile, details);
   return profile;
 }

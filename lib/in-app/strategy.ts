@@ -1,11 +1,11 @@
 import type { Request } from 'express';
-
+import { OrganizationNotServed } from '../organization/app-tokens';
 import { answerKey, callBack, isThenable, LoginAnswer, type PassportActions, perRequest } from '../passport/answer';
 import { refusal } from '../passport/challenge';
 import { callVerify, type VerifyCallback } from '../passport/verify';
-import { InAppClient, isRejectedInAppCode } from './client';
+import { isRejectedInAppCode } from './client';
 import { crossSiteRefusal, readInAppCode } from './code-request';
-import { InAppLogin, OrganizationNotServed } from './login';
+import { InAppLogin } from './login';
 import {
   type CorpIdFunction,
   type InAppStrategyOptions,
@@ -61,7 +61,7 @@ export class InAppStrategy {
     this._verify = verify as AnyVerify;
     this._passReqToCallback = resolved.passReqToCallback;
     this._corpId = resolved.corpId;
-    this._inAppLogin = new InAppLogin(new InAppClient(resolved), resolved.getAccessToken, resolved.skipUserDetails);
+    this._inAppLogin = new InAppLogin(resolved);
   }
 
   /**

@@ -23,31 +23,3 @@ export interface DingTalkInAppUserInfo {
   /** Fields DingTalk may add later are kept as they came. */
   [field: string]: unknown;
 }
-
-/** `result` of `POST /topapi/v2/user/get` (some fields need permissions; third-party apps get fewer). */
-export interface DingTalkUserDetails {
-  /** The member's id in the organization. */
-  userid?: string;
-  /** The stable id across one developer's apps. */
-  unionid?: string;
-  /** The member's name. */
-  name?: string;
-  /** Avatar image URL; absent for the default avatar. */
-  avatar?: string;
-  /** Country calling code of `mobile`, such as `"86"`. */
-  state_code?: string;
-  /** Mobile number; internal apps with the 手机号 permission only. */
-  mobile?: string;
-  /** Personal email; never verified by DingTalk. */
-  email?: string;
-  /** Work email (企业邮箱). */
-  org_email?: string;
-  /** Job title. */
-  title?: string;
-  /** Employee number (工号). */
-  job_number?: string;
-  /** Ids of the departments the member is in. */
-  dept_id_list?: number[];
-  /** Fields not listed here are kept as they came. */
-  [field: string]: unknown;
-}

@@ -10,6 +10,11 @@
  *   button). Status 401.
  * - `organization_not_allowed`: the organization the user picked is not in `allowedCorpIds`, or
  *   DingTalk did not say which one it was. Status 403.
+ * - `not_a_member` (with `memberLookup`): the organization the user picked does not know them
+ *   (getbyunionid's 60121), knows them only as an external contact, or DingTalk named no
+ *   organization. Status 403.
+ * - `unknown_organization` (with `memberLookup` and `getAccessToken`): `getAccessToken` gave no
+ *   token for the organization the user picked. Status 403.
  *
  * The in-client strategy (`InAppStrategy`) fails with `code_rejected` (DingTalk refused the
  * in-client code, errcode 40078: the page should ask for a new one; 401) and these:
@@ -27,6 +32,7 @@ export type FailureReason =
   | 'state_mismatch'
   | 'code_rejected'
   | 'organization_not_allowed'
+  | 'not_a_member'
   | 'malformed_request'
   | 'cross_site_request'
   | 'unknown_organization';

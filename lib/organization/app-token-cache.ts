@@ -12,19 +12,24 @@ const renewBeforeMs = 10 * 60 * 1000;
 // the token still works: one request per 5 s at most, however many logins arrive.
 const retryRenewalAfterMs = 5 * 1000;
 
+/** Asks DingTalk for a new app token. */
+export type FetchAppToken = () => Promise<AppToken>;
+
 /**
- * The app's own access token, shared by every login of one strategy: fetched once, reused until
- * shortly before it expires, and fetched by one request however many logins wait for it (single
- * flight). DingTalk throttles apps that ask for it often.
+ * The app's own access token, shared by every login of every strategy with the same credentials
+ * (see app-token-registry.ts): fetched once, reused until shortly before it expires, and fetched
+ * by one request however many logins wait for it (single flight). DingTalk throttles apps that
+ * ask for it often.
+ *
+ * The cache holds no way to fetch: each caller brings its own (its strategy's timeout, agent and
+ * fetch), and the one whose call starts a request is the one that makes it.
  */
 export class AppTokenCache {
-  readonly #fetchToken: () => Promise<AppToken>;
   readonly #now: () => number;
   #current: { accessToken: string; renewAt: number; expiresAt: number } | undefined;
   #pending: Promise<string> | undefined;
 
-  constructor(fetchToken: () => Promise<AppToken>, now: () => number = Date.now) {
-    this.#fetchToken = fetchToken;
+  constructor(now: () => number = Date.now) {
     this.#now = now;
   }
 
@@ -33,13 +38,13 @@ export class AppTokenCache {
    * time, the first login starts the renewal and every login goes on with the cached token: a
    * valid token is not held back by the token endpoint's latency, nor by its failure.
    */
-  get(): Promise<string> {
+  get(fetchToken: FetchAppToken): Promise<string> {
     const current = this.#current;
     const now = this.#now();
     if (current && now < current.expiresAt) {
       if (now >= current.renewAt && !this.#pending) {
         // No failure is reported: the cached token serves, and the renewal is tried again later.
-        this.#start().catch(() => {
+        this.#start(fetchToken).catch(() => {
           if (this.#current === current) current.renewAt = this.#now() + retryRenewalAfterMs;
         });
       }
@@ -47,7 +52,7 @@ export class AppTokenCache {
     }
     // Expired, forgotten or never fetched: every login waits for the one request, and a failure is
     // not cached (once this request ends, the next login asks again).
-    return this.#pending ?? this.#start();
+    return this.#pending ?? this.#start(fetchToken);
   }
 
   /**
@@ -58,8 +63,8 @@ export class AppTokenCache {
     if (this.#current?.accessToken === token) this.#current = undefined;
   }
 
-  #start(): Promise<string> {
-    const pending = this.#fetch();
+  #start(fetchToken: FetchAppToken): Promise<string> {
+    const pending = this.#fetch(fetchToken);
     this.#pending = pending;
     const settled = () => {
       if (this.#pending === pending) this.#pending = undefined;
@@ -68,10 +73,10 @@ export class AppTokenCache {
     return pending;
   }
 
-  async #fetch(): Promise<string> {
+  async #fetch(fetchToken: FetchAppToken): Promise<string> {
     // The token's life is counted from the request: it may have been issued at any time until the answer.
     const askedAt = this.#now();
-    const { accessToken, expireIn } = await this.#fetchToken();
+    const { accessToken, expireIn } = await fetchToken();
     const lifetimeMs = expireIn * 1000;
     this.#current = {
       accessToken,

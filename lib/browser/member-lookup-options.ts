@@ -1,0 +1,70 @@
+import type { HttpSettings } from '../api/http';
+import type { GetAccessTokenFunction } from '../organization/app-tokens';
+import type { MemberDirectorySettings } from '../organization/member-directory';
+import { organizationDefaultURLs, readGetAccessToken } from '../organization/options';
+import { optionPrefix as prefix, readEndpointURL, readFlag } from '../passport/option-readers';
+
+/** The options of `memberLookup`, as the caller gives them. */
+export interface MemberLookupOptions {
+  memberLookup?: boolean;
+  skipUserDetails?: boolean;
+  accessTokenURL?: string;
+  getByUnionIdURL?: string;
+  userDetailsURL?: string;
+  getAccessToken?: GetAccessTokenFunction;
+}
+
+/** `memberLookup` resolved: where to ask, and whether to load the details. */
+export interface MemberLookupSettings {
+  directory: MemberDirectorySettings;
+  skipUserDetails: boolean;
+}
+
+const dependentOptions = ['skipUserDetails', 'accessTokenURL', 'getByUnionIdURL', 'userDetailsURL', 'getAccessToken'];
+
+/**
+ * Reads `memberLookup` and the options that only mean something with it. The organization comes
+ * from the token answer's `corpId`, so the lookup needs `corpid` in the scope, and a unionId, so
+ * it cannot go with `skipUserProfile`.
+ */
+export function readMemberLookup(
+  options: MemberLookupOptions & { skipUserProfile?: unknown },
+  scope: readonly string[],
+  credentials: { clientID: string; clientSecret: string },
+  http: HttpSettings,
+): MemberLookupSettings | undefined {
+  if (!readFlag(options.memberLookup, 'memberLookup')) {
+    const stray = dependentOptions.find((name) => options[name as keyof MemberLookupOptions] !== undefined);
+    if (stray) throw new TypeError(`${prefix} the "${stray}" option only has a meaning with memberLookup: true`);
+    return undefined;
+  }
+  if (options.skipUserProfile !== undefined && options.skipUserProfile !== false) {
+    throw new TypeError(
+      `${prefix} memberLookup needs the profile's unionId, so it cannot go with skipUserProfile: remove one of them`,
+    );
+  }
+  if (!scope.includes('corpid')) throw new TypeError(`${prefix} ${missingCorpIdScope}`);
+  const readURL = (name: keyof typeof organizationDefaultURLs) =>
+    // The app secret travels to the first, the app token to the other two.
+    readEndpointURL(options[name], name, organizationDefaultURLs[name], true);
+  return {
+    directory: {
+      ...credentials,
+      http,
+      accessTokenURL: readURL('accessTokenURL'),
+      getByUnionIdURL: readURL('getByUnionIdURL'),
+      userDetailsURL: readURL('userDetailsURL'),
+      getAccessToken: readGetAccessToken(options.getAccessToken),
+    },
+    skipUserDetails: readFlag(options.skipUserDetails, 'skipUserDetails'),
+  };
+}
+
+export const missingCorpIdScope =
+  'memberLookup needs the scope "corpid" (such as "openid corpid"): the organization to ask comes from it';
+
+/** True when a scope option (a string or an array, as passport-oauth2 takes it) names `corpid`. */
+export function scopeHasCorpId(scope: unknown): boolean {
+  const scopes = typeof scope === 'string' ? scope.split(' ') : Array.isArray(scope) ? scope : [];
+  return scopes.some((item) => typeof item === 'string' && item.trim() === 'corpid');
+}

@@ -1,0 +1,97 @@
+import { appTokenCacheFor } from './app-token-registry';
+import { isRejectedAppToken, type OrganizationClient, type OrganizationClientSettings } from './client';
+
+/** What the strategy tells `getAccessToken` when DingTalk refused the token it gave last time. */
+export interface AccessTokenRequestContext {
+  /** The token DingTalk just called invalid or expired: do not return it again. */
+  rejectedToken?: string;
+}
+
+/**
+ * Supplies the access token for `corpId` itself, instead of the strategy asking
+ * `POST /v1.0/oauth2/accessToken` (which only gives an internal app its own organization's
+ * token). A third-party (ISV) app gets the authorizing organization's token from
+ * `POST https://api.dingtalk.com/v1.0/oauth2/corpAccessToken` with `{ suiteKey, suiteSecret,
+ * authCorpId, suiteTicket }`, answering `{ accessToken, expireIn }`. Cache it: the strategy calls
+ * this on every login, and once more with `rejectedToken` when DingTalk refuses the token.
+ * Answer `undefined` for an organization the app does not serve: the login then fails (403,
+ * `unknown_organization`).
+ */
+export type GetAccessTokenFunction = (
+  corpId: string,
+  context: AccessTokenRequestContext,
+) => string | undefined | Promise<string | undefined>;
+
+/** Where a login's app access token comes from; `rejected` is the one DingTalk just refused. */
+export type AppTokenSource = (corpId: string, rejected: string | undefined) => Promise<string>;
+
+/**
+ * The app's `getAccessToken` when it has one (a third-party app), otherwise the internal app's own
+ * token from DingTalk, cached once per app in the process.
+ */
+export function appTokenSource(
+  client: OrganizationClient,
+  settings: OrganizationClientSettings,
+  getAccessToken: GetAccessTokenFunction | undefined,
+): AppTokenSource {
+  if (getAccessToken) return suppliedTokens(getAccessToken);
+  const cache = appTokenCacheFor(settings.clientID, settings.clientSecret, settings.accessTokenURL);
+  const fetchToken = () => client.fetchAppToken();
+  return (_corpId, rejected) => {
+    if (rejected !== undefined) cache.forget(rejected);
+    return cache.get(fetchToken);
+  };
+}
+
+/**
+ * `getAccessToken` answered nothing for the organization: the app does not serve it (a third-party
+ * app the organization never installed). The login fails; nobody's server failed.
+ */
+export class OrganizationNotServed extends Error {
+  constructor(corpId: string) {
+    super(`This app has no access token for the organization ${corpId}: it does not serve it.`);
+    this.name = 'OrganizationNotServed';
+  }
+}
+
+/** The app's `getAccessToken`, whose answer is checked. */
+function suppliedTokens(getAccessToken: GetAccessTokenFunction): AppTokenSource {
+  return async (corpId, rejected) => {
+    const token: unknown = await getAccessToken(corpId, rejected === undefined ? {} : { rejectedToken: rejected });
+    if (token === undefined || token === null) throw new OrganizationNotServed(corpId);
+    if (typeof token !== 'string' || token.length === 0) {
+      throw new TypeError('passport-dingtalk-oauth2: getAccessToken(corpId) must resolve to the access token string');
+    }
+    return token;
+  };
+}
+
+/**
+ * One login's requests to an organization, all with one app token. A token DingTalk refuses
+ * (40014, 42001) is replaced and the request made again, once per login: a token refused twice is
+ * DingTalk's problem, not one more request would fix.
+ */
+export class OrganizationSession {
+  readonly #source: AppTokenSource;
+  readonly #corpId: string;
+  #token: Promise<string> | undefined;
+  #retried = false;
+
+  constructor(source: AppTokenSource, corpId: string) {
+    this.#source = source;
+    this.#corpId = corpId;
+  }
+
+  async call<T>(request: (appToken: string) => Promise<T>): Promise<T> {
+    this.#token ??= this.#source(this.#corpId, undefined);
+    const token = await this.#token;
+    try {
+      return await request(token);
+    } catch (error) {
+      if (this.#retried || !isRejectedAppToken(error)) throw error;
+      this.#retried = true;
+      this.#token = this.#source(this.#corpId, token);
+      return request(await this.#token);
+    }
+  }
+}

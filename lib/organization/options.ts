@@ -1,0 +1,18 @@
+import { optionPrefix } from '../passport/option-readers';
+import type { GetAccessTokenFunction } from './app-tokens';
+
+/** Where DingTalk answers for an organization unless the options say otherwise. */
+export const organizationDefaultURLs = {
+  accessTokenURL: 'https://api.dingtalk.com/v1.0/oauth2/accessToken',
+  getByUnionIdURL: 'https://oapi.dingtalk.com/topapi/user/getbyunionid',
+  userDetailsURL: 'https://oapi.dingtalk.com/topapi/v2/user/get',
+} as const;
+
+/** The `getAccessToken` option: a function, or left out. */
+export function readGetAccessToken(value: unknown): GetAccessTokenFunction | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'function') {
+    throw new TypeError(`${optionPrefix} the "getAccessToken" option must be a function (corpId) => Promise<string>`);
+  }
+  return value as GetAccessTokenFunction;
+}
