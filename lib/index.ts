@@ -13,6 +13,8 @@ export type { FetchFunction, FetchRequestInit, FetchResponse } from './api/http'
 export type { Profile } from './api/profile';
 export type { DingTalkTokenResponse, DingTalkUserInfo } from './api/wire';
 export type { DingTalkAuthenticateOptions } from './browser/authorization-params';
+export type { LookupMemberCallback } from './browser/login';
+export type { MemberProfile } from './browser/member-profile';
 export {
   defaultURLs,
   type SkipUserProfileFunction,
@@ -22,8 +24,6 @@ export {
   type StrategyOptionsWithRequest,
   type StrategyOptionsWithRequestSkippingProfile,
 } from './browser/options';
-export type { LookupMemberCallback } from './browser/login';
-export type { MemberProfile } from './browser/member-profile';
 export { type ProfileOf, Strategy } from './browser/strategy';
 export type {
   VerifyFunction,

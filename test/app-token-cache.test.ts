@@ -191,7 +191,6 @@ describe('AppTokenCache', () => {
   });
 });
 
-
 describe('appTokenCacheFor', () => {
   const url = new URL('https://api.dingtalk.com/v1.0/oauth2/accessToken');
 

@@ -10,7 +10,9 @@ import {
   DingTalkTimeoutError,
 } from 'passport-dingtalk-oauth2';
 
-expectTypeOf<DingTalkEndpoint>().toEqualTypeOf<'token' | 'profile' | 'app-token' | 'userinfo' | 'member-lookup' | 'user-details'>();
+expectTypeOf<DingTalkEndpoint>().toEqualTypeOf<
+  'token' | 'profile' | 'app-token' | 'userinfo' | 'member-lookup' | 'user-details'
+>();
 
 expectTypeOf<DingTalkError>().toExtend<Error>();
 expectTypeOf<DingTalkError['endpoint']>().toEqualTypeOf<DingTalkEndpoint>();

@@ -10,7 +10,7 @@ import {
   Strategy,
   type VerifyFunctionWithParams,
 } from 'passport-dingtalk-oauth2';
-import { createDingTalkEmulator } from 'passport-dingtalk-oauth2/testing';
+import type { createDingTalkEmulator } from 'passport-dingtalk-oauth2/testing';
 
 const options = { clientID: 'ding-client-id', clientSecret: 'client-secret', callbackURL: '/auth/dingtalk/callback' };
 
