@@ -5,6 +5,7 @@ export type {
   EmulatorApp,
   EmulatorCounters,
   EmulatorEndpoint,
+  EmulatorExternalContact,
   EmulatorFault,
   EmulatorFaultKind,
   EmulatorInAppStrategyOptions,

@@ -32,6 +32,22 @@ export interface EmulatorOrganization {
   deptIds?: number[];
 }
 
+/**
+ * An organization that keeps the user as an external contact (外部联系人): someone it deals
+ * with, not a member. `/topapi/user/getbyunionid` answers them with `contact_type` 1; nothing
+ * else treats them as the organization's (no in-client login, no consent-page choice, no
+ * `user/get`).
+ */
+export interface EmulatorExternalContact {
+  /** The organization's corpId. */
+  corpId: string;
+  /**
+   * The contact's `userid` in that organization, as getbyunionid answers it; no member nor other
+   * contact of the organization may have it. Default: the user's `unionId`.
+   */
+  userId?: string;
+}
+
 /** A DingTalk account the emulator can log in as. */
 export interface EmulatorUser {
   /** The stable id across one developer's apps; what `/v1.0/contact/users/me` calls `unionId`. */
@@ -53,8 +69,16 @@ export interface EmulatorUser {
   email?: string;
   /** True for a guest rather than a member. Answered as `false` when absent. */
   visitor?: boolean;
-  /** The organizations offered on the consent page when the scope contains `corpid`. */
+  /**
+   * The organizations the user is a member of: offered on the consent page when the scope
+   * contains `corpid`, and the ones in-client login and the member lookups know them in.
+   */
   organizations: EmulatorOrganization[];
+  /**
+   * The organizations that keep the user as an external contact (外部联系人), none of which may
+   * also be one of `organizations`. Default: none.
+   */
+  externalContactOf?: EmulatorExternalContact[];
 }
 
 /** The kind of DingTalk app the emulator plays (应用类型). */

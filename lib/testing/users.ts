@@ -1,3 +1,4 @@
+import { externalContactIn } from './external-contacts';
 import { membershipIn } from './organization-membership';
 import type { EmulatorOrganization, EmulatorUser } from './types';
 
@@ -102,6 +103,7 @@ export function copyUsers(users: readonly EmulatorUser[]): readonly EmulatorUser
     }
     unionIds.add(user.unionId);
     checkOrganizations(user, where);
+    checkExternalContacts(user, where);
   }
   checkUserIds(users);
   return freezeUsers(users);
@@ -120,6 +122,32 @@ function checkOrganizations(user: EmulatorUser, where: string): void {
       throw new TypeError(`DingTalk emulator: ${where} lists the organization "${organization.corpId}" twice`);
     }
     corpIds.add(organization.corpId);
+  }
+}
+
+/** External contacts: each of an organization the user is not a member of, each organization once. */
+function checkExternalContacts(user: EmulatorUser, where: string): void {
+  const contacts = user.externalContactOf;
+  if (contacts === undefined) return;
+  if (!Array.isArray(contacts)) {
+    throw new TypeError(`DingTalk emulator: ${where}.externalContactOf must be an array when given`);
+  }
+  const corpIds = new Set<string>();
+  for (const [index, contact] of contacts.entries()) {
+    const at = `${where}.externalContactOf[${index}]`;
+    requireText(contact?.corpId, `${at}.corpId`);
+    if (contact.userId !== undefined) requireText(contact.userId, `${at}.userId`);
+    if (user.organizations.some((organization) => organization.corpId === contact.corpId)) {
+      throw new TypeError(
+        `DingTalk emulator: ${at}.corpId "${contact.corpId}" is one of ${where}.organizations: a member is not an external contact of their own organization`,
+      );
+    }
+    if (corpIds.has(contact.corpId)) {
+      throw new TypeError(
+        `DingTalk emulator: ${where}.externalContactOf lists the organization "${contact.corpId}" twice`,
+      );
+    }
+    corpIds.add(contact.corpId);
   }
 }
 
@@ -146,23 +174,34 @@ function checkMemberFields(organization: EmulatorOrganization, where: string): v
   }
 }
 
-/** A userid names one member of an organization, the defaulted ones (the unionId) included. */
+/**
+ * A userid names one person of an organization, its members and external contacts together, the
+ * defaulted ones (the unionId) included: getbyunionid answers either kind by it.
+ */
 function checkUserIds(users: readonly EmulatorUser[]): void {
   const owners = new Map<string, string>();
   for (const user of users) {
-    for (const organization of user.organizations) {
-      const membership = membershipIn(user, organization.corpId);
-      if (!membership) continue;
-      const key = JSON.stringify([organization.corpId, membership.userId]);
+    for (const [corpId, userId] of userIdsOf(user)) {
+      const key = JSON.stringify([corpId, userId]);
       const owner = owners.get(key);
       if (owner !== undefined) {
         throw new TypeError(
-          `DingTalk emulator: ${owner} and ${user.unionId} share the userId "${membership.userId}" in the organization "${organization.corpId}"`,
+          `DingTalk emulator: ${owner} and ${user.unionId} share the userId "${userId}" in the organization "${corpId}"`,
         );
       }
       owners.set(key, user.unionId);
     }
   }
+}
+
+/** The user's userid in each organization that knows them, as `[corpId, userId]`. */
+function userIdsOf(user: EmulatorUser): [string, string][] {
+  const memberships = user.organizations.flatMap((organization) => membershipIn(user, organization.corpId) ?? []);
+  const contacts = (user.externalContactOf ?? []).flatMap((contact) => externalContactIn(user, contact.corpId) ?? []);
+  return [
+    ...memberships.map((member): [string, string] => [member.organization.corpId, member.userId]),
+    ...contacts.map((contact): [string, string] => [contact.corpId, contact.userId]),
+  ];
 }
 
 function requireText(value: unknown, name: string): void {
@@ -177,6 +216,9 @@ function freezeUsers(users: readonly EmulatorUser[]): readonly EmulatorUser[] {
       Object.freeze({
         ...user,
         organizations: Object.freeze(user.organizations.map(freezeOrganization)),
+        ...(user.externalContactOf && {
+          externalContactOf: Object.freeze(user.externalContactOf.map((contact) => Object.freeze({ ...contact }))),
+        }),
       }),
     ),
   ) as readonly EmulatorUser[];
