@@ -46,6 +46,20 @@ async function main(): Promise<void> {
   if (values['corp-id'] !== undefined) options.corpId = values['corp-id'];
 
   const emulator = await createDingTalkEmulator(options);
+  // Listening for the signals before saying how to stop: a SIGTERM sent on reading that line
+  // would otherwise kill the process before it closes the emulator.
+  const stop = (signal: NodeJS.Signals) => {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    console.log(`\n${signal}: closing the emulator.`);
+    emulator.close().catch((error: unknown) => {
+      console.error(error);
+      process.exitCode = 1;
+    });
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+
   console.log(`DingTalk emulator listening on ${emulator.url}
 
   authorize page  ${emulator.authorizationURL}
@@ -67,18 +81,6 @@ Strategy options (add your callbackURL):
 ${JSON.stringify(emulator.strategyOptions(), null, 2)}
 
 Press Ctrl+C to stop.`);
-
-  const stop = (signal: NodeJS.Signals) => {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
-    console.log(`\n${signal}: closing the emulator.`);
-    emulator.close().catch((error: unknown) => {
-      console.error(error);
-      process.exitCode = 1;
-    });
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
 }
 
 function readPort(value: string | undefined): number {
