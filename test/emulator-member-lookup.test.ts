@@ -8,6 +8,7 @@ import {
   type DingTalkEmulatorOptions,
   type EmulatorUser,
 } from '../lib/testing/index';
+import { startEmulatorCLI } from './helpers/emulator-cli';
 
 interface Answer {
   status: number;
@@ -63,6 +64,65 @@ function oapiAnswer(answer: Answer): JSONObject {
 function assertOAPIError(answer: Answer, errcode: number, errmsg: string): void {
   const json = oapiAnswer(answer);
   assert.deepEqual({ ...json, request_id: undefined }, { errcode, errmsg, request_id: undefined }, answer.text);
+}
+
+/** A clock a test moves by hand. */
+function manualClock() {
+  let now = Date.parse('2026-01-01T00:00:00Z');
+  return {
+    now: () => now,
+    advanceSeconds(seconds: number) {
+      now += seconds * 1000;
+    },
+  };
+}
+
+type Encoding = 'json' | 'form' | 'query';
+
+function getByUnionId(
+  emulator: DingTalkEmulator,
+  token: string | undefined,
+  unionid: string | undefined,
+  encoding: Encoding = 'json',
+): Promise<Answer> {
+  const url = token === undefined ? emulator.getByUnionIdURL : withToken(emulator.getByUnionIdURL, token);
+  const parameters = new URLSearchParams(unionid === undefined ? {} : { unionid });
+  if (encoding === 'query') {
+    return send(`${url}${url.includes('?') ? '&' : '?'}${parameters}`, { method: 'POST' });
+  }
+  if (encoding === 'form') {
+    return send(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: parameters.toString(),
+    });
+  }
+  return postJSON(url, unionid === undefined ? {} : { unionid });
+}
+
+/** The `result` of a getbyunionid that succeeded, after checking the whole answer's shape. */
+async function lookUp(emulator: DingTalkEmulator, token: string, unionid: string): Promise<JSONObject> {
+  const json = oapiAnswer(await getByUnionId(emulator, token, unionid));
+  assert.deepEqual(Object.keys(json), ['errcode', 'errmsg', 'result', 'request_id']);
+  assert.equal(json.errcode, 0);
+  assert.equal(json.errmsg, 'ok');
+  return json.result as JSONObject;
+}
+
+/** The answer to a refused app token at getbyunionid: wrapped in errcode 88 (鉴权异常). */
+function assertWrappedTokenError(answer: Answer, subCode: string, subMessage: string): void {
+  const json = oapiAnswer(answer);
+  assert.deepEqual(json, {
+    errcode: 88,
+    sub_code: subCode,
+    sub_msg: subMessage,
+    errmsg: `ding talk error[subcode=${subCode},submsg=${subMessage}]`,
+    request_id: json.request_id,
+  });
+}
+
+function getUserInfo(emulator: DingTalkEmulator, token: string, code: string): Promise<Answer> {
+  return postJSON(withToken(emulator.userInfoURL, token), { code });
 }
 
 function getUserDetails(emulator: DingTalkEmulator, token: string, body: unknown): Promise<Answer> {
@@ -244,5 +304,127 @@ describe('member lookup emulator: the test data is checked', () => {
       { corpId: 'dingthree', userId: 'yi' },
     ]);
     assert.ok(Object.isFrozen(copy) && Object.isFrozen(copy?.[0]));
+  });
+});
+
+describe('member lookup emulator: getbyunionid (POST /topapi/user/getbyunionid)', () => {
+  const start = emulators();
+
+  it('answers a member of the token’s organization with contact_type 0 and their userid there', async () => {
+    const emulator = await start();
+    assert.equal(emulator.getByUnionIdURL, `${emulator.url}/topapi/user/getbyunionid`);
+    const token = await appToken(emulator);
+    assert.deepEqual(await lookUp(emulator, token, 'union-zhangsan'), { contact_type: 0, userid: 'zhangsan' });
+  });
+
+  it('answers each organization’s own userid for the same person', async () => {
+    const emulator = await start();
+    const second = emulator.issueAppAccessToken('dingemulatorcorp0002');
+    assert.deepEqual(await lookUp(emulator, second, 'union-zhangsan'), { contact_type: 0, userid: '083125472637' });
+    assert.deepEqual(await lookUp(emulator, second, 'union-wangwu'), { contact_type: 0, userid: 'wangwu' });
+    const third = emulator.issueAppAccessToken('dingemulatorcorp0003');
+    assert.deepEqual(await lookUp(emulator, third, 'union-lisi'), { contact_type: 0, userid: 'lisi' });
+  });
+
+  it('answers an external contact with contact_type 1 and their userid, the unionId by default', async () => {
+    const emulator = await start({ users: usersWithAnExternalContact(), corpId: 'dingone' });
+    const token = await appToken(emulator);
+    assert.deepEqual(await lookUp(emulator, token, 'union-yi'), { contact_type: 1, userid: 'yi-contact' });
+    assert.deepEqual(await lookUp(emulator, token, 'union-bing'), { contact_type: 1, userid: 'union-bing' });
+    assert.deepEqual(await lookUp(emulator, token, 'union-jia'), { contact_type: 0, userid: 'jia' });
+    // In their own organization 乙 is a member.
+    const theirs = emulator.issueAppAccessToken('dingtwo');
+    assert.deepEqual(await lookUp(emulator, theirs, 'union-yi'), { contact_type: 0, userid: 'yi' });
+  });
+
+  it('answers 60121 for someone the organization does not know, and for a missing unionid', async () => {
+    const emulator = await start();
+    const token = await appToken(emulator);
+    // 李四 is a member of dingemulatorcorp0003 only.
+    for (const unionid of ['union-lisi', 'union-nobody', '', undefined]) {
+      assertOAPIError(await getByUnionId(emulator, token, unionid), 60121, '找不到该用户');
+    }
+  });
+
+  for (const encoding of ['form', 'query'] as const) {
+    it(`reads the unionid from ${encoding === 'query' ? 'the query' : 'a form body'} too`, async () => {
+      const emulator = await start();
+      const token = await appToken(emulator);
+      const json = oapiAnswer(await getByUnionId(emulator, token, 'union-zhangsan', encoding));
+      assert.deepEqual(json.result, { contact_type: 0, userid: 'zhangsan' });
+    });
+  }
+
+  it('answers 60011 when the app lacks qyapi_get_member (qyapi_base is not it)', async () => {
+    const without = await start({ permissions: ['Contact.User.Read', 'qyapi_base'] });
+    assertOAPIError(
+      await getByUnionId(without, await appToken(without), 'union-zhangsan'),
+      60011,
+      '没有调用该接口的权限',
+    );
+    const only = await start({ permissions: ['qyapi_get_member'] });
+    assert.equal((await lookUp(only, await appToken(only), 'union-zhangsan')).userid, 'zhangsan');
+  });
+
+  it('wraps a refused token in errcode 88 with sub_code 40014, where getuserinfo and user/get answer 40014', async () => {
+    const emulator = await start({ permissions: ['qyapi_base'] });
+    const invalid = ['not-a-token', undefined];
+    for (const token of invalid) {
+      assertWrappedTokenError(await getByUnionId(emulator, token, 'union-zhangsan'), '40014', '不合法的access_token');
+    }
+    const revoked = await appToken(emulator);
+    emulator.revokeAppTokens();
+    assertWrappedTokenError(await getByUnionId(emulator, revoked, 'union-zhangsan'), '40014', '不合法的access_token');
+    assertOAPIError(await getUserInfo(emulator, revoked, emulator.issueInAppCode()), 40014, '不合法的access_token');
+    assertOAPIError(await getUserDetails(emulator, revoked, { userid: 'zhangsan' }), 40014, '不合法的access_token');
+  });
+
+  it('wraps an expired token in errcode 88 with sub_code 42001, where user/get answers 42001', async () => {
+    const clock = manualClock();
+    const emulator = await start({ now: clock.now });
+    const token = await appToken(emulator);
+    clock.advanceSeconds(7199);
+    assert.equal((await lookUp(emulator, token, 'union-zhangsan')).userid, 'zhangsan');
+    clock.advanceSeconds(1);
+    assertWrappedTokenError(await getByUnionId(emulator, token, 'union-zhangsan'), '42001', 'access_token超时');
+    assertOAPIError(await getUserDetails(emulator, token, { userid: 'zhangsan' }), 42001, 'access_token超时');
+  });
+
+  it('answers another method on HTTP 200 with errcode 43002', async () => {
+    const emulator = await start();
+    const answer = await send(withToken(emulator.getByUnionIdURL, await appToken(emulator)));
+    assertOAPIError(answer, 43002, '需要POST请求');
+  });
+
+  it('throttles the oapi way (HTTP 200, errcode 90002), then answers normally', async () => {
+    const emulator = await start();
+    const token = await appToken(emulator);
+    emulator.inject('getbyunionid', { kind: 'throttle', times: 1, headers: { 'retry-after': '1' } });
+    const throttled = await getByUnionId(emulator, token, 'union-zhangsan');
+    assert.equal(throttled.headers.get('retry-after'), '1');
+    const json = oapiAnswer(throttled);
+    assert.equal(json.errcode, 90002);
+    assert.equal(json.result, undefined);
+    assert.equal((await lookUp(emulator, token, 'union-zhangsan')).userid, 'zhangsan');
+  });
+
+  it('counts its requests apart from the other endpoints', async () => {
+    const emulator = await start();
+    const token = await appToken(emulator);
+    await getByUnionId(emulator, token, 'union-zhangsan');
+    await getByUnionId(emulator, 'not-a-token', 'union-zhangsan');
+    await getUserDetails(emulator, token, { userid: 'zhangsan' });
+    const { getByUnionId: lookups, userDetails, userInfo, other } = emulator.counters.requests;
+    assert.deepEqual({ lookups, userDetails, userInfo, other }, { lookups: 2, userDetails: 1, userInfo: 0, other: 0 });
+    emulator.resetCounters();
+    assert.equal(emulator.counters.requests.getByUnionId, 0);
+  });
+
+  it('is listed by the command line', async () => {
+    const cli = await startEmulatorCLI(['--port', '0']);
+    const url = /listening on (http:\/\/\S+)/.exec(cli.output)?.[1];
+    assert.ok(url);
+    assert.match(cli.output, new RegExp(`getbyunionid\\s+${url}/topapi/user/getbyunionid\\n`));
+    assert.equal(await cli.stop(), 0);
   });
 });

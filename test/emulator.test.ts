@@ -878,6 +878,7 @@ describe('emulator: counters and connections', () => {
       appToken: 0,
       userInfo: 0,
       userDetails: 0,
+      getByUnionId: 0,
       client: 0,
       other: 1,
     });
@@ -891,6 +892,7 @@ describe('emulator: counters and connections', () => {
         appToken: 0,
         userInfo: 0,
         userDetails: 0,
+        getByUnionId: 0,
         client: 0,
         other: 0,
       },

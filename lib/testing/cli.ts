@@ -77,6 +77,9 @@ In-client login (免登), in a page opened with a User-Agent containing "DingTal
   getuserinfo     ${emulator.userInfoURL}
   user details    ${emulator.userDetailsURL}
 
+Member lookup after a browser login, with the app token and user details above:
+  getbyunionid    ${emulator.getByUnionIdURL}
+
 Strategy options (add your callbackURL):
 ${JSON.stringify(emulator.strategyOptions(), null, 2)}
 

@@ -118,6 +118,10 @@ class RunningEmulator implements DingTalkEmulator {
     return this.#url + paths.userDetails;
   }
 
+  get getByUnionIdURL(): string {
+    return this.#url + paths.getByUnionId;
+  }
+
   get ddScriptURL(): string {
     return this.#url + paths.ddScript;
   }
@@ -292,6 +296,7 @@ function emptyRequestCounters(): { -readonly [K in keyof EmulatorRequestCounters
     appToken: 0,
     userInfo: 0,
     userDetails: 0,
+    getByUnionId: 0,
     client: 0,
     other: 0,
   };

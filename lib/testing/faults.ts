@@ -17,6 +17,7 @@ const endpoints: ReadonlySet<EmulatorEndpoint> = new Set([
   'app-token',
   'userinfo',
   'user-details',
+  'getbyunionid',
 ]);
 
 const kinds: ReadonlySet<EmulatorFaultKind> = new Set([

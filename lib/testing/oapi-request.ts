@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import { mediaType, readBody } from './body';
 import type { EmulatorContext } from './context';
-import { sendOAPIError } from './oapi-response';
+import { sendOAPI, sendOAPIError } from './oapi-response';
 
 /**
  * The parameters of an oapi call (`code`, `userid`, ...): from a JSON body, a form body, or the
@@ -54,8 +54,18 @@ export interface AcceptedOAPICall {
 }
 
 /**
+ * How an endpoint refuses an app token. `top-level`: errcode 40014 or 42001 itself, as the global
+ * error table lists them (shared reference §3b). `wrapped-in-88`: errcode 88 (鉴权异常) with the
+ * code as `sub_code`, as seen from topapi endpoints in third-party logs
+ * (cryozerolabs/n8n-nodes-dingtalk#12: "ding talk error[subcode=40014,submsg=不合法的access_token]").
+ */
+export type TokenRefusal = 'top-level' | 'wrapped-in-88';
+
+/**
  * An oapi call checked as DingTalk checks it, in this order: its parameters are read, the app
  * token is looked up, the app's `permission` is required. Undefined once the refusal is answered.
+ * The default is what getuserinfo and user/get answer today; making every oapi endpoint wrap a
+ * refused token is a change of this default alone.
  */
 export async function acceptOAPICall(
   context: EmulatorContext,
@@ -63,10 +73,11 @@ export async function acceptOAPICall(
   res: ServerResponse,
   query: URLSearchParams,
   permission: string,
+  tokenRefusal: TokenRefusal = 'top-level',
 ): Promise<AcceptedOAPICall | undefined> {
   const parameters = await readOAPIParameters(req, res, query);
   if (!parameters) return undefined;
-  const corpId = appTokenOrganization(context, query, res);
+  const corpId = appTokenOrganization(context, query, res, tokenRefusal);
   if (corpId === undefined || !requirePermission(context, permission, res)) return undefined;
   return { parameters, corpId };
 }
@@ -81,12 +92,23 @@ function appTokenOrganization(
   context: EmulatorContext,
   query: URLSearchParams,
   res: ServerResponse,
+  tokenRefusal: TokenRefusal,
 ): string | undefined {
   const token = query.get('access_token');
   const check = token ? context.appTokens.check(token) : ({ ok: false, reason: 'unknown' } as const);
   if (check.ok) return check.corpId;
-  if (check.reason === 'expired') sendOAPIError(res, 42001, 'access_token超时');
-  else sendOAPIError(res, 40014, '不合法的access_token');
+  const [errcode, errmsg] = check.reason === 'expired' ? [42001, 'access_token超时'] : [40014, '不合法的access_token'];
+  if (tokenRefusal === 'top-level') {
+    sendOAPIError(res, errcode, errmsg);
+  } else {
+    // The field order of the logged answers; that an expired token is wrapped the same way is a guess.
+    sendOAPI(res, {
+      errcode: 88,
+      sub_code: String(errcode),
+      sub_msg: errmsg,
+      errmsg: `ding talk error[subcode=${errcode},submsg=${errmsg}]`,
+    });
+  }
   return undefined;
 }
 

@@ -24,8 +24,8 @@ export interface ResolvedEmulatorOptions {
 
 /**
  * What the app may call: the personal permissions of browser login (`Contact.User.*`), and the
- * organization permissions in-client login needs (`qyapi_base` for getuserinfo, `qyapi_get_member`
- * for user/get; shared reference §3a, §3d).
+ * organization permissions of in-client login and the member lookup (`qyapi_base` for getuserinfo,
+ * `qyapi_get_member` for user/get and getbyunionid; shared reference §3a, §3d).
  */
 const defaultPermissions = ['Contact.User.Read', 'Contact.User.mobile', 'qyapi_base', 'qyapi_get_member'];
 

@@ -8,6 +8,7 @@ import { consentPath } from './consent-page';
 import type { EmulatorContext } from './context';
 import { clientAuthCodePath } from './dd-shim';
 import type { DingTalkHost } from './faults';
+import { handleGetByUnionIdRequest } from './get-by-unionid-endpoint';
 import { handleAuthorize, handleConsent } from './login-endpoints';
 import { sendOAPIError } from './oapi-response';
 import { handleProfileRequest } from './profile-endpoint';
@@ -18,7 +19,8 @@ import { handleUserInfoRequest } from './userinfo-endpoint';
 
 /**
  * The paths DingTalk uses (shared references: browser login §1, §3, §4; in-client login §2a, §3a,
- * §3d); all its hosts are served from one origin, beside the emulator's own `/emulator/` pages.
+ * §3d; member lookup); all its hosts are served from one origin, beside the emulator's own
+ * `/emulator/` pages.
  */
 export const paths = {
   authorize: '/oauth2/auth',
@@ -27,6 +29,7 @@ export const paths = {
   appToken: '/v1.0/oauth2/accessToken',
   userInfo: '/topapi/v2/user/getuserinfo',
   userDetails: '/topapi/v2/user/get',
+  getByUnionId: '/topapi/user/getbyunionid',
   ddScript: ddScriptPath,
   clientPage: clientPagePath,
   clientAuthCode: clientAuthCodePath,
@@ -110,6 +113,16 @@ export const routes = new Map<string, Route>([
       methods: ['POST'],
       host: 'oapi',
       handle: (context, req, res, query) => handleUserDetailsRequest(context, req, res, query),
+    },
+  ],
+  [
+    paths.getByUnionId,
+    {
+      counter: 'getByUnionId',
+      fault: 'getbyunionid',
+      methods: ['POST'],
+      host: 'oapi',
+      handle: (context, req, res, query) => handleGetByUnionIdRequest(context, req, res, query),
     },
   ],
   [

@@ -108,7 +108,7 @@ export interface DingTalkEmulatorOptions {
    * Permissions (权限点) granted to the app. Without `Contact.User.Read` the profile call
    * answers 403; without `Contact.User.mobile` the profile lacks `mobile` and `stateCode`. Without
    * `qyapi_base` in-client login's `getuserinfo` answers errcode 60011, and without
-   * `qyapi_get_member` so does `user/get`.
+   * `qyapi_get_member` so do `user/get` and `getbyunionid`.
    * Default `['Contact.User.Read', 'Contact.User.mobile', 'qyapi_base', 'qyapi_get_member']`.
    */
   permissions?: string[];
@@ -150,11 +150,19 @@ export interface DingTalkEmulatorOptions {
 
 /**
  * The endpoints a fault can be injected into: the login page (`authorize`), the OAuth token
- * exchange (`token`), the current user (`profile`), and in-client login's app token
+ * exchange (`token`), the current user (`profile`), in-client login's app token
  * (`app-token`, `/v1.0/oauth2/accessToken`), `userinfo` (`/topapi/v2/user/getuserinfo`) and
- * `user-details` (`/topapi/v2/user/get`).
+ * `user-details` (`/topapi/v2/user/get`), and the member lookup's `getbyunionid`
+ * (`/topapi/user/getbyunionid`).
  */
-export type EmulatorEndpoint = 'authorize' | 'token' | 'profile' | 'app-token' | 'userinfo' | 'user-details';
+export type EmulatorEndpoint =
+  | 'authorize'
+  | 'token'
+  | 'profile'
+  | 'app-token'
+  | 'userinfo'
+  | 'user-details'
+  | 'getbyunionid';
 
 /** Canned misbehaviours; see {@link EmulatorFault.kind}. */
 export type EmulatorFaultKind = 'html' | 'malformed-json' | 'empty' | 'drop' | 'hang' | 'throttle' | 'ip-ban';
@@ -176,8 +184,8 @@ export interface EmulatorFault {
    * `html`: a 502 gateway HTML page. `malformed-json`: 200 with a truncated JSON body.
    * `empty`: 200 with an empty body. `drop`: the socket is destroyed without an answer.
    * `hang`: no answer at all until `close()`. `throttle`: DingTalk's 403
-   * `Forbidden.AccessDenied.QpsLimitForApi` (the app called this API too often); on `userinfo` and
-   * `user-details` the oapi way instead, HTTP 200 with errcode 90002. `ip-ban`: the
+   * `Forbidden.AccessDenied.QpsLimitForApi` (the app called this API too often); on `userinfo`,
+   * `user-details` and `getbyunionid` the oapi way instead, HTTP 200 with errcode 90002. `ip-ban`: the
    * block of an egress IP that called too often, `{"status":1111,...}` (DingTalk's "调用频率限制").
    */
   kind?: EmulatorFaultKind;
@@ -249,6 +257,8 @@ export interface EmulatorRequestCounters {
   readonly userInfo: number;
   /** `POST /topapi/v2/user/get`: a member's details. */
   readonly userDetails: number;
+  /** `POST /topapi/user/getbyunionid`: who a user is in an organization (the member lookup). */
+  readonly getByUnionId: number;
   /** The DingTalk client played by the emulator: `/emulator/dd.js`, `/emulator/client` and its code minting. */
   readonly client: number;
   /** Requests to any other path. */
@@ -277,8 +287,13 @@ export interface DingTalkEmulator {
   readonly appAccessTokenURL: string;
   /** In-client login's code exchange: `${url}/topapi/v2/user/getuserinfo`. */
   readonly userInfoURL: string;
-  /** In-client login's member details: `${url}/topapi/v2/user/get`. */
+  /** The member details, of in-client login and the member lookup: `${url}/topapi/v2/user/get`. */
   readonly userDetailsURL: string;
+  /**
+   * The member lookup's unionId-to-userid call: `${url}/topapi/user/getbyunionid`. It answers for
+   * the organization of the app token, as `userDetailsURL` does.
+   */
+  readonly getByUnionIdURL: string;
   /**
    * The DingTalk JSAPI stand-in to load in a page under test, `${url}/emulator/dd.js`: it defines
    * `window.dd` with `requestAuthCode`, which works only when the User-Agent contains `DingTalk`.
