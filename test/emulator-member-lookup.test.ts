@@ -428,3 +428,60 @@ describe('member lookup emulator: getbyunionid (POST /topapi/user/getbyunionid)'
     assert.equal(await cli.stop(), 0);
   });
 });
+
+describe('member lookup emulator: the Strategy options', () => {
+  const start = emulators();
+
+  it('strategyOptions() is the browser login’s alone, as before, and so is memberLookup: false', async () => {
+    const emulator = await start({ clientID: 'dingmyapp', clientSecret: 'my-secret' });
+    const browser = {
+      clientID: 'dingmyapp',
+      clientSecret: 'my-secret',
+      authorizationURL: `${emulator.url}/oauth2/auth`,
+      tokenURL: `${emulator.url}/v1.0/oauth2/userAccessToken`,
+      userProfileURL: `${emulator.url}/v1.0/contact/users/me`,
+    };
+    assert.deepEqual(emulator.strategyOptions(), browser);
+    assert.deepEqual(emulator.strategyOptions({}), browser);
+    assert.deepEqual(emulator.strategyOptions({ memberLookup: false }), browser);
+  });
+
+  it('strategyOptions({ memberLookup: true }) adds the lookup’s URLs', async () => {
+    const emulator = await start({ clientID: 'dingmyapp', clientSecret: 'my-secret' });
+    assert.deepEqual(emulator.strategyOptions({ memberLookup: true }), {
+      ...emulator.strategyOptions(),
+      memberLookup: true,
+      accessTokenURL: `${emulator.url}/v1.0/oauth2/accessToken`,
+      getByUnionIdURL: `${emulator.url}/topapi/user/getbyunionid`,
+      userDetailsURL: `${emulator.url}/topapi/v2/user/get`,
+    });
+  });
+
+  it('points at a lookup that works with the app token it names: the in-client organization’s', async () => {
+    const emulator = await start({ corpId: 'dingemulatorcorp0002' });
+    const options = emulator.strategyOptions({ memberLookup: true });
+    const tokenAnswer = await postJSON(options.accessTokenURL, {
+      appKey: options.clientID,
+      appSecret: options.clientSecret,
+    });
+    const { accessToken } = JSON.parse(tokenAnswer.text) as { accessToken: string };
+    const lookup = oapiAnswer(
+      await postJSON(withToken(options.getByUnionIdURL, accessToken), { unionid: 'union-zhangsan' }),
+    );
+    assert.deepEqual(lookup.result, { contact_type: 0, userid: '083125472637' });
+    const details = oapiAnswer(
+      await postJSON(withToken(options.userDetailsURL, accessToken), { userid: '083125472637' }),
+    );
+    assert.equal((details.result as JSONObject).unionid, 'union-zhangsan');
+  });
+
+  it('refuses a memberLookup that is not true or false', async () => {
+    const emulator = await start();
+    for (const memberLookup of ['true', 1, null]) {
+      assert.throws(() => emulator.strategyOptions({ memberLookup } as never), {
+        name: 'TypeError',
+        message: /memberLookup/,
+      });
+    }
+  });
+});

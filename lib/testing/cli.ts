@@ -77,7 +77,8 @@ In-client login (免登), in a page opened with a User-Agent containing "DingTal
   getuserinfo     ${emulator.userInfoURL}
   user details    ${emulator.userDetailsURL}
 
-Member lookup after a browser login, with the app token and user details above:
+Member lookup after a browser login (the Strategy options with memberLookup: true), with the app
+token and user details above:
   getbyunionid    ${emulator.getByUnionIdURL}
 
 Strategy options (add your callbackURL):

@@ -21,6 +21,7 @@ import type {
   EmulatorEndpoint,
   EmulatorFault,
   EmulatorInAppStrategyOptions,
+  EmulatorMemberLookupStrategyOptions,
   EmulatorRequestCounters,
   EmulatorStrategyOptions,
   EmulatorUser,
@@ -149,13 +150,28 @@ class RunningEmulator implements DingTalkEmulator {
     this.#url = baseURL(host, (this.#server.address() as AddressInfo).port);
   }
 
-  strategyOptions(): EmulatorStrategyOptions {
-    return {
+  strategyOptions(options?: { memberLookup?: false }): EmulatorStrategyOptions;
+  strategyOptions(options: { memberLookup: true }): EmulatorMemberLookupStrategyOptions;
+  strategyOptions(options?: { memberLookup?: boolean }): EmulatorStrategyOptions | EmulatorMemberLookupStrategyOptions;
+  strategyOptions(options?: { memberLookup?: boolean }): EmulatorStrategyOptions | EmulatorMemberLookupStrategyOptions {
+    const memberLookup = options?.memberLookup;
+    if (memberLookup !== undefined && typeof memberLookup !== 'boolean') {
+      throw new TypeError('DingTalk emulator: strategyOptions({ memberLookup }) takes true or false');
+    }
+    const browser: EmulatorStrategyOptions = {
       clientID: this.clientID,
       clientSecret: this.clientSecret,
       authorizationURL: this.authorizationURL,
       tokenURL: this.tokenURL,
       userProfileURL: this.userProfileURL,
+    };
+    if (!memberLookup) return browser;
+    return {
+      ...browser,
+      memberLookup,
+      accessTokenURL: this.appAccessTokenURL,
+      getByUnionIdURL: this.getByUnionIdURL,
+      userDetailsURL: this.userDetailsURL,
     };
   }
 

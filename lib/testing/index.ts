@@ -9,6 +9,7 @@ export type {
   EmulatorFault,
   EmulatorFaultKind,
   EmulatorInAppStrategyOptions,
+  EmulatorMemberLookupStrategyOptions,
   EmulatorOrganization,
   EmulatorRequestCounters,
   EmulatorStrategyOptions,

@@ -241,6 +241,23 @@ export interface EmulatorStrategyOptions {
   userProfileURL: string;
 }
 
+/**
+ * The Strategy options that point at an emulator with the member lookup on: after a browser login
+ * the strategy asks the organization who the user is (`getbyunionid`, then `user/get`) with the
+ * app token `accessTokenURL` hands out, the in-client organization's (the emulator's `corpId`
+ * option). Add your own `callbackURL`.
+ */
+export interface EmulatorMemberLookupStrategyOptions extends EmulatorStrategyOptions {
+  /** Turns the member lookup on. */
+  memberLookup: true;
+  /** The app access token endpoint: `${url}/v1.0/oauth2/accessToken`. */
+  accessTokenURL: string;
+  /** The unionId-to-userid call: `${url}/topapi/user/getbyunionid`. */
+  getByUnionIdURL: string;
+  /** The member details: `${url}/topapi/v2/user/get`. */
+  userDetailsURL: string;
+}
+
 /** Requests received per endpoint; `consent` counts the consent form's POSTs. */
 export interface EmulatorRequestCounters {
   /** `GET /oauth2/auth`: the login and consent page. */
@@ -310,7 +327,14 @@ export interface DingTalkEmulator {
   /** A snapshot of the request and connection counts, taken when read. */
   readonly counters: EmulatorCounters;
   /** The options that point a `Strategy` at this emulator (add `callbackURL`). */
-  strategyOptions(): EmulatorStrategyOptions;
+  strategyOptions(options?: { memberLookup?: false }): EmulatorStrategyOptions;
+  /** The same plus the member lookup's options, `memberLookup: true` among them. */
+  strategyOptions(options: { memberLookup: true }): EmulatorMemberLookupStrategyOptions;
+  /**
+   * The options that point a `Strategy` at this emulator, with the member lookup's when
+   * `memberLookup` is true. Throws a `TypeError` for a `memberLookup` other than true or false.
+   */
+  strategyOptions(options?: { memberLookup?: boolean }): EmulatorStrategyOptions | EmulatorMemberLookupStrategyOptions;
   /**
    * Mints an authCode as if the user had authorized the app, skipping the browser. Throws a
    * `TypeError` for an unknown user, an invalid scope or an organization the user is not in.

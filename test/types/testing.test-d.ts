@@ -7,6 +7,7 @@ import {
   defaultEmulatorUsers,
   type EmulatorCounters,
   type EmulatorInAppStrategyOptions,
+  type EmulatorMemberLookupStrategyOptions,
   type EmulatorStrategyOptions,
   type EmulatorSysLevel,
   type EmulatorUser,
@@ -30,6 +31,20 @@ async function emulatorTypes(): Promise<void> {
   expectTypeOf(emulator.users).toEqualTypeOf<readonly EmulatorUser[]>();
   expectTypeOf(emulator.counters).toEqualTypeOf<EmulatorCounters>();
   expectTypeOf(emulator.strategyOptions()).toEqualTypeOf<EmulatorStrategyOptions>();
+  expectTypeOf(emulator.strategyOptions({ memberLookup: false })).toEqualTypeOf<EmulatorStrategyOptions>();
+  // The member lookup: the literal true survives, for a Strategy that types memberLookup: true.
+  const lookup = emulator.strategyOptions({ memberLookup: true });
+  expectTypeOf(lookup).toEqualTypeOf<EmulatorMemberLookupStrategyOptions>();
+  expectTypeOf(lookup.memberLookup).toEqualTypeOf<true>();
+  expectTypeOf(lookup).toMatchTypeOf<EmulatorStrategyOptions>();
+  expectTypeOf(lookup.getByUnionIdURL).toBeString();
+  const either = emulator.strategyOptions({ memberLookup: Math.random() > 0.5 });
+  expectTypeOf(either).toEqualTypeOf<EmulatorStrategyOptions | EmulatorMemberLookupStrategyOptions>();
+  // @ts-expect-error memberLookup is true or false
+  emulator.strategyOptions({ memberLookup: 'yes' });
+  expectTypeOf(emulator.getByUnionIdURL).toBeString();
+  expectTypeOf(emulator.counters.requests.getByUnionId).toBeNumber();
+  emulator.inject('getbyunionid', { kind: 'throttle', times: 1 });
   expectTypeOf(emulator.issueAuthCode({ unionId: 'union-1', scope: 'openid corpid', corpId: 'ding1' })).toBeString();
   expectTypeOf(emulator.close()).toEqualTypeOf<Promise<void>>();
   expectTypeOf(defaultEmulatorUsers).toEqualTypeOf<readonly EmulatorUser[]>();
