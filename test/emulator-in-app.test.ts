@@ -436,13 +436,17 @@ describe('in-client emulator: member details (POST /topapi/v2/user/get)', () => 
       title: '技术总监',
       job_number: 'E0001',
       email: 'zhangsan@example.com',
+      org_email: 'zhangsan@shili.example.com',
       dept_id_list: [1],
+      hired_date: 1551369600000,
       active: true,
       admin: true,
       boss: false,
       senior: false,
       real_authed: true,
       exclusive_account: false,
+      leader_in_dept: [{ dept_id: 1, leader: true }],
+      role_list: [{ id: 1001, name: '主管理员', group_name: '管理员' }],
     });
   });
 

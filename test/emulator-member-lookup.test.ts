@@ -485,3 +485,184 @@ describe('member lookup emulator: the Strategy options', () => {
     }
   });
 });
+
+describe('member lookup emulator: user/get answers what the organization records', () => {
+  const start = emulators();
+
+  /** One member of dingcorp, with `fields` recorded by the organization. */
+  function memberWith(fields: object): EmulatorUser[] {
+    return [
+      {
+        unionId: 'union-ding',
+        openId: 'open-ding',
+        nick: '丁',
+        organizations: [{ corpId: 'dingcorp', name: '丁公司', userId: 'ding', deptIds: [1, 5, 9], ...fields }],
+      },
+      {
+        unionId: 'union-boss',
+        openId: 'open-boss',
+        nick: '老板',
+        organizations: [{ corpId: 'dingcorp', name: '丁公司', userId: 'boss', sysLevel: 100 }],
+      },
+    ];
+  }
+
+  const recorded = {
+    orgEmail: 'ding@corp.example.com',
+    hiredDate: 1_600_000_000_000,
+    leaderInDeptIds: [5],
+    roles: [
+      { id: 11, name: '财务', groupName: '职务' },
+      { id: 12, name: '子管理员', groupName: '管理员' },
+    ],
+    managerUserId: 'boss',
+  };
+
+  it('answers org_email, hired_date, leader_in_dept, role_list and manager_userid to an internal app', async () => {
+    const emulator = await start({ users: memberWith(recorded), app: { type: 'internal', corpId: 'dingcorp' } });
+    const result = await userDetailsResult(emulator, await appToken(emulator), { userid: 'ding' });
+    assert.deepEqual(
+      {
+        org_email: result.org_email,
+        hired_date: result.hired_date,
+        leader_in_dept: result.leader_in_dept,
+        role_list: result.role_list,
+        manager_userid: result.manager_userid,
+      },
+      {
+        org_email: 'ding@corp.example.com',
+        hired_date: 1_600_000_000_000,
+        leader_in_dept: [
+          { dept_id: 1, leader: false },
+          { dept_id: 5, leader: true },
+          { dept_id: 9, leader: false },
+        ],
+        role_list: [
+          { id: 11, name: '财务', group_name: '职务' },
+          { id: 12, name: '子管理员', group_name: '管理员' },
+        ],
+        manager_userid: 'boss',
+      },
+    );
+    assert.deepEqual(result.dept_id_list, [1, 5, 9]);
+  });
+
+  it('withholds org_email and manager_userid from a third-party enterprise app, and keeps the rest', async () => {
+    const emulator = await start({ users: memberWith(recorded), app: { type: 'third-party-enterprise' } });
+    const result = await userDetailsResult(emulator, await appToken(emulator), { userid: 'ding' });
+    assert.equal(result.org_email, undefined);
+    assert.equal(result.manager_userid, undefined);
+    assert.equal(result.hired_date, 1_600_000_000_000);
+    assert.equal((result.leader_in_dept as unknown[]).length, 3);
+    assert.equal((result.role_list as unknown[]).length, 2);
+  });
+
+  it('leaves out what the organization does not record, and lists no department led when given none', async () => {
+    const emulator = await start({ users: memberWith({ leaderInDeptIds: [], roles: [] }) });
+    const token = await appToken(emulator);
+    const result = await userDetailsResult(emulator, token, { userid: 'ding' });
+    for (const field of ['org_email', 'hired_date', 'manager_userid']) assert.ok(!(field in result), field);
+    assert.deepEqual(result.leader_in_dept, [
+      { dept_id: 1, leader: false },
+      { dept_id: 5, leader: false },
+      { dept_id: 9, leader: false },
+    ]);
+    assert.deepEqual(result.role_list, []);
+    const boss = await userDetailsResult(emulator, token, { userid: 'boss' });
+    for (const field of ['org_email', 'hired_date', 'manager_userid', 'leader_in_dept', 'role_list']) {
+      assert.ok(!(field in boss), field);
+    }
+  });
+
+  it('takes the language parameter, in a JSON or a form body, and answers the same', async () => {
+    const emulator = await start({ users: memberWith(recorded) });
+    const token = await appToken(emulator);
+    const chinese = await userDetailsResult(emulator, token, { userid: 'ding', language: 'zh_CN' });
+    const english = await userDetailsResult(emulator, token, { userid: 'ding', language: 'en_US' });
+    const form = oapiAnswer(
+      await send(withToken(emulator.userDetailsURL, token), {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ userid: 'ding', language: 'en_US' }).toString(),
+      }),
+    );
+    assert.deepEqual(english, chinese);
+    assert.deepEqual(form.result, chinese);
+  });
+
+  it('gives the default users plausible records: 张三 leads and administers 示例科技, 李四 leads one department', async () => {
+    const emulator = await start();
+    const zhangsan = await userDetailsResult(emulator, await appToken(emulator), { userid: 'zhangsan' });
+    assert.equal(zhangsan.org_email, 'zhangsan@shili.example.com');
+    assert.equal(new Date(zhangsan.hired_date as number).toISOString(), '2019-02-28T16:00:00.000Z');
+    assert.deepEqual(zhangsan.leader_in_dept, [{ dept_id: 1, leader: true }]);
+    assert.deepEqual(zhangsan.role_list, [{ id: 1001, name: '主管理员', group_name: '管理员' }]);
+    const lisi = await userDetailsResult(emulator, emulator.issueAppAccessToken('dingemulatorcorp0003'), {
+      userid: 'lisi',
+    });
+    assert.deepEqual(lisi.leader_in_dept, [
+      { dept_id: 1, leader: false },
+      { dept_id: 3, leader: true },
+    ]);
+    assert.equal(lisi.email, undefined, '李四 has no personal email');
+    assert.equal(lisi.org_email, 'lisi@ceshi.example.com');
+  });
+
+  it('refuses recorded fields that could not be DingTalk’s, naming the field', async () => {
+    const cases: [object, RegExp][] = [
+      [{ orgEmail: '' }, /organizations\[0\]\.orgEmail must be a non-empty string/],
+      [{ managerUserId: 42 }, /organizations\[0\]\.managerUserId must be a non-empty string/],
+      [{ hiredDate: -1 }, /organizations\[0\]\.hiredDate must be a time in epoch milliseconds/],
+      [{ hiredDate: 1.5 }, /organizations\[0\]\.hiredDate/],
+      [{ hiredDate: '2019-03-01' }, /organizations\[0\]\.hiredDate/],
+      [
+        { leaderInDeptIds: [2] },
+        /organizations\[0\]\.leaderInDeptIds must be an array of ids from deptIds \(1, 5, 9\)/,
+      ],
+      [{ leaderInDeptIds: 5 }, /organizations\[0\]\.leaderInDeptIds/],
+      [{ leaderInDeptIds: ['5'] }, /organizations\[0\]\.leaderInDeptIds/],
+      [{ roles: { id: 1 } }, /organizations\[0\]\.roles must be an array of roles/],
+      [{ roles: [null] }, /organizations\[0\]\.roles\[0\]\.id must be an integer >= 1/],
+      [{ roles: [{ id: 0, name: 'a', groupName: 'b' }] }, /roles\[0\]\.id must be an integer >= 1/],
+      [{ roles: [{ id: 1, name: '', groupName: 'b' }] }, /roles\[0\]\.name must be a non-empty string/],
+      [{ roles: [{ id: 1, name: 'a' }] }, /roles\[0\]\.groupName must be a non-empty string/],
+      [
+        {
+          roles: [
+            { id: 1, name: 'a', groupName: 'b' },
+            { id: 1, name: 'c', groupName: 'd' },
+          ],
+        },
+        /organizations\[0\]\.roles lists the role id 1 twice/,
+      ],
+    ];
+    for (const [fields, message] of cases) {
+      await assert.rejects(createDingTalkEmulator({ users: memberWith(fields) }), (error: Error) => {
+        assert.ok(error instanceof TypeError, JSON.stringify(fields));
+        assert.match(error.message, message, JSON.stringify(fields));
+        return true;
+      });
+    }
+    // A department led must be one the member is in, the root one by default.
+    const rootOnly: EmulatorUser[] = [
+      { unionId: 'u', openId: 'o', nick: '甲', organizations: [{ corpId: 'c', name: 'C', leaderInDeptIds: [1] }] },
+    ];
+    await start({ users: rootOnly });
+  });
+
+  it('does not change when the caller changes the records afterwards', async () => {
+    const leaderInDeptIds = [5];
+    const roles = [{ id: 11, name: '财务', groupName: '职务' }];
+    const emulator = await start({ users: memberWith({ leaderInDeptIds, roles }) });
+    leaderInDeptIds.push(9);
+    roles.push({ id: 12, name: '出纳', groupName: '职务' });
+    (roles[0] as { name: string }).name = '改了';
+    const result = await userDetailsResult(emulator, await appToken(emulator), { userid: 'ding' });
+    assert.deepEqual(result.leader_in_dept, [
+      { dept_id: 1, leader: false },
+      { dept_id: 5, leader: true },
+      { dept_id: 9, leader: false },
+    ]);
+    assert.deepEqual(result.role_list, [{ id: 11, name: '财务', group_name: '职务' }]);
+  });
+});

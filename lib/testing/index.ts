@@ -12,6 +12,7 @@ export type {
   EmulatorMemberLookupStrategyOptions,
   EmulatorOrganization,
   EmulatorRequestCounters,
+  EmulatorRole,
   EmulatorStrategyOptions,
   EmulatorSysLevel,
   EmulatorUser,

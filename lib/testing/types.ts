@@ -30,6 +30,36 @@ export interface EmulatorOrganization {
   jobNumber?: string;
   /** Ids of the departments the member is in (`dept_id_list`). Default `[1]`, the root department. */
   deptIds?: number[];
+  /**
+   * The departments, among `deptIds`, the member leads (主管). When given (even empty),
+   * `leader_in_dept` lists every department of the member with `leader` true or false; left out
+   * when absent.
+   */
+  leaderInDeptIds?: number[];
+  /** The member's roles (角色), answered as `role_list`; left out when absent. */
+  roles?: EmulatorRole[];
+  /**
+   * The member's mailbox at the organization (企业邮箱), answered as `org_email`, except to a
+   * third-party enterprise app; left out when absent.
+   */
+  orgEmail?: string;
+  /** When the member joined (入职时间), in epoch milliseconds, answered as `hired_date`; left out when absent. */
+  hiredDate?: number;
+  /**
+   * The userid of the member's manager (直属主管) in this organization, answered as
+   * `manager_userid`, except to a third-party enterprise app; left out when absent.
+   */
+  managerUserId?: string;
+}
+
+/** A role (角色) in an organization, as `role_list` of `/topapi/v2/user/get` answers it. */
+export interface EmulatorRole {
+  /** The role's id, a positive integer. */
+  id: number;
+  /** The role's name, such as `'主管理员'`. */
+  name: string;
+  /** The name of the role's group (角色组), answered as `group_name`, such as `'管理员'`. */
+  groupName: string;
 }
 
 /**

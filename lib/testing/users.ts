@@ -1,12 +1,15 @@
 import { externalContactIn } from './external-contacts';
+import { checkMemberFields, copyMemberFields, requireText } from './member-fields';
 import { membershipIn } from './organization-membership';
-import type { EmulatorOrganization, EmulatorUser } from './types';
+import type { EmulatorUser } from './types';
 
 /**
  * The accounts an emulator offers unless told otherwise. They differ where real accounts do:
- * 张三 is in two organizations (primary administrator of the first, with another userid in the
- * second), 李四 has no email, 王五 has no mobile nor avatar and is a guest (visitor). Their avatars
- * are paths the emulator serves itself, answered as absolute URLs.
+ * 张三 is in two organizations (primary administrator and leader of the root department of the
+ * first, with another userid in the second), 李四 has no email but a mailbox at his organization
+ * and leads one of his two departments, 王五 has no mobile nor avatar, is a guest (visitor), and
+ * his organization records no more than his title, number and department. Their avatars are paths
+ * the emulator serves itself, answered as absolute URLs.
  */
 export const defaultEmulatorUsers: readonly EmulatorUser[] = freezeUsers([
   {
@@ -27,6 +30,11 @@ export const defaultEmulatorUsers: readonly EmulatorUser[] = freezeUsers([
         title: '技术总监',
         jobNumber: 'E0001',
         deptIds: [1],
+        leaderInDeptIds: [1],
+        roles: [{ id: 1001, name: '主管理员', groupName: '管理员' }],
+        orgEmail: 'zhangsan@shili.example.com',
+        // 2019-03-01 00:00 in China (UTC+8).
+        hiredDate: 1551369600000,
       },
       {
         corpId: 'dingemulatorcorp0002',
@@ -35,6 +43,8 @@ export const defaultEmulatorUsers: readonly EmulatorUser[] = freezeUsers([
         sysLevel: 0,
         title: '技术顾问',
         deptIds: [2],
+        // 2023-07-01 00:00 in China (UTC+8).
+        hiredDate: 1688140800000,
       },
     ],
   },
@@ -55,6 +65,11 @@ export const defaultEmulatorUsers: readonly EmulatorUser[] = freezeUsers([
         title: '教务主管',
         jobNumber: 'T1024',
         deptIds: [1, 3],
+        leaderInDeptIds: [3],
+        roles: [{ id: 3001, name: '主管', groupName: '默认' }],
+        orgEmail: 'lisi@ceshi.example.com',
+        // 2021-09-01 00:00 in China (UTC+8).
+        hiredDate: 1630425600000,
       },
     ],
   },
@@ -151,29 +166,6 @@ function checkExternalContacts(user: EmulatorUser, where: string): void {
   }
 }
 
-const sysLevels: readonly unknown[] = [0, 1, 2, 100];
-
-/** The fields an organization records of its member (in-client login), when given. */
-function checkMemberFields(organization: EmulatorOrganization, where: string): void {
-  for (const field of ['userId', 'title', 'jobNumber'] as const) {
-    if (organization[field] !== undefined) requireText(organization[field], `${where}.${field}`);
-  }
-  if (organization.sysLevel !== undefined && !sysLevels.includes(organization.sysLevel)) {
-    throw new TypeError(`DingTalk emulator: ${where}.sysLevel must be 0, 1, 2 or 100`);
-  }
-  const deptIds: unknown = organization.deptIds;
-  if (
-    deptIds !== undefined &&
-    (!Array.isArray(deptIds) ||
-      deptIds.length === 0 ||
-      deptIds.some((id) => !Number.isSafeInteger(id) || (id as number) < 1))
-  ) {
-    throw new TypeError(
-      `DingTalk emulator: ${where}.deptIds must be a non-empty array of department ids (integers >= 1)`,
-    );
-  }
-}
-
 /**
  * A userid names one person of an organization, its members and external contacts together, the
  * defaulted ones (the unionId) included: getbyunionid answers either kind by it.
@@ -204,29 +196,16 @@ function userIdsOf(user: EmulatorUser): [string, string][] {
   ];
 }
 
-function requireText(value: unknown, name: string): void {
-  if (typeof value !== 'string' || value.length === 0) {
-    throw new TypeError(`DingTalk emulator: ${name} must be a non-empty string`);
-  }
-}
-
 function freezeUsers(users: readonly EmulatorUser[]): readonly EmulatorUser[] {
   return Object.freeze(
     users.map((user) =>
       Object.freeze({
         ...user,
-        organizations: Object.freeze(user.organizations.map(freezeOrganization)),
+        organizations: Object.freeze(user.organizations.map(copyMemberFields)),
         ...(user.externalContactOf && {
           externalContactOf: Object.freeze(user.externalContactOf.map((contact) => Object.freeze({ ...contact }))),
         }),
       }),
     ),
   ) as readonly EmulatorUser[];
-}
-
-function freezeOrganization(organization: EmulatorOrganization): EmulatorOrganization {
-  const copy = { ...organization };
-  // A copy of the caller's array, so changing theirs afterwards changes nothing here.
-  if (copy.deptIds !== undefined) copy.deptIds = Object.freeze([...copy.deptIds]) as number[];
-  return Object.freeze(copy);
 }
