@@ -337,6 +337,19 @@ describe('member lookup emulator: getbyunionid (POST /topapi/user/getbyunionid)'
     assert.deepEqual(await lookUp(emulator, theirs, 'union-yi'), { contact_type: 0, userid: 'yi' });
   });
 
+  it('finds the default 王五 as an external contact of the in-client organization, and nothing more', async () => {
+    const emulator = await start();
+    const token = await appToken(emulator);
+    assert.deepEqual(await lookUp(emulator, token, 'union-wangwu'), { contact_type: 1, userid: 'ext-wangwu' });
+    assertOAPIError(await getUserDetails(emulator, token, { userid: 'ext-wangwu' }), 33012, '无效的USERID');
+    assert.throws(() => emulator.issueInAppCode({ unionId: 'union-wangwu' }), /not a member/);
+    const page = await send(consentPageURL(emulator));
+    assert.deepEqual(
+      consentChoices(page.text).filter(([unionId]) => unionId === 'union-wangwu'),
+      [['union-wangwu', 'dingemulatorcorp0002']],
+    );
+  });
+
   it('answers 60121 for someone the organization does not know, and for a missing unionid', async () => {
     const emulator = await start();
     const token = await appToken(emulator);

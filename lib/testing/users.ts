@@ -7,8 +7,9 @@ import type { EmulatorUser } from './types';
  * The accounts an emulator offers unless told otherwise. They differ where real accounts do:
  * 张三 is in two organizations (primary administrator and leader of the root department of the
  * first, with another userid in the second), 李四 has no email but a mailbox at his organization
- * and leads one of his two departments, 王五 has no mobile nor avatar, is a guest (visitor), and
- * his organization records no more than his title, number and department. Their avatars are paths
+ * and leads one of his two departments, 王五 has no mobile nor avatar, is a guest (visitor), is an
+ * external contact (外部联系人) of 张三's first organization, and his own records no more than his
+ * title, number and department. Their avatars are paths
  * the emulator serves itself, answered as absolute URLs.
  */
 export const defaultEmulatorUsers: readonly EmulatorUser[] = freezeUsers([
@@ -90,6 +91,9 @@ export const defaultEmulatorUsers: readonly EmulatorUser[] = freezeUsers([
         deptIds: [3],
       },
     ],
+    // A customer of 示例科技 (dingemulatorcorp0001), the in-client organization: its member lookup
+    // finds him (contact_type 1) where an app that wants members must refuse him.
+    externalContactOf: [{ corpId: 'dingemulatorcorp0001', userId: 'ext-wangwu' }],
   },
 ]);
 
