@@ -101,7 +101,8 @@ function appTokenOrganization(
   if (tokenRefusal === 'top-level') {
     sendOAPIError(res, errcode, errmsg);
   } else {
-    // The field order of the logged answers; that an expired token is wrapped the same way is a guess.
+    // The fields as reported for topapi calls (only the errmsg is in a public log); that an expired
+    // token is wrapped the same way is a guess.
     sendOAPI(res, {
       errcode: 88,
       sub_code: String(errcode),
