@@ -17,7 +17,7 @@ import {
 } from '../../lib/index';
 
 export interface TestAppOptions {
-  strategy: StrategyOptions | StrategyOptionsWithRequest;
+  strategy: StrategyOptions<boolean> | StrategyOptionsWithRequest<boolean>;
   verify?: VerifyFunction | VerifyFunctionWithParams | VerifyFunctionWithRequest | VerifyFunctionWithRequestAndParams;
   /** Options for the /login route. */
   login?: DingTalkAuthenticateOptions;

@@ -15,7 +15,7 @@ import {
 export interface InAppTestAppOptions {
   inApp: InAppStrategyOptions;
   /** The browser strategy too, to log the same person in both ways. */
-  browser?: StrategyOptions;
+  browser?: StrategyOptions<boolean>;
   verify?: InAppVerifyFunction;
 }
 
