@@ -198,7 +198,7 @@ describe('memberLookup: who the user is in the organization', () => {
     const dingtalk = fakeDingTalk({ userAccessToken: () => withoutCorpId });
     const { strategy, verified } = memberStrategy(dingtalk);
     assertNotAMember(await callback(strategy), verified);
-    assert.deepEqual(dingtalk.endpoints(), ['userAccessToken', 'me'], 'nobody to ask');
+    assert.deepEqual(dingtalk.endpoints(), ['userAccessToken'], 'nobody to ask, no profile to load');
   });
 
   it('fetches a refused app token again once (88 with sub_code 40014, or 42001), then logs in', async () => {

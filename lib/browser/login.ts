@@ -180,14 +180,8 @@ function lookUpMember(attempt: Guarded, login: BrowserLogin, profile: unknown, d
     done(new Error('passport-dingtalk-oauth2: userProfile gave no profile with a unionId, which memberLookup needs'));
     return;
   }
-  const corpId = login.corpId;
-  if (!corpId) {
-    // The scope had corpid (the options make sure of it), yet DingTalk named no organization: the
-    // user picked none, so they are no organization's member.
-    const message = 'DingTalk named no organization for this login, so the user is not a member of one.';
-    login.fail(refusal('not_a_member', message), 403);
-    return;
-  }
+  // Never undefined here: a token answer without one ended the login (refusedOrganization).
+  const corpId = login.corpId as string;
   let heard = false;
   const found: LookupMemberCallback = (err, member) => {
     if (heard) return;
@@ -287,6 +281,13 @@ function refusedOrganization(login: BrowserLogin, results: unknown): boolean {
   login.corpId = corpIdOf(results);
   const refused = organizationRefusal(login.allowedCorpIds, login.corpId);
   if (refused) login.fail(refusal('organization_not_allowed', refused), 403);
+  else if (login.lookupMember && !login.corpId) {
+    // The scope had corpid (the options make sure of it), yet DingTalk named no organization: the
+    // user picked none, so they are no organization's member. Nobody to ask, no profile to load.
+    const message = 'DingTalk named no organization for this login, so the user is not a member of one.';
+    login.fail(refusal('not_a_member', message), 403);
+    return true;
+  }
   return refused !== undefined;
 }
 
