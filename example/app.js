@@ -22,7 +22,8 @@ const dingTalkUserAgent = /DingTalk/i;
 /**
  * The demo's user, the same shape whichever way the person logged in. A real app finds or creates
  * its user here, keyed by profile.id: the unionId in both strategies' profiles, so one person is one
- * user inside DingTalk and in a browser.
+ * user inside DingTalk and in a browser. The member's fields (userId, role, departments) come from
+ * the in-client login and from the browser login's memberLookup alike.
  */
 function demoUser(profile, via) {
   return {
@@ -31,6 +32,10 @@ function demoUser(profile, via) {
     avatarUrl: profile.photos?.[0]?.value,
     email: profile.emails?.[0]?.value,
     corpId: profile.corpId,
+    userId: profile.userId,
+    isAdmin: profile.isAdmin,
+    title: profile.title,
+    departmentIds: profile.departmentIds,
     via,
   };
 }
@@ -60,8 +65,7 @@ function createApp({ strategyOptions, inClient, sessionSecret, usingEmulator }) 
   if (inClient) {
     passport.use(
       new InAppStrategy(inClient.strategyOptions, (profile, done) => {
-        // Only the in-client login knows the member: their userId is valid in this organization only.
-        done(null, { ...demoUser(profile, 'in-app'), userId: profile.userId, isAdmin: profile.isAdmin });
+        done(null, demoUser(profile, 'in-app'));
       }),
     );
   }

@@ -99,7 +99,8 @@ function profilePage(user, options) {
   const avatar = user.avatarUrl
     ? `<img id="avatar" src="${escapeHTML(user.avatarUrl)}" alt="">`
     : `<span class="avatar-fallback">${escapeHTML(Array.from(user.nick || '?')[0])}</span>`;
-  // Only the in-client login knows the member's userId; only the browser login has a user access token.
+  // The member's fields come from either login (the browser's with memberLookup); only the browser
+  // login has a user access token.
   const body = `<h1>个人资料 / Profile</h1>
 <div class="card">${avatar}<div><strong id="nick">${escapeHTML(user.nick)}</strong></div></div>
 <dl>
@@ -108,6 +109,8 @@ function profilePage(user, options) {
   ${user.corpId ? `<dt>组织 corpId</dt><dd id="corp-id">${escapeHTML(user.corpId)}</dd>` : ''}
   ${user.userId ? `<dt>组织内 userId</dt><dd id="user-id">${escapeHTML(user.userId)}</dd>` : ''}
   ${user.isAdmin ? '<dt>角色 / role</dt><dd id="is-admin">组织管理员 / administrator</dd>' : ''}
+  ${user.title ? `<dt>职位 / title</dt><dd id="title">${escapeHTML(user.title)}</dd>` : ''}
+  ${user.departmentIds ? `<dt>部门 / departments</dt><dd id="department-ids">${escapeHTML(user.departmentIds.join(', '))}</dd>` : ''}
   ${user.email ? `<dt>邮箱 email (未验证 / unverified)</dt><dd>${escapeHTML(user.email)}</dd>` : ''}
   ${user.accessTokenExpiresAt ? `<dt>token 过期 / token expires</dt><dd id="token-expiry">${escapeHTML(new Date(user.accessTokenExpiresAt).toISOString())}</dd>` : ''}
 </dl>

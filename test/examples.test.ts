@@ -474,25 +474,45 @@ describe('the demo (example/server.js): the browser login, and the login inside 
     assert.doesNotMatch(home.text, /in-app-config/);
   });
 
-  it('gives 张三 the same unionId through the browser login, which the profile says it was', async () => {
+  it('gives 张三 the same member through the browser login (memberLookup): unionId, userId, role, departments', async () => {
     const inApp = request.agent(demo.url);
     assert.equal((await postCode(inApp, demo.emulator.issueInAppCode())).status, 200);
     const inAppProfile = (await inApp.get('/profile')).text;
 
     const browser = request.agent(demo.url);
     const decision = { unionId: 'union-zhangsan', corpId: 'dingemulatorcorp0001' };
-    const callback = await goThroughDingTalk(browser, demo, decision, '/auth/dingtalk/organization');
+    const callback = await goThroughDingTalk(browser, demo, decision, '/auth/dingtalk');
     assert.equal(callback.status, 302, callback.text);
     assert.equal(callback.headers.location, '/profile');
     const browserProfile = (await browser.get('/profile')).text;
     assert.match(browserProfile, /<dd id="login-via" data-via="browser">/);
     assert.match(browserProfile, /<dd id="corp-id">dingemulatorcorp0001<\/dd>/);
-    assert.doesNotMatch(browserProfile, /id="user-id"/, 'only the in-client login knows the userId');
     assert.match(browserProfile, /id="token-expiry"/);
+    const { requests } = demo.emulator.counters;
+    assert.deepEqual([requests.getByUnionId, requests.userDetails], [1, 2], 'the lookup, and both logins’ details');
 
-    const unionIdOf = (html: string) => /<dd id="union-id">([^<]*)<\/dd>/.exec(html)?.[1];
-    assert.equal(unionIdOf(browserProfile), 'union-zhangsan');
-    assert.equal(unionIdOf(browserProfile), unionIdOf(inAppProfile));
+    const field = (html: string, id: string) => new RegExp(`<dd id="${id}">([^<]*)</dd>`).exec(html)?.[1];
+    assert.equal(field(browserProfile, 'union-id'), 'union-zhangsan');
+    assert.equal(field(browserProfile, 'user-id'), 'zhangsan');
+    for (const id of ['union-id', 'user-id', 'corp-id', 'is-admin', 'title', 'department-ids']) {
+      assert.ok(field(browserProfile, id), id);
+      assert.equal(field(browserProfile, id), field(inAppProfile, id), id);
+    }
+  });
+
+  it('refuses a DingTalk account that is not a member of the organization with a failure page that says so', async () => {
+    for (const decision of [
+      { unionId: 'union-lisi', corpId: 'dingemulatorcorp0003' },
+      { unionId: 'union-wangwu', corpId: 'dingemulatorcorp0002' },
+    ]) {
+      const browser = request.agent(demo.url);
+      const callback = await goThroughDingTalk(browser, demo, decision, '/auth/dingtalk');
+      assert.equal(callback.headers.location, '/login-failed', decision.unionId);
+      const failed = await browser.get('/login-failed');
+      assert.equal(failed.status, 401);
+      assert.match(failed.text, /not a member of the organization/);
+      assert.equal((await browser.get('/profile').redirects(0)).headers.location, '/', 'nobody logged in');
+    }
   });
 
   it('refuses a used code with 401 JSON, reason code_rejected, and logs nobody in', async () => {

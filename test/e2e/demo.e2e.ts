@@ -21,20 +21,25 @@ describe('the demo in a real browser', () => {
     await demo?.close();
   });
 
-  it('logs in with the chosen DingTalk account and shows its profile', async () => {
+  it('logs 张三 in as a member of the organization he picks, and shows the member on his profile', async () => {
     const page = await browser.newPage();
     await page.goto(demo.url);
     assert.match(await page.locator('#emulator-banner').innerText(), /模拟器/);
     await page.screenshot({ path: join(screenshotDir, '1-home.png') });
     await page.click('#login');
     await page.waitForSelector('#authorize');
-    await page.check('[data-union-id="union-lisi"]');
+    // memberLookup asks for the corpid scope: DingTalk's page asks which organization.
+    await page.check('[data-union-id="union-zhangsan"][data-corp-id="dingemulatorcorp0001"]');
     await page.screenshot({ path: join(screenshotDir, '2-consent.png') });
     await page.click('#authorize');
     await page.waitForURL(`${demo.url}/profile`);
-    assert.equal(await page.locator('#nick').innerText(), '李四');
-    assert.equal(await page.locator('#union-id').innerText(), 'union-lisi');
-    assert.equal(await page.locator('#corp-id').count(), 0);
+    assert.equal(await page.locator('#nick').innerText(), '张三');
+    assert.equal(await page.locator('#union-id').innerText(), 'union-zhangsan');
+    assert.equal(await page.locator('#corp-id').innerText(), 'dingemulatorcorp0001');
+    assert.equal(await page.locator('#user-id').innerText(), 'zhangsan');
+    assert.match(await page.locator('#is-admin').innerText(), /管理员/);
+    assert.equal(await page.locator('#title').innerText(), '技术总监');
+    assert.equal(await page.locator('#department-ids').innerText(), '1');
     const avatarWidth = await page.locator('#avatar').evaluate((img) => (img as { naturalWidth: number }).naturalWidth);
     assert.ok(avatarWidth > 0, 'the avatar from the emulator is shown');
     const expiry = Date.parse(await page.locator('#token-expiry').innerText());
@@ -58,18 +63,18 @@ describe('the demo in a real browser', () => {
     await page.close();
   });
 
-  it('logs in to the organization chosen on the DingTalk page with scope openid corpid', async () => {
+  it('refuses 李四, who is not a member of the organization, with a failure page that says so', async () => {
     const page = await browser.newPage();
     await page.goto(demo.url);
-    await page.click('#login-corp');
-    const choice = '[data-union-id="union-zhangsan"][data-corp-id="dingemulatorcorp0002"]';
-    await page.check(choice);
-    await page.screenshot({ path: join(screenshotDir, '5-consent-organization.png') });
+    await page.click('#login');
+    await page.check('[data-union-id="union-lisi"]');
+    await page.screenshot({ path: join(screenshotDir, '5-consent-non-member.png') });
     await page.click('#authorize');
-    await page.waitForURL(`${demo.url}/profile`);
-    assert.equal(await page.locator('#nick').innerText(), '张三');
-    assert.equal(await page.locator('#corp-id').innerText(), 'dingemulatorcorp0002');
-    await page.screenshot({ path: join(screenshotDir, '6-profile-organization.png') });
+    await page.waitForURL(`${demo.url}/login-failed`);
+    assert.match(await page.locator('#failure-reason').innerText(), /not a member of the organization/);
+    await page.screenshot({ path: join(screenshotDir, '6-not-a-member.png') });
+    await page.goto(`${demo.url}/profile`);
+    assert.equal(page.url(), `${demo.url}/`, 'nobody is logged in');
     await page.close();
   });
 });

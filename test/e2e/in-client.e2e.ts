@@ -187,7 +187,10 @@ describe('the demo inside the DingTalk client, in a real browser', () => {
     assert.equal(await page.locator('#union-id').innerText(), inClientUnionId);
     assert.equal(await page.locator('#login-via').getAttribute('data-via'), 'browser');
     assert.equal(await page.locator('#corp-id').innerText(), 'dingemulatorcorp0001');
-    assert.equal(await page.locator('#user-id').count(), 0, 'only the in-client login knows the userId');
+    // memberLookup: the browser login knows the member as the in-client login does.
+    assert.equal(await page.locator('#user-id').innerText(), 'zhangsan');
+    assert.match(await page.locator('#is-admin').innerText(), /管理员/);
+    assert.equal(await page.locator('#department-ids').innerText(), '1');
     await page.screenshot({ path: join(screenshotDir, '13-browser-profile.png') });
     await page.close();
   });
