@@ -25,6 +25,7 @@ export const paths = {
   strategyCallback: '/callback?authCode={code}&state=bench',
   freshStrategyCallback: '/callback/fresh?authCode={code}&state=bench',
   candidateCallback: '/callback/candidate?authCode={code}&state=bench',
+  memberLookupCallback: '/callback/member-lookup?authCode={code}&state=bench',
   safeFloorCallback: '/baseline/safe-floor/callback?authCode={code}&state=bench',
   frameworkFloorCallback: '/baseline/framework-floor/callback?authCode={code}&state=bench',
   oauthClientCallback: '/baseline/oauth-client/callback?authCode={code}&state=bench',
@@ -35,6 +36,13 @@ export const paths = {
   bareLogin: '/baseline/login',
   bareLoginStateless: '/baseline/login/stateless',
 } as const;
+
+/** Where `memberLookup: true` gets the app token and asks the organization. */
+export interface MemberLookupEndpoints {
+  accessTokenURL: string;
+  getByUnionIdURL: string;
+  userDetailsURL: string;
+}
 
 /** passport-oauth2's session key for an authorize URL on 127.0.0.1. */
 const stateSessionKey = 'oauth2:127.0.0.1';
@@ -47,6 +55,7 @@ const stateSessionKey = 'oauth2:127.0.0.1';
 export async function startBenchApp(
   strategies: StrategiesUnderTest,
   dingtalk: DingTalkEndpoints & { authorizationURL: string },
+  memberLookup: MemberLookupEndpoints,
 ): Promise<BenchApp> {
   const app = express();
   const server: Server = createServer(app);
@@ -55,8 +64,13 @@ export async function startBenchApp(
   const callbackURL = `${origin}/callback`;
 
   const passport = new Passport();
-  const strategy = (name: string, state: boolean, { module }: LoadedStrategy = strategies.main) => {
-    const options = { ...dingtalk, callbackURL, state };
+  const strategy = (
+    name: string,
+    state: boolean,
+    { module }: LoadedStrategy = strategies.main,
+    lookup?: MemberLookupEndpoints,
+  ) => {
+    const options = { ...dingtalk, callbackURL, state, ...(lookup ? { ...lookup, memberLookup: true } : {}) };
     const created = new module.Strategy(options, (_accessToken, _refreshToken, profile, done) =>
       done(null, { id: profile.id }),
     );
@@ -67,6 +81,8 @@ export async function startBenchApp(
   // Used only by the connection count, so that its keep-alive pool starts empty.
   strategy('dingtalk-fresh', false);
   if (strategies.candidate) strategy('dingtalk-candidate', false, strategies.candidate);
+  // The same strategy with memberLookup (details included): the scope defaults to "openid corpid".
+  strategy('dingtalk-member-lookup', false, strategies.main, memberLookup);
   const {
     SafeFloorStrategy,
     FrameworkFloorStrategy,
@@ -90,6 +106,7 @@ export async function startBenchApp(
   app.get('/callback', passport.authenticate('dingtalk-stateless'), answerLogin);
   app.get('/callback/fresh', passport.authenticate('dingtalk-fresh'), answerLogin);
   if (strategies.candidate) app.get('/callback/candidate', passport.authenticate('dingtalk-candidate'), answerLogin);
+  app.get('/callback/member-lookup', passport.authenticate('dingtalk-member-lookup'), answerLogin);
   app.get('/baseline/safe-floor/callback', passport.authenticate('safe-floor'), answerLogin);
   app.get('/baseline/framework-floor/callback', passport.authenticate('framework-floor'), answerLogin);
   app.get('/baseline/oauth-client/callback', passport.authenticate('oauth-client'), answerLogin);

@@ -9,11 +9,22 @@ export interface EmulatorStarted {
   authorizationURL: string;
   tokenURL: string;
   userProfileURL: string;
+  /** The endpoints `memberLookup: true` asks besides the two above. */
+  memberLookup: { accessTokenURL: string; getByUnionIdURL: string; userDetailsURL: string };
   /** The user every minted code logs in. */
   unionId: string;
+  /** The organization of the app token, which the user is a member of; member codes carry it. */
+  corpId: string;
+}
+
+export interface MintSpec {
+  count: number;
+  /** Codes granted with the scope `openid corpid` for the app token's organization (`corpId`). */
+  member?: boolean;
 }
 
 let emulator: DingTalkEmulator | undefined;
+let memberOf: string | undefined;
 
 function running(): DingTalkEmulator {
   if (!emulator) throw new Error('the emulator has not been started');
@@ -24,14 +35,35 @@ const api = {
   async start(): Promise<EmulatorStarted> {
     // Enough lifetime for codes minted before a round, whatever the machine's speed.
     emulator ??= await createDingTalkEmulator({ authCodeTTLSeconds: 600 });
-    const unionId = emulator.users[0]?.unionId;
-    if (!unionId) throw new Error('the emulator has no users');
-    return { ...emulator.strategyOptions(), unionId };
+    const user = emulator.users[0];
+    if (!user) throw new Error('the emulator has no users');
+    // The app token is the in-client organization's: the member lookup asks that organization.
+    const corpId = emulator.inAppStrategyOptions().corpId;
+    if (!user.organizations.some((organization) => organization.corpId === corpId)) {
+      throw new Error(`the emulator's first user is not a member of ${corpId}, the app token's organization`);
+    }
+    memberOf = corpId;
+    const { accessTokenURL, getByUnionIdURL, userDetailsURL, ...browser } = emulator.strategyOptions({
+      memberLookup: true,
+    });
+    const { clientID, clientSecret, authorizationURL, tokenURL, userProfileURL } = browser;
+    return {
+      clientID,
+      clientSecret,
+      authorizationURL,
+      tokenURL,
+      userProfileURL,
+      memberLookup: { accessTokenURL, getByUnionIdURL, userDetailsURL },
+      unionId: user.unionId,
+      corpId,
+    };
   },
   /** Codes are minted between rounds, never while one is being measured. */
-  mint(count: number): string[] {
+  mint({ count, member = false }: MintSpec): string[] {
     const current = running();
-    return Array.from({ length: count }, () => current.issueAuthCode());
+    if (member && !memberOf) throw new Error('the emulator has not been started');
+    const options = member ? { scope: 'openid corpid', corpId: memberOf as string } : {};
+    return Array.from({ length: count }, () => current.issueAuthCode(options));
   },
   counters(): EmulatorCounters {
     return running().counters;

@@ -20,6 +20,11 @@ export interface LoginRun {
   path: string;
   connections: number;
   logins: number;
+  /**
+   * A route with `memberLookup: true`: its codes carry the organization (scope `openid corpid`),
+   * and every login must also make one getbyunionid and one user/get request.
+   */
+  memberLookup?: boolean;
 }
 
 export interface PageRun {
@@ -43,6 +48,7 @@ export class Harness {
   readonly #emulator: Child<EmulatorAPI>;
   readonly #load: Child<LoadAPI>;
   readonly #expectedLoginBody: string;
+  #appTokenRequests = 0;
 
   private constructor(
     app: BenchApp,
@@ -67,9 +73,9 @@ export class Harness {
       // Compiling takes a while: the children boot meanwhile.
       strategies = loadStrategiesUnderTest(process.env);
       const dingtalk = await emulator.call('start');
-      const { clientID, clientSecret, authorizationURL, tokenURL, userProfileURL } = dingtalk;
+      const { clientID, clientSecret, authorizationURL, tokenURL, userProfileURL, memberLookup } = dingtalk;
       const endpoints = { clientID, clientSecret, authorizationURL, tokenURL, userProfileURL };
-      const app = await startBenchApp(strategies, endpoints);
+      const app = await startBenchApp(strategies, endpoints, memberLookup);
       return new Harness(app, strategies, dingtalk, emulator, load);
     } catch (error) {
       strategies?.remove();
@@ -78,9 +84,22 @@ export class Harness {
     }
   }
 
-  /** Logins with fresh codes; every answer must be 200 with the user, and reach DingTalk twice. */
+  /**
+   * App token requests the emulator answered during the logins so far. The strategy caches the
+   * token per app in the process: the whole run needs one.
+   */
+  get appTokenRequests(): number {
+    return this.#appTokenRequests;
+  }
+
+  /**
+   * Logins with fresh codes; every answer must be 200 with the user, and reach DingTalk twice
+   * (token, profile), or four times with `memberLookup` (and getbyunionid, user/get), plus the
+   * app token once in the whole run.
+   */
   async logins(run: LoginRun): Promise<Measured> {
-    const codes = await this.#emulator.call('mint', run.logins);
+    const memberLookup = run.memberLookup === true;
+    const codes = await this.#emulator.call('mint', { count: run.logins, member: memberLookup });
     const before = await this.#emulator.call('counters');
     const measured = await this.#measure({
       origin: this.app.origin,
@@ -92,12 +111,28 @@ export class Harness {
       expectBody: this.#expectedLoginBody,
     });
     const after = await this.#emulator.call('counters');
-    const tokens = after.requests.token - before.requests.token;
-    const profiles = after.requests.profile - before.requests.profile;
+    const made = (counter: keyof typeof after.requests) => after.requests[counter] - before.requests[counter];
+    const tokens = made('token');
+    const profiles = made('profile');
+    const lookups = made('getByUnionId');
+    const details = made('userDetails');
     this.#check(run.path, measured, run.logins);
     if (tokens !== run.logins || profiles !== run.logins) {
       this.failures.push(`${run.path}: ${run.logins} logins made ${tokens} token and ${profiles} profile requests`);
     }
+    const expectedLookups = memberLookup ? run.logins : 0;
+    if (lookups !== expectedLookups || details !== expectedLookups) {
+      this.failures.push(
+        `${run.path}: ${run.logins} logins made ${lookups} getbyunionid and ${details} user/get requests, not ${expectedLookups} of each`,
+      );
+    }
+    const appTokens = made('appToken');
+    if (appTokens > 0 && this.#appTokenRequests <= 1 && this.#appTokenRequests + appTokens > 1) {
+      this.failures.push(
+        `${run.path}: the app token was requested ${this.#appTokenRequests + appTokens} times so far in this run; it is cached per app, so once is enough`,
+      );
+    }
+    this.#appTokenRequests += appTokens;
     return measured;
   }
 

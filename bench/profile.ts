@@ -24,8 +24,9 @@ import {
 import { Harness, type Measured } from './harness';
 
 /** Callbacks need a code per request; the authorize routes do not. */
-const routes: Record<string, { path: string; login: boolean }> = {
+const routes: Record<string, { path: string; login: boolean; memberLookup?: boolean }> = {
   strategy: { path: paths.strategyCallback, login: true },
+  'member-lookup': { path: paths.memberLookupCallback, login: true, memberLookup: true },
   candidate: { path: paths.candidateCallback, login: true },
   'safe-floor': { path: paths.safeFloorCallback, login: true },
   'framework-floor': { path: paths.frameworkFloorCallback, login: true },
@@ -61,9 +62,9 @@ routes: ${Object.keys(routes).join(', ')}`);
   session.connect();
   const perRun = Math.ceil(total / rounds);
   const run = (name: string, requests: number): Promise<Measured> => {
-    const route = routes[name] as { path: string; login: boolean };
+    const route = routes[name] as { path: string; login: boolean; memberLookup?: boolean };
     return route.login
-      ? harness.logins({ path: route.path, connections, logins: requests })
+      ? harness.logins({ path: route.path, connections, logins: requests, memberLookup: route.memberLookup === true })
       : harness.pages({ path: route.path, connections, seconds: requests / 2000, expectStatus: 302 });
   };
   const selfTimes = new Map<string, SelfTime>(names.map((name) => [name, emptySelfTime()]));
