@@ -24,8 +24,8 @@ async function startDemo({ port = 3000, host = '127.0.0.1', env = process.env } 
     // Without the organization, inside DingTalk the page shows the button, as in any browser.
     if (env.DINGTALK_CORP_ID) {
       // The organization's members only, with their userId and details (the app needs the
-      // permission qyapi_get_member). The app's own token answers for its own organization: the
-      // login is pinned to it.
+      // permission qyapi_get_member). The app's own token answers for its own organization, so
+      // memberLookup needs the login pinned to it.
       Object.assign(strategyOptions, { memberLookup: true, allowedCorpIds: [env.DINGTALK_CORP_ID] });
       inClient = {
         strategyOptions: {
@@ -37,7 +37,7 @@ async function startDemo({ port = 3000, host = '127.0.0.1', env = process.env } 
     }
   } else {
     emulator = await createDingTalkEmulator();
-    // The browser login asks the emulated organization who the user is (memberLookup).
+    // The browser login asks the emulated organization who the user is (memberLookup), pinned to it.
     strategyOptions = emulator.strategyOptions({ memberLookup: true });
     inClient = {
       strategyOptions: emulator.inAppStrategyOptions(),

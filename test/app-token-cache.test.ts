@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-
+import type { FetchFunction } from '../lib/index';
 import { type AppToken, AppTokenCache } from '../lib/organization/app-token-cache';
 import { appTokenCacheFor } from '../lib/organization/app-token-registry';
 
@@ -193,17 +193,26 @@ describe('AppTokenCache', () => {
 
 describe('appTokenCacheFor', () => {
   const url = new URL('https://api.dingtalk.com/v1.0/oauth2/accessToken');
+  const fetch: FetchFunction = async () => {
+    throw new Error('not called');
+  };
 
-  it('gives strategies of the same app and token endpoint one cache, and any other app its own', () => {
-    const cache = appTokenCacheFor('dingclient', 'secret-1', url);
-    assert.equal(appTokenCacheFor('dingclient', 'secret-1', new URL(url.href)), cache);
-    assert.notEqual(appTokenCacheFor('dingclient', 'secret-2', url), cache, 'another secret');
-    assert.notEqual(appTokenCacheFor('dingother', 'secret-1', url), cache, 'another app');
+  it('gives strategies of the same app, token endpoint and fetch one cache, and anything else its own', () => {
+    const cache = appTokenCacheFor('dingclient', 'secret-1', url, fetch);
+    assert.equal(appTokenCacheFor('dingclient', 'secret-1', new URL(url.href), fetch), cache);
+    assert.notEqual(appTokenCacheFor('dingclient', 'secret-2', url, fetch), cache, 'another secret');
+    assert.notEqual(appTokenCacheFor('dingother', 'secret-1', url, fetch), cache, 'another app');
     assert.notEqual(
-      appTokenCacheFor('dingclient', 'secret-1', new URL('http://127.0.0.1:4000/v1.0/oauth2/accessToken')),
+      appTokenCacheFor('dingclient', 'secret-1', new URL('http://127.0.0.1:4000/v1.0/oauth2/accessToken'), fetch),
       cache,
       'another token endpoint (an emulator)',
     );
+    const stub: FetchFunction = async () => {
+      throw new Error('not called');
+    };
+    assert.notEqual(appTokenCacheFor('dingclient', 'secret-1', url, stub), cache, 'another fetch (a test’s stub)');
+    // Parts that would run together in a plain concatenation are still two apps.
+    assert.notEqual(appTokenCacheFor('a\0b', 'c-secret', url, fetch), appTokenCacheFor('a', 'b\0c-secret', url, fetch));
   });
 
   it('fetches with the fetch of the login that found no token, not the first one ever given', async () => {

@@ -459,11 +459,12 @@ describe('member lookup emulator: the Strategy options', () => {
     assert.deepEqual(emulator.strategyOptions({ memberLookup: false }), browser);
   });
 
-  it('strategyOptions({ memberLookup: true }) adds the lookup’s URLs', async () => {
+  it('strategyOptions({ memberLookup: true }) adds the lookup’s URLs, pinned to the in-client organization', async () => {
     const emulator = await start({ clientID: 'dingmyapp', clientSecret: 'my-secret' });
     assert.deepEqual(emulator.strategyOptions({ memberLookup: true }), {
       ...emulator.strategyOptions(),
       memberLookup: true,
+      allowedCorpIds: [emulator.inAppStrategyOptions().corpId],
       accessTokenURL: `${emulator.url}/v1.0/oauth2/accessToken`,
       getByUnionIdURL: `${emulator.url}/topapi/user/getbyunionid`,
       userDetailsURL: `${emulator.url}/topapi/v2/user/get`,

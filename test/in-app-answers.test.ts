@@ -54,16 +54,13 @@ function login(strategy: InAppStrategy) {
   });
 }
 
-// Strategies of one app share its token across the process: each test's app is its own, so that
-// each starts with no token.
-let apps = 0;
-const newApp = () => ({ clientID: `ding-app-key-${++apps}`, clientSecret: 'app-secret-value', corpId: 'dingcorp1' });
+const options = { clientID: 'ding-app-key', clientSecret: 'app-secret-value', corpId: 'dingcorp1' };
 
 describe('InAppStrategy reading DingTalk’s answers', () => {
   it('logs in on errcode 0, as a number or as the string "0"', async () => {
     for (const errcode of [0, '0']) {
       const { fetch } = fakeDingTalk({ getuserinfo: () => ({ errcode, errmsg: 'ok', result }) });
-      const strategy = new InAppStrategy({ ...newApp(), fetch }, (p, done) => done(null, { id: p.id, title: p.title }));
+      const strategy = new InAppStrategy({ ...options, fetch }, (p, done) => done(null, { id: p.id, title: p.title }));
       assert.deepEqual((await login(strategy)).args[0], { id: 'union-abc', title: '工程师' }, String(errcode));
     }
   });
@@ -75,7 +72,7 @@ describe('InAppStrategy reading DingTalk’s answers', () => {
       { errcode: '60020', errmsg: '访问ip不在白名单之中', result },
     ]) {
       const { fetch } = fakeDingTalk({ getuserinfo: () => answer });
-      const strategy = new InAppStrategy({ ...newApp(), fetch }, () => assert.fail('verify must not run'));
+      const strategy = new InAppStrategy({ ...options, fetch }, () => assert.fail('verify must not run'));
       const outcome = await login(strategy);
       assert.equal(outcome.action, 'error', JSON.stringify(answer));
       assert.equal((outcome.args[0] as { status: number }).status, 502);
@@ -84,7 +81,7 @@ describe('InAppStrategy reading DingTalk’s answers', () => {
 
   it('reads a string errcode as DingTalk’s: "40078" fails the login, "40014" gets a new token', async () => {
     const refused = fakeDingTalk({ getuserinfo: () => ({ errcode: '40078', errmsg: '不存在的临时授权码' }) });
-    const outcome = await login(new InAppStrategy({ ...newApp(), fetch: refused.fetch }, () => {}));
+    const outcome = await login(new InAppStrategy({ ...options, fetch: refused.fetch }, () => {}));
     assert.deepEqual([outcome.action, outcome.args[1]], ['fail', 401]);
 
     let first = true;
@@ -95,7 +92,7 @@ describe('InAppStrategy reading DingTalk’s answers', () => {
         return answer;
       },
     });
-    const retried = await login(new InAppStrategy({ ...newApp(), fetch: stale.fetch }, (p, done) => done(null, p.id)));
+    const retried = await login(new InAppStrategy({ ...options, fetch: stale.fetch }, (p, done) => done(null, p.id)));
     assert.equal(retried.action, 'success');
     assert.deepEqual(stale.requests, ['accessToken', 'getuserinfo', 'accessToken', 'getuserinfo', 'get']);
   });
@@ -103,7 +100,7 @@ describe('InAppStrategy reading DingTalk’s answers', () => {
   it('keeps an app token at least a minute whatever expireIn says, and reads it from a string', async () => {
     for (const expireIn of [0.001, 1e-300, -5, 'soon', '60', '1e999']) {
       const dingtalk = fakeDingTalk({ accessToken: () => ({ accessToken: 'app-token-fine', expireIn }) });
-      const strategy = new InAppStrategy({ ...newApp(), fetch: dingtalk.fetch, skipUserDetails: true }, (p, done) =>
+      const strategy = new InAppStrategy({ ...options, fetch: dingtalk.fetch, skipUserDetails: true }, (p, done) =>
         done(null, p.id),
       );
       for (let i = 0; i < 3; i += 1) assert.equal((await login(strategy)).action, 'success');

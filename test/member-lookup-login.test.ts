@@ -121,12 +121,30 @@ describe('memberLookup over HTTP against the emulator', () => {
     assert.equal(emulator.counters.requests.userDetails, 0);
   });
 
+  it('refuses someone who picks another organization before asking DingTalk (organization_not_allowed)', async () => {
+    const app = await appWith();
+    for (const nick of ['李四', '王五']) {
+      const outcome = await callback(app, userNamed(nick).unionId);
+      assert.equal(outcome.user, false);
+      assert.equal(outcome.status, 403);
+      assert.equal(outcome.info?.reason, 'organization_not_allowed', nick);
+    }
+    assert.equal(verified.length, 0);
+    assert.deepEqual([emulator.counters.requests.profile, emulator.counters.requests.getByUnionId], [0, 0]);
+  });
+
+  // DingTalk's consent page offers a user only the organizations they are a member of, so it never
+  // names an organization that does not know them. A getAccessToken that answers with the token
+  // of another organization (the in-client one) stands in for that case: its directory is asked.
   for (const [who, nick, why] of [
     ['someone the organization does not know (60121)', '李四', 'a member of another organization only'],
     ['an external contact (contact_type 1)', '王五', 'an external contact of the organization'],
   ] as const) {
     it(`refuses ${who} with 403 not_a_member, before verify`, async () => {
-      const app = await appWith();
+      const app = await appWith({
+        allowedCorpIds: undefined,
+        getAccessToken: () => emulator.issueAppAccessToken(inClientCorpId()),
+      });
       const user = userNamed(nick);
       assert.equal(
         user.organizations.some((org) => org.corpId === inClientCorpId()),
@@ -143,7 +161,7 @@ describe('memberLookup over HTTP against the emulator', () => {
     });
   }
 
-  it('shows the failure page of a plain failureRedirect route to a non-member', async () => {
+  it('shows the failure page of a plain failureRedirect route to someone refused', async () => {
     const app = await appWith();
     const browser = app.browser();
     const code = emulator.issueAuthCode({ unionId: userNamed('李四').unionId, scope: 'openid corpid' });
@@ -151,7 +169,7 @@ describe('memberLookup over HTTP against the emulator', () => {
     assert.equal(callbackResponse.status, 302);
     assert.equal(callbackResponse.headers.location, '/failed');
     const failed = await browser.get('/failed');
-    assert.match(failed.body.messages[0], /not a member of the organization/);
+    assert.match(failed.body.messages[0], /dingemulatorcorp0003 may not log in/);
   });
 
   it('fetches a revoked app token again once, and logs in', async () => {
@@ -170,6 +188,7 @@ describe('memberLookup over HTTP against the emulator', () => {
   it('asks a third-party app’s getAccessToken for the organization the user picked', async () => {
     const asked: string[] = [];
     const app = await appWith({
+      allowedCorpIds: undefined,
       getAccessToken: (corpId: string) => {
         asked.push(corpId);
         return emulator.issueAppAccessToken(corpId);

@@ -71,8 +71,7 @@ function fakeDingTalk(answers: Answers = {}) {
   return { fetch, requests, endpoints: () => requests.map((request) => request.endpoint) };
 }
 
-// Strategies of one app share its token across the process: each test's app is its own, so that
-// each starts with no token, unless a test shares one on purpose.
+// Each test's app is its own (strategies of one app share its token across the process).
 let apps = 0;
 function optionsFor(fetch: FetchFunction): StrategyOptions<true> {
   return {
@@ -80,6 +79,8 @@ function optionsFor(fetch: FetchFunction): StrategyOptions<true> {
     clientSecret: secret,
     callbackURL: 'https://www.example.com/auth/dingtalk/callback',
     memberLookup: true,
+    // The app's own token answers for the app's own organization: the login is pinned to it.
+    allowedCorpIds: [corpId],
     fetch,
   };
 }
@@ -193,12 +194,18 @@ describe('memberLookup: who the user is in the organization', () => {
     }
   });
 
-  it('refuses a login whose token answer names no organization', async () => {
+  it('refuses a login whose token answer names no organization, before the profile', async () => {
     const { corpId: _c, ...withoutCorpId } = tokenBody;
-    const dingtalk = fakeDingTalk({ userAccessToken: () => withoutCorpId });
-    const { strategy, verified } = memberStrategy(dingtalk);
+    // A third-party app: the organization to ask comes from the token answer alone.
+    const thirdParty = fakeDingTalk({ userAccessToken: () => withoutCorpId });
+    const { strategy, verified } = memberStrategy(thirdParty, { allowedCorpIds: undefined, getAccessToken: () => 't' });
     assertNotAMember(await callback(strategy), verified);
-    assert.deepEqual(dingtalk.endpoints(), ['userAccessToken'], 'nobody to ask, no profile to load');
+    assert.deepEqual(thirdParty.endpoints(), ['userAccessToken'], 'nobody to ask, no profile to load');
+    // Pinned to its organization, an app refuses it as any other organization.
+    const pinned = fakeDingTalk({ userAccessToken: () => withoutCorpId });
+    const outcome = await callback(memberStrategy(pinned).strategy);
+    assert.equal((outcome.args[0] as { reason: string }).reason, 'organization_not_allowed');
+    assert.deepEqual(pinned.endpoints(), ['userAccessToken']);
   });
 
   it('fetches a refused app token again once (88 with sub_code 40014, or 42001), then logs in', async () => {
@@ -436,11 +443,107 @@ describe('memberLookup with the hooks apps stub and override', () => {
   });
 });
 
+describe('memberLookup cannot be gone around', () => {
+  type ProfileHook = (accessToken: string, done: (err: unknown, profile?: object) => void) => void;
+  const stranger = () => fakeDingTalk({ getbyunionid: () => ({ errcode: 60121, errmsg: '找不到该用户' }) });
+
+  it('never lets a login that skipped the profile step reach verify', async () => {
+    const skipped = memberStrategy(stranger());
+    (skipped.strategy as unknown as { _skipUserProfile: boolean })._skipUserProfile = true;
+    const outcome = await callback(skipped.strategy);
+    assert.equal(outcome.action, 'error');
+    assert.match(String(outcome.args[0]), /reached verify without it/);
+    assert.equal(skipped.verified.length, 0);
+
+    const dingtalk = stranger();
+    class CachedProfiles extends Strategy<true> {
+      _loadUserProfile(_accessToken: string, done: (err: unknown, profile?: object) => void): void {
+        done(null, { provider: 'dingtalk', id: 'union-cached', displayName: '' });
+      }
+    }
+    const verified: unknown[] = [];
+    const cached = new CachedProfiles(optionsFor(dingtalk.fetch), (_at, _rt, profile, done) => {
+      verified.push(profile);
+      done(null, profile);
+    });
+    const bypass = await callback(cached);
+    assert.equal(bypass.action, 'error');
+    assert.equal(verified.length, 0);
+  });
+
+  it('answers once, with an error, when the member cannot be added to the profile', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      for (const async of [false, true]) {
+        const { strategy, verified } = memberStrategy(fakeDingTalk());
+        // A profile class whose title is read-only (a view model with a computed title).
+        class ProfileView {
+          provider = 'dingtalk';
+          id = 'union-ro';
+          displayName = '';
+          get title(): string {
+            return 'fixed';
+          }
+        }
+        const profile = new ProfileView();
+        (strategy as unknown as { userProfile: ProfileHook }).userProfile = (_token, done) => done(null, profile);
+        const member = { userId: 'ro-member', details: { title: '技术总监' } };
+        const hook = strategy as unknown as {
+          lookupMember: (u: string, c: string, done: LookupMemberCallback) => unknown;
+        };
+        hook.lookupMember = async ? async () => member : (_u, _c, done) => done(null, member);
+        const outcome = await callback(strategy);
+        assert.equal(outcome.action, 'error', `async: ${async}`);
+        assert.match(String(outcome.args[0]), /title/);
+        assert.equal(verified.length, 0);
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(unhandled, []);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
+  it('refuses a profile whose unionId is not its id: one identity’s membership is never given to another', async () => {
+    const dingtalk = fakeDingTalk();
+    const { strategy, verified } = memberStrategy(dingtalk);
+    (strategy as unknown as { userProfile: ProfileHook }).userProfile = (_token, done) =>
+      done(null, { provider: 'dingtalk', id: 'union-attacker', unionId: 'union-member', displayName: '' });
+    const outcome = await callback(strategy);
+    assert.equal(outcome.action, 'error');
+    assert.match(String(outcome.args[0]), /unionId and id differ/);
+    assert.equal(verified.length, 0);
+    assert.equal(dingtalk.endpoints().includes('getbyunionid'), false);
+  });
+
+  it('refuses an organization of a form DingTalk never issues, before asking for its token', async () => {
+    for (const odd of ['__proto__', 'ding corp', 'x'.repeat(65)]) {
+      const asked: string[] = [];
+      const dingtalk = fakeDingTalk({ userAccessToken: () => ({ ...tokenBody, corpId: odd }) });
+      const { strategy, verified } = memberStrategy(dingtalk, {
+        allowedCorpIds: undefined,
+        getAccessToken: (forCorpId: string) => {
+          asked.push(forCorpId);
+          return 'token';
+        },
+      });
+      const outcome = await callback(strategy);
+      assert.equal(outcome.action, 'error', odd);
+      assert.equal((outcome.args[0] as { status: number }).status, 502);
+      assert.deepEqual(asked, []);
+      assert.equal(verified.length, 0);
+    }
+  });
+});
+
 describe('memberLookup options', () => {
   const base = {
     clientID: 'ding-client-id',
     clientSecret: secret,
     callbackURL: 'https://www.example.com/auth/dingtalk/callback',
+    allowedCorpIds: [corpId],
   };
   const verify = () => {};
   const construct = (options: object) => new Strategy(options as StrategyOptions, verify);
@@ -448,16 +551,34 @@ describe('memberLookup options', () => {
   for (const [what, options, message] of [
     ['with skipUserProfile', { memberLookup: true, skipUserProfile: true }, /cannot go with skipUserProfile/],
     ['with a skipUserProfile function', { memberLookup: true, skipUserProfile: () => false }, /skipUserProfile/],
-    ['with a scope without corpid', { memberLookup: true, scope: 'openid' }, /needs the scope "corpid"/],
-    ['as a non-boolean', { memberLookup: 'yes' }, /"memberLookup" option must be true or false/],
+    [
+      'with a scope without corpid',
+      { memberLookup: true, scope: 'openid', allowedCorpIds: undefined },
+      /needs the scope "corpid"/,
+    ],
+    [
+      'with its own token and no organization to pin the login to',
+      { memberLookup: true, allowedCorpIds: undefined },
+      /needs allowedCorpIds: \[the app's own corpId\]/,
+    ],
+    [
+      'with its own token and two organizations allowed',
+      { memberLookup: true, allowedCorpIds: [corpId, 'ding9999'] },
+      /answers for its own organization only/,
+    ],
+    [
+      'as a non-boolean',
+      { memberLookup: 'yes', allowedCorpIds: undefined },
+      /"memberLookup" option must be true or false/,
+    ],
     [
       'skipUserDetails without memberLookup',
-      { skipUserDetails: true },
+      { skipUserDetails: true, allowedCorpIds: undefined },
       /"skipUserDetails" option only has a meaning with memberLookup/,
     ],
     [
       'getAccessToken without memberLookup',
-      { getAccessToken: () => 't' },
+      { getAccessToken: () => 't', allowedCorpIds: undefined },
       /"getAccessToken" option only has a meaning/,
     ],
     [
@@ -545,6 +666,24 @@ describe('memberLookup never shows a secret', () => {
         assert.equal(shown.includes(value), false, `${value} in ${shown}`);
       }
       assert.ok((outcome.args[0] as { status: number }).status >= 500);
+    }
+  });
+
+  it('cuts an app token out of a fetch error that quotes it URL-encoded', async () => {
+    const appToken = 'app+token/with=signs0001';
+    const dingtalk = fakeDingTalk({ accessToken: () => ({ accessToken: appToken, expireIn: 7200 }) });
+    const failing: FetchFunction = async (url, init) => {
+      const query = new URL(url).search;
+      if (query) throw new Error(`socket hang up while sending ${query}`);
+      return dingtalk.fetch(url, init);
+    };
+    const { strategy } = memberStrategy({ ...dingtalk, fetch: failing });
+    const outcome = await callback(strategy);
+    assert.equal(outcome.action, 'error');
+    const shown = inspect(outcome.args[0], { depth: 10, showHidden: true });
+    assert.match(shown, /socket hang up/);
+    for (const form of [appToken, encodeURIComponent(appToken), new URLSearchParams({ t: appToken }).toString()]) {
+      assert.equal(shown.includes(form.replace(/^t=/, '')), false, form);
     }
   });
 

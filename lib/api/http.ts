@@ -263,8 +263,9 @@ const maxCauseDepth = 4;
  * was thrown.
  */
 function cleanCopy(error: unknown, secrets: readonly (string | undefined)[], depth: number): Error {
-  // A client may quote a value trimmed (Node's fetch does): the trimmed secrets are cut out too.
-  const allSecrets = [...secrets, ...secrets.map((secret) => secret?.trim())];
+  // A client may quote a value trimmed (Node's fetch does), or a query string as it was encoded
+  // (an app token with `+`, `/` or `=` travels escaped): those forms are cut out too.
+  const allSecrets = secrets.flatMap((secret) => (secret === undefined ? [] : spellingsOf(secret)));
   // Secrets first, so that cutting a URL never splits one; long texts are clipped first.
   const clean = (text: unknown) => withoutURLSecrets(redactSecrets(clip(printable(text)), allSecrets));
   const isError = error instanceof Error;
@@ -281,6 +282,11 @@ function cleanCopy(error: unknown, secrets: readonly (string | undefined)[], dep
   if (cause !== undefined && cause !== error && depth < maxCauseDepth)
     copy.cause = cleanCopy(cause, secrets, depth + 1);
   return copy;
+}
+
+/** The ways a client may quote `secret`: as it is, trimmed, and escaped in a URL or a form. */
+function spellingsOf(secret: string): string[] {
+  return [secret, secret.trim(), encodeURIComponent(secret), new URLSearchParams({ s: secret }).toString().slice(2)];
 }
 
 const maxQuotedLength = 4000;

@@ -1,6 +1,8 @@
+import { DingTalkResponseError } from '../api/errors';
 import { isRejectedAuthCode } from '../api/token-failure';
 import { OrganizationNotServed } from '../organization/app-tokens';
 import type { DingTalkMember } from '../organization/member-directory';
+import { isCorpId } from '../organization/options';
 import { answerKey, isThenable, LoginAnswer, type PassportActions, perRequest } from '../passport/answer';
 import { type DingTalkChallenge, refusal } from '../passport/challenge';
 import { callVerify, type VerifyCallback } from '../passport/verify';
@@ -75,6 +77,8 @@ export class BrowserLogin extends LoginAnswer {
   tokenHeard = false;
   verifyCalled = false;
   corpId: string | undefined;
+  /** With `memberLookup`: the lookup found a member, and verify may run. */
+  memberConfirmed = false;
 
   constructor(
     attempt: PassportAttempt,
@@ -176,25 +180,38 @@ const sharedHooks = {
  */
 function lookUpMember(attempt: Guarded, login: BrowserLogin, profile: unknown, done: ProfileCallback): void {
   const unionId = unionIdOf(profile);
-  if (!unionId) {
-    done(new Error('passport-dingtalk-oauth2: userProfile gave no profile with a unionId, which memberLookup needs'));
+  if (typeof unionId !== 'string') {
+    done(new Error(`passport-dingtalk-oauth2: memberLookup needs the profile's unionId, but ${unionId.problem}`));
     return;
   }
   // Never undefined here: a token answer without one ended the login (refusedOrganization).
   const corpId = login.corpId as string;
+  if (!isCorpId(corpId)) {
+    done(new DingTalkResponseError('token', 200, 'named an organization (corpId) of a form DingTalk never issues'));
+    return;
+  }
   let heard = false;
   const found: LookupMemberCallback = (err, member) => {
     if (heard) return;
     heard = true;
-    if (err instanceof OrganizationNotServed) login.fail(refusal('unknown_organization', err.message), 403);
-    else if (err) done(err);
-    else if (!member)
-      login.fail(refusal('not_a_member', `This DingTalk account is not a member of the organization ${corpId}.`), 403);
-    else if (!isMember(member))
-      done(
-        new Error(`passport-dingtalk-oauth2: lookupMember gave neither a member (an object with a userId) nor false`),
-      );
-    else done(null, withMember(profile as object, member, corpId));
+    // Whatever the answer holds (a getter that throws, a profile field that cannot be set), the
+    // login gets one answer, and nothing escapes into the hook's own promise.
+    try {
+      if (err instanceof OrganizationNotServed) login.fail(refusal('unknown_organization', err.message), 403);
+      else if (err) done(err);
+      else if (!member) login.fail(refusal('not_a_member', notAMember(corpId)), 403);
+      else if (!isMember(member))
+        done(
+          new Error('passport-dingtalk-oauth2: lookupMember gave neither a member (an object with a userId) nor false'),
+        );
+      else {
+        const merged = withMember(profile as object, member, corpId);
+        login.memberConfirmed = true;
+        done(null, merged);
+      }
+    } catch (thrown) {
+      login.error(thrown);
+    }
   };
   let result: unknown;
   try {
@@ -214,17 +231,26 @@ function lookUpMember(attempt: Guarded, login: BrowserLogin, profile: unknown, d
   }
 }
 
+function notAMember(corpId: string): string {
+  return `This DingTalk account is not a member of the organization ${corpId}.`;
+}
+
 function isMember(value: object): value is DingTalkMember {
   const { userId } = value as { userId?: unknown };
   return typeof userId === 'string' && userId.length > 0;
 }
 
-/** The unionId of a profile: `unionId`, or `id` (the same in this package's profiles). */
-function unionIdOf(profile: unknown): string | undefined {
-  if (typeof profile !== 'object' || profile === null) return undefined;
+/**
+ * The unionId to look the member up by: the profile's `id`, which is the unionId in this package's
+ * profiles and what apps key their users by. A profile whose `unionId` says otherwise (an app's own
+ * `userProfile`) is refused: one identity's membership must not be given to another.
+ */
+function unionIdOf(profile: unknown): string | { problem: string } {
+  if (typeof profile !== 'object' || profile === null) return { problem: 'userProfile gave no profile' };
   const { unionId, id } = profile as { unionId?: unknown; id?: unknown };
-  const found = typeof unionId === 'string' ? unionId : id;
-  return typeof found === 'string' && found.length > 0 ? found : undefined;
+  if (typeof id !== 'string' || id.length === 0) return { problem: 'the profile has no id' };
+  if (unionId !== undefined && unionId !== id) return { problem: 'the profile’s unionId and id differ' };
+  return id;
 }
 
 /**
@@ -302,6 +328,12 @@ const verifyForms = [0, 5, 6].map((length) =>
       const login = this[answerKey];
       if (login.verifyCalled) return;
       login.verifyCalled = true;
+      // The lookup runs in the profile step: a login that skipped it (a subclass's own
+      // _loadUserProfile, _skipUserProfile set after construction) must not reach verify.
+      if (login.lookupMember && !login.memberConfirmed) {
+        login.error(new Error('passport-dingtalk-oauth2: memberLookup is on, but the login reached verify without it'));
+        return;
+      }
       const done = args.pop() as VerifyCallback;
       // A throw is passport-oauth2's to catch.
       callVerify(login.verify, this, args, done);

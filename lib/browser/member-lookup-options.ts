@@ -25,11 +25,13 @@ const dependentOptions = ['skipUserDetails', 'accessTokenURL', 'getByUnionIdURL'
 /**
  * Reads `memberLookup` and the options that only mean something with it. The organization comes
  * from the token answer's `corpId`, so the lookup needs `corpid` in the scope, and a unionId, so
- * it cannot go with `skipUserProfile`.
+ * it cannot go with `skipUserProfile`. Its token is the organization's: `getAccessToken`'s, or the
+ * app's own, which belongs to one organization only, named by `allowedCorpIds`.
  */
 export function readMemberLookup(
   options: MemberLookupOptions & { skipUserProfile?: unknown },
   scope: readonly string[],
+  allowedCorpIds: ReadonlySet<string> | undefined,
   credentials: { clientID: string; clientSecret: string },
   http: HttpSettings,
 ): MemberLookupSettings | undefined {
@@ -44,6 +46,16 @@ export function readMemberLookup(
     );
   }
   if (!scope.includes('corpid')) throw new TypeError(`${prefix} ${missingCorpIdScope}`);
+  const getAccessToken = readGetAccessToken(options.getAccessToken);
+  // The app's own token answers for the app's own organization, whichever one the user picked:
+  // looked up with it, a member of another organization would get this one's userId and roles
+  // under the other's corpId. The login is pinned to the organization the token answers for.
+  if (!getAccessToken && allowedCorpIds?.size !== 1) {
+    throw new TypeError(
+      `${prefix} memberLookup with the app's own access token needs allowedCorpIds: [the app's own corpId], ` +
+        'since that token answers for its own organization only; a third-party app passes getAccessToken instead',
+    );
+  }
   const readURL = (name: keyof typeof organizationDefaultURLs) =>
     // The app secret travels to the first, the app token to the other two.
     readEndpointURL(options[name], name, organizationDefaultURLs[name], true);
@@ -54,7 +66,7 @@ export function readMemberLookup(
       accessTokenURL: readURL('accessTokenURL'),
       getByUnionIdURL: readURL('getByUnionIdURL'),
       userDetailsURL: readURL('userDetailsURL'),
-      getAccessToken: readGetAccessToken(options.getAccessToken),
+      getAccessToken,
     },
     skipUserDetails: readFlag(options.skipUserDetails, 'skipUserDetails'),
   };

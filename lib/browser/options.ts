@@ -83,7 +83,9 @@ export interface StrategyOptionsBase {
    * After the profile, ask the organization the user picked who they are in it
    * (`topapi/user/getbyunionid`, then `topapi/v2/user/get`): the profile gains `userId` and the
    * member's details, and anyone who is not a member ends in `fail()` (403, `not_a_member`).
-   * Needs the `corpid` scope (the default then) and the permission qyapi_get_member.
+   * Needs the `corpid` scope (the default then), the permission qyapi_get_member, and either
+   * `allowedCorpIds: [the app's own corpId]` (the app's own token answers for that organization
+   * only) or `getAccessToken` (a third-party app).
    */
   memberLookup?: boolean;
   /** With `memberLookup`: don't fetch the member's details (`topapi/v2/user/get`), one request less. */
@@ -175,7 +177,7 @@ export function resolveOptions(options: StrategyOptionsBase & { passReqToCallbac
   const skipUserProfile = readSkipUserProfile(options.skipUserProfile);
   const passReqToCallback = readFlag(options.passReqToCallback, 'passReqToCallback');
   const allowedCorpIds = readAllowedCorpIds(options.allowedCorpIds, scope);
-  const memberLookup = readMemberLookup(options, scope, { clientID, clientSecret }, http);
+  const memberLookup = readMemberLookup(options, scope, allowedCorpIds, { clientID, clientSecret }, http);
 
   const oauth2: OAuth2Strategy.StrategyOptions | OAuth2Strategy.StrategyOptionsWithRequest = {
     clientID,

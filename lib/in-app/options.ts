@@ -3,7 +3,7 @@ import type { Request } from 'express';
 
 import type { FetchFunction, HttpSettings } from '../api/http';
 import type { GetAccessTokenFunction } from '../organization/app-tokens';
-import { organizationDefaultURLs, readGetAccessToken } from '../organization/options';
+import { isCorpId, organizationDefaultURLs, readGetAccessToken } from '../organization/options';
 import {
   optionPrefix,
   readAppCredentials,
@@ -123,14 +123,3 @@ function readCorpIdOption(value: unknown, suppliesTokens: boolean): string | Cor
   if (!isCorpId(corpId)) throw new TypeError(`${optionPrefix} the "corpId" option is not a DingTalk corpId`);
   return corpId;
 }
-
-/**
- * True for text shaped like a corpId (`ding` and hex digits, in practice). The check is loose on
- * purpose; it keeps out what could not be one (spaces, slashes, markup, kilobytes).
- */
-export function isCorpId(value: unknown): value is string {
-  return typeof value === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(value) && !objectKeyNames.has(value);
-}
-
-// Names an app keying a plain object by corpId would trip over.
-const objectKeyNames = new Set(['__proto__', 'constructor', 'prototype']);

@@ -1,5 +1,6 @@
 import type { Request } from 'express';
 import { OrganizationNotServed } from '../organization/app-tokens';
+import { isCorpId } from '../organization/options';
 import { answerKey, callBack, isThenable, LoginAnswer, type PassportActions, perRequest } from '../passport/answer';
 import { refusal } from '../passport/challenge';
 import { callVerify, type VerifyCallback } from '../passport/verify';
@@ -10,7 +11,6 @@ import {
   type CorpIdFunction,
   type InAppStrategyOptions,
   type InAppStrategyOptionsWithRequest,
-  isCorpId,
   resolveInAppOptions,
 } from './options';
 import type { InAppProfile } from './profile';

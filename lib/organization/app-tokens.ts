@@ -35,7 +35,8 @@ export function appTokenSource(
   getAccessToken: GetAccessTokenFunction | undefined,
 ): AppTokenSource {
   if (getAccessToken) return suppliedTokens(getAccessToken);
-  const cache = appTokenCacheFor(settings.clientID, settings.clientSecret, settings.accessTokenURL);
+  const { clientID, clientSecret, accessTokenURL, http } = settings;
+  const cache = appTokenCacheFor(clientID, clientSecret, accessTokenURL, http.fetch);
   const fetchToken = () => client.fetchAppToken();
   return (_corpId, rejected) => {
     if (rejected !== undefined) cache.forget(rejected);

@@ -16,3 +16,14 @@ export function readGetAccessToken(value: unknown): GetAccessTokenFunction | und
   }
   return value as GetAccessTokenFunction;
 }
+
+/**
+ * True for text shaped like a corpId (`ding` and hex digits, in practice). The check is loose on
+ * purpose; it keeps out what could not be one (spaces, slashes, markup, kilobytes).
+ */
+export function isCorpId(value: unknown): value is string {
+  return typeof value === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(value) && !objectKeyNames.has(value);
+}
+
+// Names an app keying a plain object by corpId would trip over.
+const objectKeyNames = new Set(['__proto__', 'constructor', 'prototype']);

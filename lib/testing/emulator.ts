@@ -169,6 +169,7 @@ class RunningEmulator implements DingTalkEmulator {
     return {
       ...browser,
       memberLookup,
+      allowedCorpIds: [this.#context.inClientCorpId],
       accessTokenURL: this.appAccessTokenURL,
       getByUnionIdURL: this.getByUnionIdURL,
       userDetailsURL: this.userDetailsURL,

@@ -275,11 +275,16 @@ export interface EmulatorStrategyOptions {
  * The Strategy options that point at an emulator with the member lookup on: after a browser login
  * the strategy asks the organization who the user is (`getbyunionid`, then `user/get`) with the
  * app token `accessTokenURL` hands out, the in-client organization's (the emulator's `corpId`
- * option). Add your own `callbackURL`.
+ * option), to which the login is pinned. Add your own `callbackURL`.
  */
 export interface EmulatorMemberLookupStrategyOptions extends EmulatorStrategyOptions {
   /** Turns the member lookup on. */
   memberLookup: true;
+  /**
+   * `[the in-client organization]`: the app token answers for that organization only, so the
+   * login is pinned to it (someone who picks another one fails with `organization_not_allowed`).
+   */
+  allowedCorpIds: string[];
   /** The app access token endpoint: `${url}/v1.0/oauth2/accessToken`. */
   accessTokenURL: string;
   /** The unionId-to-userid call: `${url}/topapi/user/getbyunionid`. */

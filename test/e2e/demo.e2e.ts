@@ -63,7 +63,7 @@ describe('the demo in a real browser', () => {
     await page.close();
   });
 
-  it('refuses 李四, who is not a member of the organization, with a failure page that says so', async () => {
+  it('refuses 李四, who is not a member of the organization, with a failure page that names his', async () => {
     const page = await browser.newPage();
     await page.goto(demo.url);
     await page.click('#login');
@@ -71,7 +71,7 @@ describe('the demo in a real browser', () => {
     await page.screenshot({ path: join(screenshotDir, '5-consent-non-member.png') });
     await page.click('#authorize');
     await page.waitForURL(`${demo.url}/login-failed`);
-    assert.match(await page.locator('#failure-reason').innerText(), /not a member of the organization/);
+    assert.match(await page.locator('#failure-reason').innerText(), /dingemulatorcorp0003 may not log in/);
     await page.screenshot({ path: join(screenshotDir, '6-not-a-member.png') });
     await page.goto(`${demo.url}/profile`);
     assert.equal(page.url(), `${demo.url}/`, 'nobody is logged in');
