@@ -32,7 +32,9 @@ export function appTokenCacheFor(
     cachesByFetch.set(fetch, caches);
   }
   // JSON keeps the parts apart whatever they contain.
-  const key = createHash('sha256').update(JSON.stringify([clientID, clientSecret, accessTokenURL.href])).digest('base64');
+  const key = createHash('sha256')
+    .update(JSON.stringify([clientID, clientSecret, accessTokenURL.href]))
+    .digest('base64');
   const held = caches.get(key)?.deref();
   if (held) return held;
   const cache = new AppTokenCache();
