@@ -42,6 +42,8 @@ export interface MemberLookupEndpoints {
   accessTokenURL: string;
   getByUnionIdURL: string;
   userDetailsURL: string;
+  /** The app token's one organization: the strategy requires the login pinned to it. */
+  allowedCorpIds: string[];
 }
 
 /** passport-oauth2's session key for an authorize URL on 127.0.0.1. */

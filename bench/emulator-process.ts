@@ -10,7 +10,7 @@ export interface EmulatorStarted {
   tokenURL: string;
   userProfileURL: string;
   /** The endpoints `memberLookup: true` asks besides the two above. */
-  memberLookup: { accessTokenURL: string; getByUnionIdURL: string; userDetailsURL: string };
+  memberLookup: { accessTokenURL: string; getByUnionIdURL: string; userDetailsURL: string; allowedCorpIds: string[] };
   /** The user every minted code logs in. */
   unionId: string;
   /** The organization of the app token, which the user is a member of; member codes carry it. */
@@ -43,7 +43,7 @@ const api = {
       throw new Error(`the emulator's first user is not a member of ${corpId}, the app token's organization`);
     }
     memberOf = corpId;
-    const { accessTokenURL, getByUnionIdURL, userDetailsURL, ...browser } = emulator.strategyOptions({
+    const { accessTokenURL, getByUnionIdURL, userDetailsURL, allowedCorpIds, ...browser } = emulator.strategyOptions({
       memberLookup: true,
     });
     const { clientID, clientSecret, authorizationURL, tokenURL, userProfileURL } = browser;
@@ -53,7 +53,8 @@ const api = {
       authorizationURL,
       tokenURL,
       userProfileURL,
-      memberLookup: { accessTokenURL, getByUnionIdURL, userDetailsURL },
+      // Pinned to the app token's organization, as the strategy requires of the app's own token.
+      memberLookup: { accessTokenURL, getByUnionIdURL, userDetailsURL, allowedCorpIds },
       unionId: user.unionId,
       corpId,
     };

@@ -4,6 +4,7 @@ import {
   bareLogin,
   bareMemberLogin,
   fakeAnswers,
+  fakeCorpId,
   fakeFetch,
   fakeUnionId,
   fakeUserId,
@@ -126,6 +127,7 @@ function strategyLogin({ module }: LoadedStrategy, memberLookup: boolean): () =>
     ? {
         ...endpoints,
         memberLookup: true as const,
+        allowedCorpIds: [fakeCorpId],
         accessTokenURL: 'http://127.0.0.1/v1.0/oauth2/accessToken',
         getByUnionIdURL: 'http://127.0.0.1/topapi/user/getbyunionid',
         userDetailsURL: 'http://127.0.0.1/topapi/v2/user/get',
