@@ -506,6 +506,48 @@ describe('memberLookup cannot be gone around', () => {
     }
   });
 
+  it('never skips the lookup when the hook was removed, and answers a hook that throws in any way', async () => {
+    for (const removed of [undefined, null]) {
+      const { strategy, verified } = memberStrategy(stranger());
+      (strategy as unknown as { lookupMember: unknown }).lookupMember = removed;
+      const outcome = await callback(strategy);
+      assert.equal(outcome.action, 'error', String(removed));
+      assert.match(String(outcome.args[0]), /lookupMember is not a function/);
+      assert.equal(verified.length, 0);
+    }
+    const thenThrows = memberStrategy(fakeDingTalk());
+    (thenThrows.strategy as unknown as { lookupMember: () => unknown }).lookupMember = () => ({
+      // biome-ignore lint/suspicious/noThenProperty: a thenable whose then() throws, on purpose.
+      then() {
+        throw new Error('then() throws');
+      },
+    });
+    (thenThrows.strategy as unknown as { userProfile: ProfileHook }).userProfile = (_token, done) =>
+      done(null, { provider: 'dingtalk', id: 'union-sync', displayName: '' });
+    const outcome = await callback(thenThrows.strategy);
+    assert.equal(outcome.action, 'error');
+    assert.match(String(outcome.args[0]), /then\(\) throws/);
+  });
+
+  it('answers a profile whose id getter throws, handed over synchronously, with or without the lookup', async () => {
+    for (const lookup of [true, false]) {
+      const dingtalk = fakeDingTalk();
+      const extra = lookup ? {} : { memberLookup: false, allowedCorpIds: undefined };
+      const { strategy, verified } = memberStrategy(dingtalk, extra);
+      const profile = Object.defineProperty({ provider: 'dingtalk', displayName: '' }, 'id', {
+        get() {
+          throw new Error('lazy id failed');
+        },
+        enumerable: true,
+      });
+      (strategy as unknown as { userProfile: ProfileHook }).userProfile = (_token, done) => done(null, profile);
+      const outcome = await callback(strategy);
+      assert.equal(outcome.action, 'error', `memberLookup: ${lookup}`);
+      assert.match(String(outcome.args[0]), /lazy id failed/);
+      assert.equal(verified.length, 0);
+    }
+  });
+
   it('refuses a profile whose unionId is not its id: one identity’s membership is never given to another', async () => {
     const dingtalk = fakeDingTalk();
     const { strategy, verified } = memberStrategy(dingtalk);

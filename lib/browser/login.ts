@@ -66,6 +66,8 @@ export class BrowserLogin extends LoginAnswer {
   readonly allowedCorpIds: ReadonlySet<string> | undefined;
   readonly tokenClient: TokenClient;
   readonly userProfile: PassportAttempt['userProfile'];
+  /** The `memberLookup` option: whatever the hook below has become, the lookup is due. */
+  readonly memberLookup: boolean;
   /** With `memberLookup` only. */
   readonly lookupMember: PassportAttempt['lookupMember'] | undefined;
   readonly verify: AnyFunction;
@@ -91,6 +93,7 @@ export class BrowserLogin extends LoginAnswer {
     this.allowedCorpIds = allowedCorpIds;
     this.tokenClient = attempt._oauth2;
     this.userProfile = attempt.userProfile;
+    this.memberLookup = memberLookup;
     this.lookupMember = memberLookup ? attempt.lookupMember : undefined;
     this.verify = attempt._verify;
     this.tokenParams = attempt.tokenParams;
@@ -159,8 +162,14 @@ const sharedHooks = {
     const deliver: ProfileCallback = (err, profile) => {
       if (heard) return;
       heard = true;
-      if (err || !login.lookupMember) done(err, withCorpId(profile, login.corpId));
-      else lookUpMember(this, login, profile, done);
+      // A throw from here on (a profile getter, what the profile answer leads to) is the login's
+      // error: the catch below hands it to deliver, which has been heard already.
+      try {
+        if (err || !login.memberLookup) done(err, withCorpId(profile, login.corpId));
+        else lookUpMember(this, login, profile, done);
+      } catch (thrown) {
+        login.error(thrown);
+      }
     };
     let result: unknown;
     try {
@@ -190,6 +199,11 @@ function lookUpMember(attempt: Guarded, login: BrowserLogin, profile: unknown, d
     done(new DingTalkResponseError('token', 200, 'named an organization (corpId) of a form DingTalk never issues'));
     return;
   }
+  const lookupMember = login.lookupMember;
+  if (typeof lookupMember !== 'function') {
+    done(new Error('passport-dingtalk-oauth2: memberLookup is on, but the strategy’s lookupMember is not a function'));
+    return;
+  }
   let heard = false;
   const found: LookupMemberCallback = (err, member) => {
     if (heard) return;
@@ -200,14 +214,20 @@ function lookUpMember(attempt: Guarded, login: BrowserLogin, profile: unknown, d
       if (err instanceof OrganizationNotServed) login.fail(refusal('unknown_organization', err.message), 403);
       else if (err) done(err);
       else if (!member) login.fail(refusal('not_a_member', notAMember(corpId)), 403);
-      else if (!isMember(member))
-        done(
-          new Error('passport-dingtalk-oauth2: lookupMember gave neither a member (an object with a userId) nor false'),
-        );
       else {
-        const merged = withMember(profile as object, member, corpId);
-        login.memberConfirmed = true;
-        done(null, merged);
+        // Read once: a getter may answer differently each time.
+        const { userId, details } = member as { userId?: unknown; details?: DingTalkMember['details'] };
+        if (typeof userId !== 'string' || userId.length === 0) {
+          done(
+            new Error(
+              'passport-dingtalk-oauth2: lookupMember gave neither a member (an object with a userId) nor false',
+            ),
+          );
+        } else {
+          const merged = withMember(profile as object, details ? { userId, details } : { userId }, corpId);
+          login.memberConfirmed = true;
+          done(null, merged);
+        }
       }
     } catch (thrown) {
       login.error(thrown);
@@ -215,7 +235,7 @@ function lookUpMember(attempt: Guarded, login: BrowserLogin, profile: unknown, d
   };
   let result: unknown;
   try {
-    result = (login.lookupMember as PassportAttempt['lookupMember']).call(attempt, unionId, corpId, found);
+    result = lookupMember.call(attempt, unionId, corpId, found);
   } catch (thrown) {
     found(thrown);
     return;
@@ -233,11 +253,6 @@ function lookUpMember(attempt: Guarded, login: BrowserLogin, profile: unknown, d
 
 function notAMember(corpId: string): string {
   return `This DingTalk account is not a member of the organization ${corpId}.`;
-}
-
-function isMember(value: object): value is DingTalkMember {
-  const { userId } = value as { userId?: unknown };
-  return typeof userId === 'string' && userId.length > 0;
 }
 
 /**
@@ -307,7 +322,7 @@ function refusedOrganization(login: BrowserLogin, results: unknown): boolean {
   login.corpId = corpIdOf(results);
   const refused = organizationRefusal(login.allowedCorpIds, login.corpId);
   if (refused) login.fail(refusal('organization_not_allowed', refused), 403);
-  else if (login.lookupMember && !login.corpId) {
+  else if (login.memberLookup && !login.corpId) {
     // The scope had corpid (the options make sure of it), yet DingTalk named no organization: the
     // user picked none, so they are no organization's member. Nobody to ask, no profile to load.
     const message = 'DingTalk named no organization for this login, so the user is not a member of one.';
@@ -330,7 +345,7 @@ const verifyForms = [0, 5, 6].map((length) =>
       login.verifyCalled = true;
       // The lookup runs in the profile step: a login that skipped it (a subclass's own
       // _loadUserProfile, _skipUserProfile set after construction) must not reach verify.
-      if (login.lookupMember && !login.memberConfirmed) {
+      if (login.memberLookup && !login.memberConfirmed) {
         login.error(new Error('passport-dingtalk-oauth2: memberLookup is on, but the login reached verify without it'));
         return;
       }

@@ -13,9 +13,11 @@ import {
 import type { createDingTalkEmulator } from 'passport-dingtalk-oauth2/testing';
 
 const options = { clientID: 'ding-client-id', clientSecret: 'client-secret', callbackURL: '/auth/dingtalk/callback' };
+// The app's own token answers for one organization: memberLookup pins the login to it (a run-time rule).
+const pinned = { allowedCorpIds: ['ding0123456789abcdef'] };
 
 // memberLookup: true → MemberProfile, with userId and corpId as strings.
-new Strategy({ ...options, memberLookup: true }, (_accessToken, _refreshToken, profile, done) => {
+new Strategy({ ...options, ...pinned, memberLookup: true }, (_accessToken, _refreshToken, profile, done) => {
   expectTypeOf(profile).toEqualTypeOf<MemberProfile>();
   expectTypeOf(profile.userId).toEqualTypeOf<string>();
   expectTypeOf(profile.corpId).toEqualTypeOf<string>();
@@ -38,18 +40,18 @@ new Strategy({ ...options, memberLookup: false }, (_accessToken, _refreshToken, 
 });
 
 // With passReqToCallback, and with params through the typed verify.
-new Strategy({ ...options, memberLookup: true, passReqToCallback: true }, (req, _a, _r, profile, done) => {
+new Strategy({ ...options, ...pinned, memberLookup: true, passReqToCallback: true }, (req, _a, _r, profile, done) => {
   expectTypeOf(req).toEqualTypeOf<Request>();
   expectTypeOf(profile.userId).toEqualTypeOf<string>();
   done(null, profile.userId);
 });
 const verifyWithParams: VerifyFunctionWithParams<MemberProfile> = (_a, _r, params, profile, done) =>
   done(null, { userId: profile.userId, corpId: params.corpId });
-new Strategy({ ...options, memberLookup: true }, verifyWithParams);
+new Strategy({ ...options, ...pinned, memberLookup: true }, verifyWithParams);
 
 // A boolean decided at run time: either profile, so userId must be checked.
 declare const lookUp: boolean;
-new Strategy({ ...options, memberLookup: lookUp }, (_a, _r, profile, done) => {
+new Strategy({ ...options, ...pinned, memberLookup: lookUp }, (_a, _r, profile, done) => {
   expectTypeOf(profile).toEqualTypeOf<Profile | MemberProfile>();
   done(null, 'userId' in profile ? profile.userId : profile.id);
 });
@@ -63,10 +65,14 @@ new Strategy({ ...emulator.strategyOptions({ memberLookup: true }), callbackURL:
 
 // memberLookup cannot go with skipUserProfile.
 // @ts-expect-error: the lookup starts from the profile's unionId
-new Strategy({ ...options, memberLookup: true, skipUserProfile: true }, (_a, _r, _profile, done) => done(null, {}));
+new Strategy({ ...options, ...pinned, memberLookup: true, skipUserProfile: true }, (_a, _r, _profile, done) =>
+  done(null, {}),
+);
 
 // The hook, as tests stub it.
-const strategy = new Strategy({ ...options, memberLookup: true }, (_a, _r, profile, done) => done(null, profile));
+const strategy = new Strategy({ ...options, ...pinned, memberLookup: true }, (_a, _r, profile, done) =>
+  done(null, profile),
+);
 expectTypeOf(strategy.lookupMember).parameters.toEqualTypeOf<[string, string, LookupMemberCallback]>();
 strategy.lookupMember = (_unionId, _corpId, done) => done(null, { userId: 'manager4220' } satisfies DingTalkMember);
 strategy.lookupMember = (_unionId, _corpId, done) => done(null, false);
