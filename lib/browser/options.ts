@@ -113,6 +113,7 @@ export interface StrategyOptions<TLookup extends boolean = false> extends Strate
   passReqToCallback?: false;
   /** Left out or `false`: the profile is always loaded. */
   skipUserProfile?: false;
+  /** `true`: ask the organization who the user is; verify's profile is then a `MemberProfile`. */
   memberLookup?: TLookup;
 }
 
@@ -122,6 +123,7 @@ export interface StrategyOptionsWithRequest<TLookup extends boolean = false> ext
   passReqToCallback: true;
   /** Left out or `false`: the profile is always loaded. */
   skipUserProfile?: false;
+  /** `true`: ask the organization who the user is; verify's profile is then a `MemberProfile`. */
   memberLookup?: TLookup;
 }
 
