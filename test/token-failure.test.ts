@@ -20,6 +20,17 @@ describe('a failed token exchange: the user’s stale code, or the developer’s
     }
   });
 
+  it('is a rejected code for the captured invalidParameter.authCode.notFound, by its code alone', () => {
+    // The captured answer, and the same code with a message that names nothing: the identifier decides.
+    assert.equal(isRejectedAuthCode(answer(400, 'invalidParameter.authCode.notFound', '不合法的临时授权码')), true);
+    assert.equal(isRejectedAuthCode(answer(400, 'invalidParameter.authCode.notFound')), true);
+    assert.equal(isRejectedAuthCode(answer(400, 'InvalidParameter.AuthCode.Expired', 'expired')), true);
+    // A dotted code about something else is not about the code; one about the client never is.
+    assert.equal(isRejectedAuthCode(answer(400, 'invalidParameter.grantType.notFound')), false);
+    assert.equal(isRejectedAuthCode(answer(400, 'invalidParameter.clientId.notFound', '授权码')), false);
+    assert.equal(isRejectedAuthCode(answer(401, 'invalidParameter.authCode.notFound')), false);
+  });
+
   it('is the developer’s when the answer is about the client or its secret, even if it names a code', () => {
     assert.equal(isRejectedAuthCode(answer(400, 'invalidClientIdOrSecret', '无效的clientId或者clientSecret')), false);
     assert.equal(isRejectedAuthCode(answer(400, 'invalidCode', 'the clientSecret does not match this code')), false);

@@ -3,6 +3,12 @@ import { DingTalkAPIError } from './errors';
 // DingTalk publishes no error code for a stale or used authCode at /v1.0/oauth2/userAccessToken,
 // so an answer is placed by what it is about. Each rule says where it comes from.
 //
+// One answer is captured, by third parties only (no DingTalk page lists it; docs/dingtalk-answers.md):
+// a used or unknown authCode gets 400 `{"code":"invalidParameter.authCode.notFound","message":"不合法的临时授权码"}`,
+// as public projects' notes and code quote it (one refreshes its callback page and gets it).
+// Its code is dotted, so each dotted part is tried as an identifier (`authCode` is one); the
+// message is not needed to recognise it.
+//
 // About the client or its secret: DingTalk documents 400 `invalidClientIdOrSecret` for its sibling
 // token endpoints (/v1.0/oauth2/accessToken, ssoAccessToken, suiteAccessToken); the other words
 // (appkey, suite, credential) are inferred from the names DingTalk gives these credentials.
@@ -10,7 +16,7 @@ const aboutTheClient = /client|secret|appkey|app_key|appsecret|suite|credential/
 // About the code: DingTalk documents 400 `invalidCode` for the sibling /v1.0/oauth2/ssoUserInfo,
 // and errcode 40078 "不存在的临时授权码" on oapi; that userAccessToken names the code in the same
 // words is inferred. DingTalk's error code is an identifier such as `invalidCode`, `invalidAuthCode`
-// or `authCodeExpired`; its message may say "code" or "授权码" as a word (not "decode", "errcode"
+// or `authCodeExpired`, or dotted parts such as `invalidParameter.authCode.notFound`; its message may say "code" or "授权码" as a word (not "decode", "errcode"
 // or "statusCode").
 const codeIdentifier =
   /^(invalid|illegal|expired|unknown|used|bad)?(auth)?code(invalid|illegal|expired|used|notfound|notexists?)?$/i;
@@ -28,5 +34,11 @@ export function isRejectedAuthCode(error: unknown): error is DingTalkAPIError {
   if (dingtalkStatus < 400 || dingtalkStatus >= 500 || dingtalkStatus === 401) return false;
   if (error.throttled || error.permissionDenied) return false;
   if (aboutTheClient.test(code) || aboutTheClient.test(description)) return false;
-  return codeIdentifier.test(code.replace(/[^A-Za-z]/g, '')) || codeInMessage.test(description);
+  return namesTheCode(code) || codeInMessage.test(description);
+}
+
+/** The whole code, or one of its dotted parts, is an identifier about the code. */
+function namesTheCode(code: string): boolean {
+  const letters = (text: string) => text.replace(/[^A-Za-z]/g, '');
+  return codeIdentifier.test(letters(code)) || code.split('.').some((part) => codeIdentifier.test(letters(part)));
 }
