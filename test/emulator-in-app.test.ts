@@ -372,7 +372,7 @@ describe('in-client emulator: getuserinfo (POST /topapi/v2/user/getuserinfo)', (
       grantType: 'authorization_code',
     });
     assert.equal(exchange.status, 400);
-    assert.equal((JSON.parse(exchange.text) as JSONObject).code, 'invalidAuthCode');
+    assert.equal((JSON.parse(exchange.text) as JSONObject).code, 'invalidParameter.authCode.notFound');
   });
 
   it('answers 40078 to a missing or unknown code', async () => {

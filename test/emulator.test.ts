@@ -460,9 +460,12 @@ describe('emulator: token endpoint', () => {
     const code = emulator.issueAuthCode();
     assert.equal((await exchangeCode(emulator, code)).status, 200);
     const again = await exchangeCode(emulator, code);
-    assert.equal(assertDingTalkError(again, 400).code, 'invalidAuthCode');
+    // The captured answer (a third party's): the code and message exactly.
+    assert.equal(assertDingTalkError(again, 400).code, 'invalidParameter.authCode.notFound');
     assert.ok(!again.text.includes(code), 'the code is not echoed');
-    assert.match(again.json.message as string, /授权码/);
+    assert.equal(again.json.message, '不合法的临时授权码');
+    const madeUp = await exchangeCode(emulator, 'made-up-code');
+    assert.equal(assertDingTalkError(madeUp, 400).code, 'invalidParameter.authCode.notFound');
   });
 
   it('refuses an expired code and honours accessTokenTTLSeconds', async () => {
@@ -475,7 +478,7 @@ describe('emulator: token endpoint', () => {
     assert.equal(ok.status, 200);
     assert.equal(ok.json.expireIn, 120);
     clock += 2_000;
-    assert.equal(assertDingTalkError(await exchangeCode(timed, stale), 400).code, 'invalidAuthCode');
+    assert.equal(assertDingTalkError(await exchangeCode(timed, stale), 400).code, 'invalidParameter.authCode.notFound');
     const token = ok.json.accessToken as string;
     clock += 117_000;
     assert.equal((await fetchProfile(timed, token)).status, 200);
@@ -1093,5 +1096,6 @@ describe('emulator: the kind of app, and the answers DingTalk does not publish',
     const again = await exchangeCode(emulator, code);
     assert.equal(again.status, 400);
     assert.equal(again.json.code, 'invalidCode');
+    assert.equal(again.json.message, '不合法的临时授权码');
   });
 });

@@ -119,6 +119,24 @@ describe('one login pipeline: what Passport users rely on, over real HTTP', () =
       assert.deepEqual(app.errors, []);
     });
 
+    it('code_rejected for DingTalk’s captured invalidParameter.authCode.notFound, by its code alone', async () => {
+      const app = await suite.app({ state: false });
+      // The emulator's default answer to a made-up code is the capture itself.
+      const madeUp = await outcome(app, { authCode: 'made-up-code' });
+      assert.equal(madeUp.status, 401);
+      assert.equal(madeUp.info?.reason, 'code_rejected');
+      // The same code with a message that names nothing: the identifier alone decides.
+      emulator.inject('token', {
+        status: 400,
+        body: { code: 'invalidParameter.authCode.notFound', message: 'not found' },
+        times: 1,
+      });
+      const silent = await outcome(app, { authCode: emulator.issueAuthCode() });
+      assert.equal(silent.status, 401);
+      assert.equal(silent.info?.reason, 'code_rejected');
+      assert.deepEqual(app.errors, []);
+    });
+
     it('leaves the info of a verify that refuses the login as verify gave it', async () => {
       const verify: VerifyFunction = (_a, _r, _p, done) => done(null, false, { message: 'Not an employee' });
       const answer = await outcome(await suite.app({}, { verify }), { authCode: emulator.issueAuthCode() });

@@ -58,7 +58,7 @@ export function resolveEmulatorOptions(options: DingTalkEmulatorOptions = {}): R
     app,
     corpId: resolveInClientCorpId(options.corpId, app, users),
     cancelError: errorCode(options.cancelError, 'cancelError', 'access_denied'),
-    usedCodeError: errorCode(options.usedCodeError, 'usedCodeError', 'invalidAuthCode'),
+    usedCodeError: errorCode(options.usedCodeError, 'usedCodeError', 'invalidParameter.authCode.notFound'),
     authCodeTTLSeconds: seconds(options.authCodeTTLSeconds, 'authCodeTTLSeconds', 300),
     accessTokenTTLSeconds: seconds(options.accessTokenTTLSeconds, 'accessTokenTTLSeconds', 7200),
     host: text(options.host, 'host', '127.0.0.1'),

@@ -11,8 +11,9 @@ const fields = ['clientId', 'clientSecret', 'grantType', 'code', 'refreshToken']
 /**
  * `POST /v1.0/oauth2/userAccessToken` (shared reference §3): JSON in, camelCase JSON out. DingTalk
  * publishes few error codes for this endpoint; where it does for its sibling token endpoints
- * (400 `invalidClientIdOrSecret`) or a public report shows one for a sibling (400 `Missingbody`),
- * the emulator answers the same; the rest are guesses that name the problem (docs/dingtalk-answers.md). No
+ * (400 `invalidClientIdOrSecret`) or a public capture shows one (400
+ * `invalidParameter.authCode.notFound` here, 400 `Missingbody` for a sibling), the emulator
+ * answers the same; the rest are guesses that name the problem (docs/dingtalk-answers.md). No
  * message repeats the code, token or secret that was sent.
  */
 export async function handleTokenRequest(
@@ -34,12 +35,8 @@ export async function handleTokenRequest(
     if (!body.code) return missing(res, 'code');
     const grant = context.grants.redeemCode(body.code, body.clientId);
     if (!grant) {
-      sendAPIError(
-        res,
-        400,
-        context.usedCodeError,
-        '授权码无效、已被使用或已过期。/ The authCode is invalid, already used or expired.',
-      );
+      // A third-party capture of DingTalk's answer (docs/dingtalk-answers.md); the code is an option.
+      sendAPIError(res, 400, context.usedCodeError, '不合法的临时授权码');
       return;
     }
     answerWithTokens(context, res, grant, true);

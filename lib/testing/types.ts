@@ -158,9 +158,11 @@ export interface DingTalkEmulatorOptions {
    */
   cancelError?: string;
   /**
-   * The error `code` (HTTP 400) for an authCode that is unknown, used or expired. DingTalk
-   * publishes none for this endpoint: the default `'invalidAuthCode'` is a guess; its sibling
-   * `ssoUserInfo` documents `'invalidCode'` (docs/dingtalk-answers.md).
+   * The error `code` (HTTP 400) for an authCode that is unknown, used or expired; the message is
+   * always "不合法的临时授权码". DingTalk publishes none for this endpoint: the default
+   * `'invalidParameter.authCode.notFound'` is a third-party capture of a real answer; another value
+   * (such as `'invalidCode'`, which the sibling `ssoUserInfo` documents, or `'invalidAuthCode'`)
+   * lets a test check that the app does not depend on one (docs/dingtalk-answers.md).
    */
   usedCodeError?: string;
   /** Lifetime in seconds of an authCode and of an in-client (免登) code. Default 300. */
