@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { Agent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { Agent, createServer, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Strategy } from '../lib/index';
 import { createDingTalkEmulator, type DingTalkEmulator, type DingTalkEmulatorOptions } from '../lib/testing/index';
@@ -355,11 +356,36 @@ describe('emulator: consent', () => {
     assert.ok(location.startsWith(`${redirectURI}&authCode=`), location);
     const params = new URL(location).searchParams;
     assert.match(params.get('authCode') ?? '', /^[0-9a-f]{32}$/);
+    // The same value as `code` too, as DingTalk's redirect carries it.
+    assert.deepEqual(params.getAll('code'), [params.get('authCode')]);
     assert.equal(params.get('state'), state);
     assert.equal(params.get('next'), '/home');
     assert.equal(params.get('error'), null);
     const tokens = await exchangeCode(emulator, params.get('authCode') ?? '');
     assert.equal(tokens.status, 200, tokens.text);
+  });
+
+  it('lets a callback that reads only `code` (a plain OAuth 2 app) exchange it', async () => {
+    // The app's callback, as a passport-oauth2 app writes it: `code` from the query, nothing else.
+    const plainApp = createServer(async (req, res) => {
+      const code = new URL(req.url ?? '/', 'http://app').searchParams.get('code') ?? '';
+      const tokens = await exchangeCode(emulator, code);
+      res.writeHead(tokens.status === 200 ? 200 : 400, { 'content-type': 'text/plain' });
+      res.end(tokens.status === 200 ? 'logged in' : `refused: ${tokens.text}`);
+    });
+    await new Promise<void>((resolve) => plainApp.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = plainApp.address() as AddressInfo;
+      const redirectURI = `http://127.0.0.1:${port}/cb`;
+      const answer = await postConsent(emulator, await consentForm(emulator, { redirect_uri: redirectURI }));
+      assert.equal(answer.status, 302);
+      const back = await send(answer.headers.get('location') ?? '');
+      assert.equal(back.status, 200, back.text);
+      assert.equal(back.text, 'logged in');
+    } finally {
+      plainApp.closeAllConnections();
+      await new Promise<void>((resolve) => plainApp.close(() => resolve()));
+    }
   });
 
   it('adds no state when the app sent none, and keeps an empty one', async () => {

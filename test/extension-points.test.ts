@@ -11,6 +11,7 @@ import {
   type VerifyFunction,
 } from '../lib/index';
 import type { DingTalkEmulator } from '../lib/testing/index';
+import { decideOnDingTalk } from './frameworks/login-steps';
 import { startLogin, type TestApp } from './helpers/app';
 import { emulatedApps } from './helpers/emulated-apps';
 import { watchProcess } from './helpers/process-watch';
@@ -116,6 +117,18 @@ describe('one login pipeline: what Passport users rely on, over real HTTP', () =
       assert.equal(again.status, 401);
       assert.equal(again.info?.reason, 'code_rejected');
       assert.doesNotMatch(String(again.info?.message), new RegExp(code));
+      assert.deepEqual(app.errors, []);
+    });
+
+    it('logs in through the consent page’s redirect, which carries authCode and code alike', async () => {
+      const app = await suite.app();
+      const browser = app.browser();
+      const back = await decideOnDingTalk((await startLogin(browser)).href, { unionId: 'union-wangwu' });
+      assert.equal(back.searchParams.get('code'), back.searchParams.get('authCode'));
+      assert.ok(back.searchParams.get('code'));
+      const response = await browser.get(`/callback-outcome${back.search}`);
+      assert.equal(response.status, 200, response.text);
+      assert.equal((response.body as { user: { profile: { id: string } } }).user.profile.id, 'union-wangwu');
       assert.deepEqual(app.errors, []);
     });
 

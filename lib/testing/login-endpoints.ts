@@ -85,7 +85,13 @@ export async function handleConsent(
     scopes: request.value.scopes,
     corpId: choice.organization?.corpId,
   });
-  redirect(res, request.value, [['authCode', code]]);
+  // DingTalk's redirect carries the code twice, as `authCode` and `code` (a production log; its
+  // embedded-QR guide says the same: 取任一即可), so an app that reads only `code` works as it does
+  // against DingTalk. authCode first, as the browser login tutorial shows it.
+  redirect(res, request.value, [
+    ['authCode', code],
+    ['code', code],
+  ]);
 }
 
 function ownerCorpId(context: EmulatorContext): string | undefined {
