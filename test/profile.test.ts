@@ -34,6 +34,20 @@ describe('profile mapping', () => {
     assert.equal(profile.emails?.[0]?.verified, false);
   });
 
+  it('adds loginEmail after email, unverified, and lists one address once', () => {
+    const both = parseProfile({ unionId: 'u1', email: 'a@example.com', loginEmail: 'b@example.com' }, '');
+    assert.deepEqual(both.emails, [
+      { value: 'a@example.com', verified: false },
+      { value: 'b@example.com', verified: false },
+    ]);
+    const same = parseProfile({ unionId: 'u1', email: 'A@example.com', loginEmail: 'a@EXAMPLE.com' }, '');
+    assert.deepEqual(same.emails, [{ value: 'A@example.com', verified: false }]);
+    const onlyLogin = parseProfile({ unionId: 'u1', loginEmail: 'b@example.com' }, '');
+    assert.deepEqual(onlyLogin.emails, [{ value: 'b@example.com', verified: false }]);
+    const odd = parseProfile({ unionId: 'u1', email: '', loginEmail: 7 } as unknown as DingTalkUserInfo, '');
+    assert.equal(odd.emails, undefined);
+  });
+
   it('leaves out emails, photos, phone numbers, openId and corpId when DingTalk sends none', () => {
     const profile = parseProfile({ unionId: 'u1' }, '{"unionId":"u1"}');
     assert.deepEqual(Object.keys(profile).sort(), ['_json', '_raw', 'displayName', 'id', 'provider', 'unionId']);

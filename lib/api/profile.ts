@@ -18,7 +18,10 @@ export interface Profile extends PassportProfile {
   openId?: string;
   /** The organization the user picked, when the scope contained `corpid`. */
   corpId?: string;
-  /** DingTalk does not verify emails, so `verified` is always false. */
+  /**
+   * `email`, then `loginEmail` when it is another address. DingTalk does not verify either, so
+   * `verified` is always false.
+   */
   emails?: Array<{ value: string; verified: false }>;
   /** The avatar (`avatarUrl`), when the user has one. */
   photos?: Array<{ value: string }>;
@@ -46,13 +49,30 @@ export function parseProfile(json: DingTalkUserInfo, raw: string, corpId?: strin
   const openId = nonEmptyString(json.openId);
   if (openId) profile.openId = openId;
   if (corpId) profile.corpId = corpId;
-  const email = nonEmptyString(json.email);
-  if (email) profile.emails = [{ value: email, verified: false }];
+  const emails = emailsOf(json.email, json.loginEmail);
+  if (emails.length > 0) profile.emails = emails;
   const avatarUrl = nonEmptyString(json.avatarUrl);
   if (avatarUrl) profile.photos = [{ value: avatarUrl }];
   const phoneNumber = phoneNumberOf(json.mobile, json.stateCode);
   if (phoneNumber) profile.phoneNumbers = [{ value: phoneNumber }];
   return profile;
+}
+
+/**
+ * `loginEmail` is an address of the same user, so it belongs in Passport's `emails` as much as
+ * `email` does, for an app that only wants somewhere to write to; `email` comes first, as it always
+ * has, and the same address (in any letter case) is listed once. Neither is verified by DingTalk
+ * (an `email` has been seen from another organization), so both are `verified: false`, and neither
+ * may identify the user: `id` (the unionId) does.
+ */
+function emailsOf(email: unknown, loginEmail: unknown): Array<{ value: string; verified: false }> {
+  const emails: Array<{ value: string; verified: false }> = [];
+  for (const value of [nonEmptyString(email), nonEmptyString(loginEmail)]) {
+    if (value && !emails.some((known) => known.value.toLowerCase() === value.toLowerCase())) {
+      emails.push({ value, verified: false });
+    }
+  }
+  return emails;
 }
 
 /**

@@ -33,6 +33,11 @@ export interface DingTalkUserInfo {
   unionId: string;
   /** Email address, often missing and never verified by DingTalk. */
   email?: string;
+  /**
+   * The email address the user logs in to DingTalk with (登录邮箱), when they have one: reported in
+   * public evidence for this endpoint, not on its DingTalk page. Not verified either.
+   */
+  loginEmail?: string;
   /** True for users who are guests rather than members. */
   visitor?: boolean;
   /** Fields DingTalk may add later are kept as they came. */
