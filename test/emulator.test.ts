@@ -3,7 +3,13 @@ import { Agent, createServer, request as httpRequest, type IncomingHttpHeaders }
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Strategy } from '../lib/index';
-import { createDingTalkEmulator, type DingTalkEmulator, type DingTalkEmulatorOptions } from '../lib/testing/index';
+import {
+  createDingTalkEmulator,
+  type DingTalkEmulator,
+  type DingTalkEmulatorOptions,
+  defaultEmulatorUsers,
+  type EmulatorUser,
+} from '../lib/testing/index';
 import { startEmulatorCLI } from './helpers/emulator-cli';
 
 const callback = 'http://127.0.0.1:3000/auth/dingtalk/callback';
@@ -511,6 +517,10 @@ describe('emulator: token endpoint', () => {
     clock += 1_000;
     const expired = await fetchProfile(timed, token);
     assert.equal(assertDingTalkError(expired, 400).code, 'InvalidAuthentication');
+    assert.equal(
+      assertDingTalkError(await fetchProfile(timed, undefined), 400).code,
+      'AuthenticationFailed.MissingParameter',
+    );
   });
 
   it('answers 400 invalidClientIdOrSecret for a wrong ClientId or ClientSecret, echoes neither, and keeps the code usable', async () => {
@@ -657,17 +667,50 @@ describe('emulator: current user', () => {
     assert.equal(profile.json.unionId, 'union-zhangsan');
   });
 
-  it('answers 400 InvalidAuthentication without a valid token', async () => {
-    for (const token of [undefined, '', 'deadbeefdeadbeefdeadbeefdeadbeef']) {
-      const answer = await fetchProfile(emulator, token);
+  it('answers 400 AuthenticationFailed.MissingParameter without the token header', async () => {
+    const bearer = { authorization: `Bearer ${await accessTokenFor(emulator)}` };
+    for (const answer of [
+      await fetchProfile(emulator, undefined),
+      await fetchProfile(emulator, ''),
+      // A bearer token is not DingTalk's header: still missing.
+      await send(emulator.userProfileURL, { headers: bearer }),
+    ]) {
       const json = assertDingTalkError(answer, 400);
-      assert.equal(json.code, 'InvalidAuthentication');
-      assert.equal(json.message, '不合法的access_token');
+      assert.equal(json.code, 'AuthenticationFailed.MissingParameter');
+      assert.equal(json.message, '缺少参数：x-acs-dingtalk-access-token');
     }
-    const bearer = await send(emulator.userProfileURL, {
-      headers: { authorization: `Bearer ${await accessTokenFor(emulator)}` },
-    });
-    assert.equal(assertDingTalkError(bearer, 400).code, 'InvalidAuthentication');
+  });
+
+  it('answers 400 InvalidAuthentication to a token it does not know', async () => {
+    const json = assertDingTalkError(await fetchProfile(emulator, 'deadbeefdeadbeefdeadbeefdeadbeef'), 400);
+    assert.equal(json.code, 'InvalidAuthentication');
+    assert.equal(json.message, '不合法的access_token');
+  });
+
+  it('answers loginEmail after email when the user has one, and refuses a blank one', async () => {
+    const [zhangsan, lisi, ...others] = defaultEmulatorUsers;
+    assert.ok(zhangsan && lisi);
+    const users: EmulatorUser[] = [
+      { ...zhangsan, loginEmail: 'zhangsan@corp.example' },
+      { ...lisi, loginEmail: 'lisi@corp.example' },
+      ...others,
+    ];
+    const withLogin = await start({ users });
+    const a = await fetchProfile(withLogin, await accessTokenFor(withLogin, 'union-zhangsan'));
+    assert.equal(a.json.loginEmail, 'zhangsan@corp.example');
+    const keys = Object.keys(a.json);
+    assert.equal(keys.indexOf('loginEmail'), keys.indexOf('email') + 1, keys.join());
+    const b = await fetchProfile(withLogin, await accessTokenFor(withLogin, 'union-lisi'));
+    assert.equal(b.json.loginEmail, 'lisi@corp.example');
+    assert.equal('email' in b.json, false);
+    const plain = await fetchProfile(emulator, await accessTokenFor(emulator, 'union-lisi'));
+    assert.equal('loginEmail' in plain.json, false);
+    for (const loginEmail of ['', 42]) {
+      await assert.rejects(
+        async () => createDingTalkEmulator({ users: [{ ...lisi, loginEmail } as EmulatorUser] }),
+        TypeError,
+      );
+    }
   });
 
   it('answers 403 with requiredScopes when the app lacks Contact.User.Read', async () => {
@@ -675,7 +718,7 @@ describe('emulator: current user', () => {
     const answer = await fetchProfile(restricted, await accessTokenFor(restricted));
     const json = assertDingTalkError(answer, 403);
     assert.equal(json.code, 'Forbidden.AccessDenied.AccessTokenPermissionDenied');
-    assert.match(json.message as string, /^没有调用该接口的权限/);
+    assert.equal(json.message, '应用尚未开通所需的权限：[Contact.User.Read]');
     assert.deepEqual(json.accessdenieddetail, { requiredScopes: ['Contact.User.Read'] });
   });
 

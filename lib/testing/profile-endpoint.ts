@@ -13,7 +13,13 @@ import type { EmulatorUser } from './types';
  */
 export function handleProfileRequest(context: EmulatorContext, req: IncomingMessage, res: ServerResponse): void {
   const token = req.headers['x-acs-dingtalk-access-token'];
-  const grant = typeof token === 'string' && token !== '' ? context.grants.findAccessToken(token) : undefined;
+  // Without the header the gateway names it (docs/dingtalk-answers.md); an empty one counts as
+  // missing (a guess). A token it does not know is InvalidAuthentication.
+  if (typeof token !== 'string' || token === '') {
+    sendAPIError(res, 400, 'AuthenticationFailed.MissingParameter', '缺少参数：x-acs-dingtalk-access-token');
+    return;
+  }
+  const grant = context.grants.findAccessToken(token);
   const user = grant && context.users.find((candidate) => candidate.unionId === grant.unionId);
   if (!user) {
     sendAPIError(res, 400, 'InvalidAuthentication', '不合法的access_token');
@@ -24,7 +30,7 @@ export function handleProfileRequest(context: EmulatorContext, req: IncomingMess
       res,
       403,
       'Forbidden.AccessDenied.AccessTokenPermissionDenied',
-      '没有调用该接口的权限，接口权限申请参考：https://open.dingtalk.com/document/orgapp/add-api-permission',
+      '应用尚未开通所需的权限：[Contact.User.Read]',
       { body: { accessdenieddetail: { requiredScopes: ['Contact.User.Read'] } } },
     );
     return;
@@ -46,6 +52,7 @@ function profileOf(
   profile.openId = user.openId;
   profile.unionId = user.unionId;
   if (user.email !== undefined) profile.email = user.email;
+  if (user.loginEmail !== undefined) profile.loginEmail = user.loginEmail;
   profile.visitor = user.visitor ?? false;
   return profile;
 }

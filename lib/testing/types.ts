@@ -97,6 +97,11 @@ export interface EmulatorUser {
   stateCode?: string;
   /** Email address; DingTalk does not verify it, and often has none. */
   email?: string;
+  /**
+   * The email address the user logs in to DingTalk with (登录邮箱), answered as `loginEmail` after
+   * `email` when present; most users have none. Like `email`, not verified.
+   */
+  loginEmail?: string;
   /** True for a guest rather than a member. Answered as `false` when absent. */
   visitor?: boolean;
   /**

@@ -111,7 +111,7 @@ export function copyUsers(users: readonly EmulatorUser[]): readonly EmulatorUser
     for (const field of ['unionId', 'openId', 'nick'] as const) {
       requireText(user?.[field], `${where}.${field}`);
     }
-    for (const field of ['avatarUrl', 'mobile', 'stateCode', 'email'] as const) {
+    for (const field of ['avatarUrl', 'mobile', 'stateCode', 'email', 'loginEmail'] as const) {
       if (user[field] !== undefined) requireText(user[field], `${where}.${field}`);
     }
     if (user.visitor !== undefined && typeof user.visitor !== 'boolean') {
