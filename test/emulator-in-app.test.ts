@@ -91,6 +91,21 @@ function assertOAPIError(answer: Answer, errcode: number, errmsg: string): void 
   assert.equal(json.result, undefined);
 }
 
+/**
+ * A refused app token as topapi answers it: errcode 88 (鉴权异常), the actual code in `sub_code`
+ * (a live probe's log; cryozerolabs/n8n-nodes-dingtalk#12), never errcode 40014 itself.
+ */
+function assertWrappedTokenError(answer: Answer, subCode: string, subMessage: string): void {
+  const json = oapiAnswer(answer);
+  assert.deepEqual(json, {
+    errcode: 88,
+    sub_code: subCode,
+    sub_msg: subMessage,
+    errmsg: `ding talk error[subcode=${subCode},submsg=${subMessage}]`,
+    request_id: json.request_id,
+  });
+}
+
 function withToken(url: string, token: string | undefined): string {
   return token === undefined ? url : `${url}?access_token=${encodeURIComponent(token)}`;
 }
@@ -198,7 +213,7 @@ describe('in-client emulator: the app access token (POST /v1.0/oauth2/accessToke
     clock.advanceSeconds(100);
     const second = await appToken(emulator);
     assert.notEqual(second, first, 'a new token after expiry');
-    assertOAPIError(await getUserInfo(emulator, first, emulator.issueInAppCode()), 42001, 'access_token超时');
+    assertWrappedTokenError(await getUserInfo(emulator, first, emulator.issueInAppCode()), '42001', 'access_token超时');
     assert.equal((await userInfoResult(emulator, second, emulator.issueInAppCode())).userid, 'zhangsan');
   });
 
@@ -264,7 +279,11 @@ describe('in-client emulator: the app access token (POST /v1.0/oauth2/accessToke
       grantType: 'authorization_code',
     });
     const userToken = (JSON.parse(exchange.text) as { accessToken: string }).accessToken;
-    assertOAPIError(await getUserInfo(emulator, userToken, emulator.issueInAppCode()), 40014, '不合法的access_token');
+    assertWrappedTokenError(
+      await getUserInfo(emulator, userToken, emulator.issueInAppCode()),
+      '40014',
+      '不合法的access_token',
+    );
   });
 });
 
@@ -382,28 +401,29 @@ describe('in-client emulator: getuserinfo (POST /topapi/v2/user/getuserinfo)', (
     assertOAPIError(await getUserInfo(emulator, token, 'f'.repeat(32)), 40078, '不存在的临时授权码');
   });
 
-  it('answers 40014 without a token, to an unknown one, and to every token once revoked', async () => {
+  it('wraps a refused token in errcode 88: sub_code 40000 without one, 40014 to an unknown or revoked one', async () => {
     const emulator = await start();
     const code = emulator.issueInAppCode();
-    assertOAPIError(await getUserInfo(emulator, undefined, code), 40014, '不合法的access_token');
-    assertOAPIError(await getUserInfo(emulator, 'not-a-token', code), 40014, '不合法的access_token');
+    assertWrappedTokenError(await getUserInfo(emulator, undefined, code), '40000', 'access_token is blank');
+    assertWrappedTokenError(await getUserInfo(emulator, '', code), '40000', 'access_token is blank');
+    assertWrappedTokenError(await getUserInfo(emulator, 'not-a-token', code), '40014', '不合法的access_token');
     const fetched = await appToken(emulator);
     const minted = emulator.issueAppAccessToken();
     emulator.revokeAppTokens();
     for (const token of [fetched, minted]) {
-      assertOAPIError(await getUserInfo(emulator, token, code), 40014, '不合法的access_token');
+      assertWrappedTokenError(await getUserInfo(emulator, token, code), '40014', '不合法的access_token');
     }
     const renewed = await appToken(emulator);
     assert.notEqual(renewed, fetched, 'a revoked token is not answered again');
     assert.equal((await userInfoResult(emulator, renewed, code)).userid, 'zhangsan', 'the code was not used up');
   });
 
-  it('answers 42001 to an expired token', async () => {
+  it('wraps an expired token in errcode 88 with sub_code 42001', async () => {
     const clock = manualClock();
     const emulator = await start({ now: clock.now });
     const token = emulator.issueAppAccessToken();
     clock.advanceSeconds(7200);
-    assertOAPIError(await getUserInfo(emulator, token, emulator.issueInAppCode()), 42001, 'access_token超时');
+    assertWrappedTokenError(await getUserInfo(emulator, token, emulator.issueInAppCode()), '42001', 'access_token超时');
   });
 
   it('answers 60011 when the app lacks qyapi_base', async () => {
@@ -489,12 +509,12 @@ describe('in-client emulator: member details (POST /topapi/v2/user/get)', () => 
     assert.equal(info.sys_level, 100);
   });
 
-  it('answers 33012 to a userid that names no member of the token’s organization', async () => {
+  it('answers 60121 to a userid that names no member of the token’s organization', async () => {
     const emulator = await start();
     const token = await appToken(emulator);
     // 李四 is a member of dingemulatorcorp0003 only; 王五 of dingemulatorcorp0002.
     for (const body of [{ userid: 'lisi' }, { userid: 'wangwu' }, { userid: 'nobody' }, {}]) {
-      assertOAPIError(await getUserDetails(emulator, token, body), 33012, '无效的USERID');
+      assertOAPIError(await getUserDetails(emulator, token, body), 60121, '找不到该用户');
     }
     const theirs = emulator.issueAppAccessToken('dingemulatorcorp0002');
     assert.equal((await userDetailsResult(emulator, theirs, 'wangwu')).name, '王五');
@@ -506,9 +526,13 @@ describe('in-client emulator: member details (POST /topapi/v2/user/get)', () => 
     const token = await appToken(emulator);
     assertOAPIError(await getUserDetails(emulator, token, { userid: 'zhangsan' }), 60011, '没有调用该接口的权限');
     assert.equal((await userInfoResult(emulator, token, emulator.issueInAppCode())).userid, 'zhangsan');
-    assertOAPIError(await getUserDetails(emulator, 'unknown', { userid: 'zhangsan' }), 40014, '不合法的access_token');
+    assertWrappedTokenError(
+      await getUserDetails(emulator, 'unknown', { userid: 'zhangsan' }),
+      '40014',
+      '不合法的access_token',
+    );
     clock.advanceSeconds(7200);
-    assertOAPIError(await getUserDetails(emulator, token, { userid: 'zhangsan' }), 42001, 'access_token超时');
+    assertWrappedTokenError(await getUserDetails(emulator, token, { userid: 'zhangsan' }), '42001', 'access_token超时');
   });
 });
 

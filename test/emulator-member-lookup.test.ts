@@ -211,11 +211,11 @@ describe('member lookup emulator: external contacts (外部联系人) are not me
     assert.equal(typeof emulator.issueAuthCode({ unionId: 'union-jia' }), 'string');
   });
 
-  it('answers user/get for an external contact’s userid as for an unknown one (33012)', async () => {
+  it('answers user/get for an external contact’s userid as for an unknown one (60121)', async () => {
     const emulator = await start({ users: usersWithAnExternalContact(), corpId: 'dingone' });
     const token = await appToken(emulator);
     for (const userid of ['yi-contact', 'union-bing', 'yi']) {
-      assertOAPIError(await getUserDetails(emulator, token, { userid }), 33012, '无效的USERID');
+      assertOAPIError(await getUserDetails(emulator, token, { userid }), 60121, '找不到该用户');
     }
     assert.equal((await userDetailsResult(emulator, token, { userid: 'jia' })).name, '甲');
   });
@@ -341,7 +341,7 @@ describe('member lookup emulator: getbyunionid (POST /topapi/user/getbyunionid)'
     const emulator = await start();
     const token = await appToken(emulator);
     assert.deepEqual(await lookUp(emulator, token, 'union-wangwu'), { contact_type: 1, userid: 'ext-wangwu' });
-    assertOAPIError(await getUserDetails(emulator, token, { userid: 'ext-wangwu' }), 33012, '无效的USERID');
+    assertOAPIError(await getUserDetails(emulator, token, { userid: 'ext-wangwu' }), 60121, '找不到该用户');
     assert.throws(() => emulator.issueInAppCode({ unionId: 'union-wangwu' }), /not a member/);
     const page = await send(consentPageURL(emulator));
     assert.deepEqual(
@@ -379,20 +379,31 @@ describe('member lookup emulator: getbyunionid (POST /topapi/user/getbyunionid)'
     assert.equal((await lookUp(only, await appToken(only), 'union-zhangsan')).userid, 'zhangsan');
   });
 
-  it('wraps a refused token in errcode 88 with sub_code 40014, where getuserinfo and user/get answer 40014', async () => {
+  it('wraps a refused token in errcode 88 with sub_code 40014 (40000 without one), as getuserinfo and user/get do', async () => {
     const emulator = await start({ permissions: ['qyapi_base'] });
-    const invalid = ['not-a-token', undefined];
-    for (const token of invalid) {
-      assertWrappedTokenError(await getByUnionId(emulator, token, 'union-zhangsan'), '40014', '不合法的access_token');
-    }
+    assertWrappedTokenError(
+      await getByUnionId(emulator, 'not-a-token', 'union-zhangsan'),
+      '40014',
+      '不合法的access_token',
+    );
+    assertWrappedTokenError(
+      await getByUnionId(emulator, undefined, 'union-zhangsan'),
+      '40000',
+      'access_token is blank',
+    );
     const revoked = await appToken(emulator);
     emulator.revokeAppTokens();
     assertWrappedTokenError(await getByUnionId(emulator, revoked, 'union-zhangsan'), '40014', '不合法的access_token');
-    assertOAPIError(await getUserInfo(emulator, revoked, emulator.issueInAppCode()), 40014, '不合法的access_token');
-    assertOAPIError(await getUserDetails(emulator, revoked, { userid: 'zhangsan' }), 40014, '不合法的access_token');
+    const code = emulator.issueInAppCode();
+    assertWrappedTokenError(await getUserInfo(emulator, revoked, code), '40014', '不合法的access_token');
+    assertWrappedTokenError(
+      await getUserDetails(emulator, revoked, { userid: 'zhangsan' }),
+      '40014',
+      '不合法的access_token',
+    );
   });
 
-  it('wraps an expired token in errcode 88 with sub_code 42001, where user/get answers 42001', async () => {
+  it('wraps an expired token in errcode 88 with sub_code 42001, as user/get does', async () => {
     const clock = manualClock();
     const emulator = await start({ now: clock.now });
     const token = await appToken(emulator);
@@ -400,7 +411,7 @@ describe('member lookup emulator: getbyunionid (POST /topapi/user/getbyunionid)'
     assert.equal((await lookUp(emulator, token, 'union-zhangsan')).userid, 'zhangsan');
     clock.advanceSeconds(1);
     assertWrappedTokenError(await getByUnionId(emulator, token, 'union-zhangsan'), '42001', 'access_token超时');
-    assertOAPIError(await getUserDetails(emulator, token, { userid: 'zhangsan' }), 42001, 'access_token超时');
+    assertWrappedTokenError(await getUserDetails(emulator, token, { userid: 'zhangsan' }), '42001', 'access_token超时');
   });
 
   it('answers another method on HTTP 200 with errcode 43002', async () => {

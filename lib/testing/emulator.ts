@@ -12,7 +12,7 @@ import { GrantStore } from './grants';
 import { InClientCodeStore } from './in-client-codes';
 import { type ResolvedEmulatorOptions, resolveEmulatorOptions } from './options';
 import { membershipIn } from './organization-membership';
-import { paths, refuseMethod, routes, sendUnknownAPI } from './routes';
+import { paths, refuseMethod, routes, sendUnknownAPI, sendUnknownOAPIMethod, topapiPrefix } from './routes';
 import { parseScope } from './scope';
 import type {
   DingTalkEmulator,
@@ -52,7 +52,7 @@ class RunningEmulator implements DingTalkEmulator {
   readonly clientID: string;
   readonly clientSecret: string;
   readonly #context: EmulatorContext;
-  readonly #faults = new FaultTable();
+  readonly #faults: FaultTable;
   readonly #server: Server;
   readonly #sockets = new Set<Socket>();
   #requests: { -readonly [K in keyof EmulatorRequestCounters]: number } = emptyRequestCounters();
@@ -63,6 +63,7 @@ class RunningEmulator implements DingTalkEmulator {
   constructor(options: ResolvedEmulatorOptions) {
     this.clientID = options.clientID;
     this.clientSecret = options.clientSecret;
+    this.#faults = new FaultTable(options.oapiMessages);
     this.#context = {
       clientID: options.clientID,
       clientSecret: options.clientSecret,
@@ -72,6 +73,8 @@ class RunningEmulator implements DingTalkEmulator {
       app: options.app,
       cancelError: options.cancelError,
       usedCodeError: options.usedCodeError,
+      oapiMessages: options.oapiMessages,
+      unknownUserIdError: options.unknownUserIdError,
       grants: new GrantStore(options),
       inClientCorpId: options.corpId,
       appTokens: new AppTokenStore(options),
@@ -287,6 +290,10 @@ class RunningEmulator implements DingTalkEmulator {
       handleAvatarRequest(this.#context.users, path, res);
       return;
     }
+    if (!route && path.startsWith(topapiPrefix)) {
+      sendUnknownOAPIMethod(path, res);
+      return;
+    }
     if (!route) {
       sendUnknownAPI(res);
       return;
@@ -296,7 +303,7 @@ class RunningEmulator implements DingTalkEmulator {
       return;
     }
     if (!route.methods.includes(req.method ?? '')) {
-      refuseMethod(route, res);
+      refuseMethod(this.#context, route, res);
       return;
     }
     const query = new URLSearchParams(queryStart === -1 ? '' : target.slice(queryStart + 1));

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type IncomingMessage, type ServerResponse, validateHeaderName, validateHeaderValue } from 'node:http';
 import { newRequestId, sendAPIError } from './api-response';
+import { type OAPIMessageLanguage, oapiText } from './oapi-messages';
 import { sendOAPIError } from './oapi-response';
 import type { EmulatorEndpoint, EmulatorFault, EmulatorFaultKind } from './types';
 
@@ -51,6 +52,12 @@ export type FaultOutcome = 'answered' | 'continue';
 export class FaultTable {
   readonly #active = new Map<EmulatorEndpoint, ActiveFault>();
   readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #oapiMessages: OAPIMessageLanguage;
+
+  /** `oapiMessages`: the language of the oapi throttle's errmsg. */
+  constructor(oapiMessages: OAPIMessageLanguage = 'zh') {
+    this.#oapiMessages = oapiMessages;
+  }
 
   /** Sets the fault of an endpoint, replacing any other; throws a `TypeError` for an invalid one. */
   inject(endpoint: EmulatorEndpoint, fault: EmulatorFault): void {
@@ -109,7 +116,10 @@ export class FaultTable {
         if (host === 'oapi') {
           // 90002 is DingTalk's per-API rate limit (call-frequency-limit, shared reference §2c),
           // answered on HTTP 200 as every oapi error; the message is one seen in public client code.
-          sendOAPIError(res, 90002, '超出了该接口承受的最大qps', { status: fault.status ?? 200, headers });
+          sendOAPIError(res, 90002, oapiText('throttled', this.#oapiMessages), {
+            status: fault.status ?? 200,
+            headers,
+          });
           return 'answered';
         }
         sendAPIError(

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import type { EmulatorContext } from './context';
 import { externalContactIn } from './external-contacts';
+import { oapiText } from './oapi-messages';
 import { acceptOAPICall } from './oapi-request';
 import { sendOAPIError, sendOAPIResult } from './oapi-response';
 import { membershipIn } from './organization-membership';
@@ -17,7 +18,7 @@ export async function handleGetByUnionIdRequest(
   res: ServerResponse,
   query: URLSearchParams,
 ): Promise<void> {
-  const call = await acceptOAPICall(context, req, res, query, 'qyapi_get_member', 'wrapped-in-88');
+  const call = await acceptOAPICall(context, req, res, query, 'qyapi_get_member');
   if (!call) return;
   const { parameters, corpId } = call;
   const unionId = parameters.get('unionid');
@@ -34,5 +35,5 @@ export async function handleGetByUnionIdRequest(
   }
   // 60121 "找不到该用户" is what public clients (Casdoor's idp/dingtalk.go, Go clients) take for
   // someone the organization does not know. A missing unionid gets the same answer: a guess.
-  sendOAPIError(res, 60121, '找不到该用户');
+  sendOAPIError(res, 60121, oapiText('userNotFound', context.oapiMessages));
 }

@@ -15,6 +15,7 @@ export type {
   EmulatorRole,
   EmulatorStrategyOptions,
   EmulatorSysLevel,
+  EmulatorUnknownUserIdError,
   EmulatorUser,
   IssueAuthCodeOptions,
   IssueInAppCodeOptions,

@@ -1,6 +1,7 @@
 import { resolveInClientCorpId } from './in-client-organization';
+import type { OAPIMessageLanguage } from './oapi-messages';
 import { RedirectPolicy } from './redirect-uri';
-import type { DingTalkEmulatorOptions, EmulatorApp, EmulatorUser } from './types';
+import type { DingTalkEmulatorOptions, EmulatorApp, EmulatorUnknownUserIdError, EmulatorUser } from './types';
 import { copyUsers, defaultEmulatorUsers } from './users';
 
 /** The emulator's options with every default filled in. */
@@ -15,6 +16,8 @@ export interface ResolvedEmulatorOptions {
   corpId: string;
   cancelError: string;
   usedCodeError: string;
+  oapiMessages: OAPIMessageLanguage;
+  unknownUserIdError: EmulatorUnknownUserIdError;
   authCodeTTLSeconds: number;
   accessTokenTTLSeconds: number;
   host: string;
@@ -59,6 +62,8 @@ export function resolveEmulatorOptions(options: DingTalkEmulatorOptions = {}): R
     corpId: resolveInClientCorpId(options.corpId, app, users),
     cancelError: errorCode(options.cancelError, 'cancelError', 'access_denied'),
     usedCodeError: errorCode(options.usedCodeError, 'usedCodeError', 'invalidParameter.authCode.notFound'),
+    oapiMessages: oneOf(options.oapiMessages, 'oapiMessages', ['zh', 'en'] as const),
+    unknownUserIdError: oneOf(options.unknownUserIdError, 'unknownUserIdError', [60121, 33012] as const),
     authCodeTTLSeconds: seconds(options.authCodeTTLSeconds, 'authCodeTTLSeconds', 300),
     accessTokenTTLSeconds: seconds(options.accessTokenTTLSeconds, 'accessTokenTTLSeconds', 7200),
     host: text(options.host, 'host', '127.0.0.1'),
@@ -96,6 +101,17 @@ function errorCode(value: string | undefined, name: string, fallback: string): s
   if (value === undefined) return fallback;
   if (typeof value !== 'string' || !/^[\w.-]+$/.test(value)) {
     throw new TypeError(`DingTalk emulator: the "${name}" option must be a code such as "${fallback}"`);
+  }
+  return value;
+}
+
+/** One of `allowed`, the first being the default. */
+function oneOf<T extends string | number>(value: T | undefined, name: string, allowed: readonly [T, ...T[]]): T {
+  if (value === undefined) return allowed[0];
+  if (!allowed.includes(value)) {
+    throw new TypeError(
+      `DingTalk emulator: the "${name}" option must be ${allowed.map((one) => JSON.stringify(one)).join(' or ')}`,
+    );
   }
   return value;
 }

@@ -10,6 +10,7 @@ import { clientAuthCodePath } from './dd-shim';
 import type { DingTalkHost } from './faults';
 import { handleGetByUnionIdRequest } from './get-by-unionid-endpoint';
 import { handleAuthorize, handleConsent } from './login-endpoints';
+import { oapiText } from './oapi-messages';
 import { sendOAPIError } from './oapi-response';
 import { handleProfileRequest } from './profile-endpoint';
 import { handleTokenRequest } from './token-endpoint';
@@ -155,7 +156,7 @@ export const routes = new Map<string, Route>([
 ]);
 
 /** The answer to a method a route does not take, in the manner of its host. */
-export function refuseMethod(route: Route, res: ServerResponse): void {
+export function refuseMethod(context: EmulatorContext, route: Route, res: ServerResponse): void {
   switch (route.host) {
     case 'login':
     case 'api':
@@ -166,7 +167,7 @@ export function refuseMethod(route: Route, res: ServerResponse): void {
     case 'oapi':
       // oapi answers every error on HTTP 200. What it answers another method is not published: 43002
       // "需要POST请求" is the code of DingTalk's older global error table for it, a guess.
-      sendOAPIError(res, 43002, '需要POST请求');
+      sendOAPIError(res, 43002, oapiText('notPost', context.oapiMessages));
       return;
     case 'emulator': {
       const text = `请使用 ${route.methods.join(' 或 ')}。/ Use ${route.methods.join(' or ')}.`;
@@ -181,6 +182,19 @@ export function refuseMethod(route: Route, res: ServerResponse): void {
     }
   }
 }
+
+/**
+ * oapi's answer to a `/topapi/` path it does not serve: HTTP 200, errcode 22 "Invalid method[…]"
+ * (as reported for real topapi calls), the error of the open platform topapi runs on. That the
+ * brackets hold the method's name in the form `dingtalk.oapi.v2.user.get` is a guess.
+ */
+export function sendUnknownOAPIMethod(path: string, res: ServerResponse): void {
+  const name = ['dingtalk', 'oapi', ...path.slice(topapiPrefix.length).split('/').filter(Boolean)].join('.');
+  sendOAPIError(res, 22, `Invalid method[${name}]`);
+}
+
+/** Where oapi's topapi methods live. */
+export const topapiPrefix = '/topapi/';
 
 /** DingTalk's answer to a path (or a path and method) it does not know. */
 export function sendUnknownAPI(res: ServerResponse): void {

@@ -125,6 +125,9 @@ export type EmulatorApp =
   /** 第三方企业应用: the profile's mobile number is masked, such as `155****3240`. */
   | { type: 'third-party-enterprise' };
 
+/** The errcode of `user/get` for an unknown userid; see {@link DingTalkEmulatorOptions.unknownUserIdError}. */
+export type EmulatorUnknownUserIdError = 60121 | 33012;
+
 /** Options of {@link createDingTalkEmulator}; every one has a default. */
 export interface DingTalkEmulatorOptions {
   /** The app's ClientId. Default `'dingemulatorclientid'`. */
@@ -170,6 +173,20 @@ export interface DingTalkEmulatorOptions {
    * lets a test check that the app does not depend on one (docs/dingtalk-answers.md).
    */
   usedCodeError?: string;
+  /**
+   * The language of the `errmsg` (and `sub_msg`) texts at oapi (`getuserinfo`, `user/get`,
+   * `getbyunionid`): `'zh'`, DingTalk's Chinese ones, or `'en'`, English ones as some real answers
+   * carry (40078 "nonexistent temp auth code"; most other English texts are guesses,
+   * docs/dingtalk-answers.md). Lets an app test that it decides by `errcode`/`sub_code`, never by
+   * the text. Default `'zh'`.
+   */
+  oapiMessages?: 'zh' | 'en';
+  /**
+   * The errcode `user/get` answers for a userid that names no member of the token's organization:
+   * 60121 "找不到该用户", as a public capture shows and Casdoor's client checks, or 33012
+   * "无效的USERID", as DingTalk's page for the endpoint lists. Default 60121.
+   */
+  unknownUserIdError?: EmulatorUnknownUserIdError;
   /** Lifetime in seconds of an authCode and of an in-client (免登) code. Default 300. */
   authCodeTTLSeconds?: number;
   /**

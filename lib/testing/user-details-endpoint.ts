@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import { absoluteAvatarURL } from './avatar';
 import type { EmulatorContext } from './context';
+import { oapiText } from './oapi-messages';
 import { acceptOAPICall } from './oapi-request';
 import { sendOAPIError, sendOAPIResult } from './oapi-response';
 import { isAdministrator, type Membership, memberByUserId } from './organization-membership';
@@ -24,9 +25,12 @@ export async function handleUserDetailsRequest(
   const userId = parameters.get('userid');
   const member = userId ? memberByUserId(context.users, corpId, userId) : undefined;
   if (!member) {
-    // 33012 is the error this endpoint's own page lists (§3d); 60121 "找不到该用户" is seen from
-    // another endpoint (getbyunionid). A missing userid gets the same answer: a guess.
-    sendOAPIError(res, 33012, '无效的USERID');
+    // 60121 "找不到该用户" by default, as a public capture shows for a userid the organization does
+    // not know (and Casdoor's client checks); 33012 "无效的USERID", the error this endpoint's own
+    // page lists (§3d), with the unknownUserIdError option. A missing userid gets the same: a guess.
+    if (context.unknownUserIdError === 33012)
+      sendOAPIError(res, 33012, oapiText('invalidUserId', context.oapiMessages));
+    else sendOAPIError(res, 60121, oapiText('userNotFound', context.oapiMessages));
     return;
   }
   sendOAPIResult(res, detailsOf(context, member, req.headers.host));

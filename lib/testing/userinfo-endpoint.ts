@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import type { EmulatorContext } from './context';
+import { oapiText } from './oapi-messages';
 import { acceptOAPICall } from './oapi-request';
 import { sendOAPIError, sendOAPIResult } from './oapi-response';
 import { isAdministrator, membershipIn } from './organization-membership';
@@ -27,7 +28,7 @@ export async function handleUserInfoRequest(
   const user = binding && context.users.find((candidate) => candidate.unionId === binding.unionId);
   const member = user && membershipIn(user, corpId);
   if (!binding || binding.clientId !== context.clientID || binding.corpId !== corpId || !member) {
-    sendOAPIError(res, 40078, '不存在的临时授权码');
+    sendOAPIError(res, 40078, oapiText('unknownCode', context.oapiMessages));
     return;
   }
   sendOAPIResult(res, {
