@@ -1093,3 +1093,108 @@ describe('in-client emulator: setup', () => {
     assert.equal(await cli.stop(), 0);
   });
 });
+
+describe('in-client emulator: oapi’s own ways (form-body token, unknown methods, unknownUserIdError, oapiMessages)', () => {
+  const start = emulators();
+
+  function postForm(url: string, fields: Record<string, string>): Promise<Answer> {
+    return send(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(fields).toString(),
+    });
+  }
+
+  it('reads access_token from a form body as from the query, and not from a JSON body', async () => {
+    const emulator = await start();
+    const token = await appToken(emulator);
+    const answer = await postForm(emulator.userInfoURL, { access_token: token, code: emulator.issueInAppCode() });
+    const json = oapiAnswer(answer);
+    assert.equal(json.errcode, 0, answer.text);
+    assert.equal((json.result as JSONObject).userid, 'zhangsan');
+    const details = oapiAnswer(await postForm(emulator.userDetailsURL, { access_token: token, userid: 'zhangsan' }));
+    assert.equal((details.result as JSONObject).name, '张三');
+    const wrong = await postForm(emulator.userInfoURL, {
+      access_token: 'not-a-token',
+      code: emulator.issueInAppCode(),
+    });
+    assertWrappedTokenError(wrong, '40014', '不合法的access_token');
+    const inJSON = await postJSON(emulator.userInfoURL, { access_token: token, code: emulator.issueInAppCode() });
+    assertWrappedTokenError(inJSON, '40000', 'access_token is blank');
+  });
+
+  it('answers a /topapi/ path it does not serve on HTTP 200 with errcode 22, any other path 404', async () => {
+    const emulator = await start();
+    const token = await appToken(emulator);
+    for (const [path, name] of [
+      ['/topapi/v2/user/getbymobile', 'dingtalk.oapi.v2.user.getbymobile'],
+      ['/topapi/v2/department/listsub', 'dingtalk.oapi.v2.department.listsub'],
+    ]) {
+      assertOAPIError(
+        await postJSON(`${emulator.url}${path}?access_token=${token}`, {}),
+        22,
+        `Invalid method[${name}]`,
+      );
+    }
+    const before = emulator.counters.requests.other;
+    assertOAPIError(await send(`${emulator.url}/topapi/nothing`), 22, 'Invalid method[dingtalk.oapi.nothing]');
+    assert.equal(emulator.counters.requests.other, before + 1);
+    const elsewhere = await send(`${emulator.url}/v1.0/contact/nothing`);
+    assert.equal(elsewhere.status, 404);
+    assert.equal((JSON.parse(elsewhere.text) as JSONObject).code, 'InvalidAction.NotFound');
+  });
+
+  it('answers 33012 for an unknown userid with unknownUserIdError: 33012, and checks the option', async () => {
+    const emulator = await start({ unknownUserIdError: 33012 });
+    const token = await appToken(emulator);
+    for (const body of [{ userid: 'lisi' }, { userid: 'nobody' }, {}]) {
+      assertOAPIError(await getUserDetails(emulator, token, body), 33012, '无效的USERID');
+    }
+    assert.equal((await userDetailsResult(emulator, token, 'zhangsan')).name, '张三');
+    const explicit = await start({ unknownUserIdError: 60121 });
+    assertOAPIError(
+      await getUserDetails(explicit, await appToken(explicit), { userid: 'lisi' }),
+      60121,
+      '找不到该用户',
+    );
+    await assert.rejects(
+      createDingTalkEmulator({ unknownUserIdError: 40078 as never }),
+      /"unknownUserIdError" option must be 60121 or 33012/,
+    );
+  });
+
+  it('gives English errmsg texts with oapiMessages: "en", the same errcodes, and checks the option', async () => {
+    const clock = manualClock();
+    const emulator = await start({ oapiMessages: 'en', now: clock.now });
+    const token = await appToken(emulator);
+    assertOAPIError(await getUserInfo(emulator, token, 'f'.repeat(32)), 40078, 'nonexistent temp auth code');
+    assertOAPIError(await getUserDetails(emulator, token, { userid: 'nobody' }), 60121, 'user not found');
+    assertWrappedTokenError(await getUserInfo(emulator, 'not-a-token', 'x'), '40014', 'invalid access_token');
+    assertWrappedTokenError(await getUserInfo(emulator, undefined, 'x'), '40000', 'access_token is blank');
+    assertOAPIError(await send(withToken(emulator.userInfoURL, token)), 43002, 'require POST request');
+    emulator.inject('user-details', { kind: 'throttle', times: 1 });
+    assertOAPIError(
+      await getUserDetails(emulator, token, { userid: 'zhangsan' }),
+      90002,
+      'exceeded the max qps of this api',
+    );
+    assert.equal((await userInfoResult(emulator, token, emulator.issueInAppCode())).userid, 'zhangsan');
+    clock.advanceSeconds(7200);
+    assertWrappedTokenError(await getUserDetails(emulator, token, { userid: 'x' }), '42001', 'access_token expired');
+
+    const strict = await start({ oapiMessages: 'en', unknownUserIdError: 33012, permissions: ['qyapi_get_member'] });
+    const strictToken = await appToken(strict);
+    assertOAPIError(await getUserDetails(strict, strictToken, { userid: 'nobody' }), 33012, 'invalid userid');
+    assertOAPIError(
+      await getUserInfo(strict, strictToken, strict.issueInAppCode()),
+      60011,
+      'no permission to call this api',
+    );
+    const chinese = await start({ oapiMessages: 'zh' });
+    assertOAPIError(await getUserInfo(chinese, await appToken(chinese), 'x'), 40078, '不存在的临时授权码');
+    await assert.rejects(
+      createDingTalkEmulator({ oapiMessages: 'fr' as never }),
+      /"oapiMessages" option must be "zh" or "en"/,
+    );
+  });
+});
