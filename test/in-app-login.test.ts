@@ -177,12 +177,16 @@ describe('in-client login over HTTP', () => {
     assert.equal(emulator.counters.requests.userInfo, 2);
   });
 
-  it('gives up after one retry when DingTalk keeps refusing the token', async () => {
-    emulator.inject('userinfo', { body: { errcode: 40014, errmsg: '不合法的access_token' } });
+  it('gives up after one retry when DingTalk keeps refusing the token (88/40014, as topapi answers it)', async () => {
+    const errmsg = 'ding talk error[subcode=40014,submsg=不合法的access_token]';
+    emulator.inject('userinfo', {
+      body: { errcode: 88, sub_code: '40014', sub_msg: '不合法的access_token', errmsg },
+    });
     const outcome = await app.post({ code: emulator.issueInAppCode() });
     assert.equal(outcome.status, 502);
     assert.equal(outcome.error?.name, 'DingTalkAPIError');
-    assert.equal(outcome.error?.code, '40014');
+    assert.equal(outcome.error?.code, '88');
+    assert.equal(outcome.error?.subCode, '40014');
     assert.equal(emulator.counters.requests.userInfo, 2);
   });
 
@@ -317,5 +321,41 @@ describe('in-client login of a third-party app (getAccessToken)', () => {
       await app.close();
       await emulator.close();
     }
+  });
+});
+
+describe('in-client login against English errmsg texts (oapiMessages: "en")', () => {
+  let emulator: DingTalkEmulator;
+  let app: InAppTestApp;
+
+  before(async () => {
+    emulator = await createDingTalkEmulator({ oapiMessages: 'en' });
+    app = await startInAppApp({
+      inApp: { ...emulator.inAppStrategyOptions(), timeout: 1000 },
+      browser: { ...emulator.strategyOptions(), callbackURL: 'http://127.0.0.1/browser/callback' },
+    });
+  });
+  after(async () => {
+    await app?.close();
+    await emulator?.close();
+  });
+
+  it('refuses a used code with 401 code_rejected by its errcode (40078 "nonexistent temp auth code")', async () => {
+    const code = emulator.issueInAppCode();
+    assert.equal((await app.post({ code })).status, 200);
+    const reused = await app.post({ code });
+    assert.equal(reused.status, 401, JSON.stringify(reused));
+    assert.equal(reused.failure?.reason, 'code_rejected');
+    assert.match(reused.failure?.message ?? '', /40078: nonexistent temp auth code/);
+  });
+
+  it('fetches a revoked app token again once (88/40014 "invalid access_token"), and logs in', async () => {
+    assert.equal((await app.post({ code: emulator.issueInAppCode() })).status, 200);
+    emulator.revokeAppTokens();
+    emulator.resetCounters();
+    const outcome = await app.post({ code: emulator.issueInAppCode() });
+    assert.equal(outcome.status, 200, JSON.stringify(outcome));
+    assert.equal(emulator.counters.requests.appToken, 1, 'one new token');
+    assert.equal(emulator.counters.requests.userInfo, 2, 'refused once, then answered');
   });
 });

@@ -185,6 +185,50 @@ describe('memberLookup over HTTP against the emulator', () => {
     assert.equal(requests.userDetails, 1);
   });
 
+  it('with English errmsg texts (oapiMessages: "en"), still refetches a revoked token once and refuses a non-member', async () => {
+    const english = await createDingTalkEmulator({ oapiMessages: 'en' });
+    try {
+      const app = await startApp({
+        strategy: { ...english.strategyOptions({ memberLookup: true }), callbackURL: '/callback' },
+        verify: verify as VerifyFunction,
+      });
+      apps.push(app);
+      const login = async (unionId: string): Promise<Outcome> => {
+        const corpId = english.inAppStrategyOptions().corpId;
+        const code = english.issueAuthCode({ unionId, scope: 'openid corpid', corpId });
+        const response = await app.browser().get('/callback-outcome').query({ authCode: code });
+        assert.equal(response.status, 200, JSON.stringify(response.body));
+        return response.body as Outcome;
+      };
+      const zhangsan = english.users.find((user) => user.nick === '张三');
+      assert.ok(zhangsan);
+      assert.ok((await login(zhangsan.unionId)).user);
+      english.revokeAppTokens();
+      english.resetCounters();
+      assert.ok((await login(zhangsan.unionId)).user);
+      assert.equal(english.counters.requests.appToken, 1, 'one new token');
+      assert.equal(english.counters.requests.getByUnionId, 2, 'refused once (88/40014), then answered');
+      const anyOrganization = await startApp({
+        strategy: {
+          ...english.strategyOptions({ memberLookup: true }),
+          callbackURL: '/callback',
+          allowedCorpIds: undefined,
+          getAccessToken: () => english.issueAppAccessToken(english.inAppStrategyOptions().corpId),
+        },
+        verify: verify as VerifyFunction,
+      });
+      apps.push(anyOrganization);
+      const lisi = english.users.find((user) => user.nick === '李四');
+      assert.ok(lisi);
+      const code = english.issueAuthCode({ unionId: lisi.unionId, scope: 'openid corpid' });
+      const refused = await anyOrganization.browser().get('/callback-outcome').query({ authCode: code });
+      assert.equal(refused.body.status, 403, JSON.stringify(refused.body));
+      assert.equal(refused.body.info?.reason, 'not_a_member', '60121 "user not found" read by its errcode');
+    } finally {
+      await english.close();
+    }
+  });
+
   it('asks a third-party app’s getAccessToken for the organization the user picked', async () => {
     const asked: string[] = [];
     const app = await appWith({
