@@ -10,6 +10,7 @@ import {
   type EmulatorMemberLookupStrategyOptions,
   type EmulatorStrategyOptions,
   type EmulatorSysLevel,
+  type EmulatorUnknownUserIdError,
   type EmulatorUser,
 } from 'passport-dingtalk-oauth2/testing';
 
@@ -27,6 +28,14 @@ async function emulatorTypes(): Promise<void> {
     now: () => Date.now(),
   });
   expectTypeOf(emulator).toEqualTypeOf<DingTalkEmulator>();
+  // oapi's own ways: English errmsg texts, and the errcode of user/get for an unknown userid.
+  await createDingTalkEmulator({ oapiMessages: 'en', unknownUserIdError: 33012 });
+  await createDingTalkEmulator({ oapiMessages: 'zh', unknownUserIdError: 60121 });
+  // @ts-expect-error: only 'zh' or 'en'
+  await createDingTalkEmulator({ oapiMessages: 'fr' });
+  // @ts-expect-error: only 60121 or 33012
+  await createDingTalkEmulator({ unknownUserIdError: 40078 });
+  expectTypeOf<EmulatorUnknownUserIdError>().toEqualTypeOf<60121 | 33012>();
   expectTypeOf(emulator.url).toEqualTypeOf<string>();
   expectTypeOf(emulator.users).toEqualTypeOf<readonly EmulatorUser[]>();
   expectTypeOf(emulator.counters).toEqualTypeOf<EmulatorCounters>();
