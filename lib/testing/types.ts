@@ -408,7 +408,10 @@ export interface DingTalkEmulator {
    * organization no user belongs to, or another than an internal app's own.
    */
   issueAppAccessToken(corpId?: string): string;
-  /** Makes every app access token issued so far invalid (errcode 40014), so the next must be fetched anew. */
+  /**
+   * Makes every app access token issued so far invalid (errcode 88 with `sub_code` 40014), so the
+   * next must be fetched anew.
+   */
   revokeAppTokens(): void;
   /**
    * Mints an in-client code (免登码) as `dd.requestAuthCode` would inside the DingTalk client:
