@@ -679,6 +679,9 @@ interface AuthCodeParameters {
   clientId?: string;
   onSuccess?: (result: { code: string }) => void;
   onFail?: (error: JSAPIFailure) => void;
+  success?: (result: { code: string }) => void;
+  fail?: (error: JSAPIFailure) => void;
+  complete?: (...args: unknown[]) => void;
 }
 
 interface DD {
@@ -694,7 +697,17 @@ async function loadShim(emulator: DingTalkEmulator, userAgent: string) {
   const source = await send(emulator.ddScriptURL);
   assert.equal(source.status, 200);
   const calls: { url: string; init: RequestInit }[] = [];
+  /** What the page's callbacks threw: the shim reports it as uncaught, through setTimeout. */
+  const uncaught: unknown[] = [];
   const window: Record<string, unknown> = {
+    setTimeout: (callback: () => void) =>
+      setTimeout(() => {
+        try {
+          callback();
+        } catch (error) {
+          uncaught.push(error);
+        }
+      }),
     navigator: { userAgent },
     location: { href: 'http://app.example.test/home?from=workbench#top' },
     fetch: (url: string, init: RequestInit) => {
@@ -704,7 +717,7 @@ async function loadShim(emulator: DingTalkEmulator, userAgent: string) {
   };
   window.window = window;
   runInNewContext(source.text, window, { filename: 'dd.js' });
-  return { dd: window.dd as DD, calls };
+  return { dd: window.dd as DD, calls, uncaught };
 }
 
 function assertFailure(expected: { message?: string | RegExp; errorCode?: unknown }) {
@@ -783,28 +796,182 @@ describe('in-client emulator: dd.js, run as a page would', () => {
   it('inside DingTalk: the older runtime.permission.requestAuthCode needs only the corpId', async () => {
     const emulator = await start();
     const { dd } = await loadShim(emulator, 'Mozilla/5.0 (iPhone) AliApp(DingTalk/7.6.0) Mobile');
+    assert.equal(dd.env.platform, 'ios');
     const { code } = await dd.runtime.permission.requestAuthCode({ corpId: 'dingemulatorcorp0001' });
     assert.equal((await userInfoResult(emulator, await appToken(emulator), code)).unionid, 'union-zhangsan');
   });
 
-  it('outside DingTalk: platform notInDingTalk, and requestAuthCode rejects without asking for a code', async () => {
+  it('inside DingTalk: success gets { code }, then complete once with no argument; the promise resolves the same', async () => {
+    const emulator = await start();
+    const { dd } = await loadShim(emulator, dingTalkUserAgent);
+    const events: string[] = [];
+    let succeeded: { code: string } | undefined;
+    let completeArgs: unknown[] | undefined;
+    const result = await new Promise<{ code: string }>((resolve, reject) => {
+      dd.requestAuthCode({
+        corpId: 'dingemulatorcorp0001',
+        clientId: emulator.clientID,
+        success: (value) => {
+          events.push('success');
+          succeeded = value;
+        },
+        fail: () => events.push('fail'),
+        complete: (...args) => {
+          events.push('complete');
+          completeArgs = args;
+          // After the promise's own reactions have run too.
+          setTimeout(() => (succeeded ? resolve(succeeded) : reject(new Error('complete before success'))), 50);
+        },
+      }).then(() => events.push('then'), reject);
+    });
+    assert.deepEqual(events, ['success', 'complete', 'then']);
+    assert.deepEqual(completeArgs, []);
+    assert.deepEqual(Object.keys(result), ['code']);
+    assert.equal((await userInfoResult(emulator, await appToken(emulator), result.code)).userid, 'zhangsan');
+  });
+
+  it('inside DingTalk: a failure goes to onFail and fail, then complete; the promise rejects', async () => {
+    const emulator = await start();
+    const { dd } = await loadShim(emulator, dingTalkUserAgent);
+    const events: string[] = [];
+    const errors: JSAPIFailure[] = [];
+    const settled = dd.runtime.permission.requestAuthCode({
+      corpId: 'dingemulatorcorp0002',
+      onSuccess: () => events.push('onSuccess'),
+      success: () => events.push('success'),
+      onFail: (error) => {
+        events.push('onFail');
+        errors.push(error);
+      },
+      fail: (error) => {
+        events.push('fail');
+        errors.push(error);
+      },
+      complete: () => events.push('complete'),
+    });
+    await assert.rejects(settled, assertFailure({ errorCode: 3 }));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.deepEqual(events, ['onFail', 'fail', 'complete']);
+    assert.equal(errors[0], errors[1]);
+    assert.equal(errors[0]?.errorCode, 3);
+  });
+
+  it('inside DingTalk: a callback that throws does not stop the others or the promise', async () => {
+    const emulator = await start();
+    const { dd, uncaught } = await loadShim(emulator, dingTalkUserAgent);
+    const events: string[] = [];
+    const { code } = await dd.requestAuthCode({
+      corpId: 'dingemulatorcorp0001',
+      clientId: emulator.clientID,
+      onSuccess: () => {
+        events.push('onSuccess');
+        throw new Error('a page bug');
+      },
+      complete: () => events.push('complete'),
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(typeof code, 'string');
+    assert.deepEqual(events, ['onSuccess', 'complete']);
+    assert.deepEqual(
+      uncaught.map((error) => (error as Error).message),
+      ['a page bug'],
+    );
+  });
+
+  it("env.platform follows the User-Agent with dingtalk-jsapi's values", async () => {
+    const emulator = await start();
+    const platforms: Array<[string, string]> = [
+      [
+        'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 AliApp(DingTalk/7.6.0) com.laiwang.DingTalk/1',
+        'ios',
+      ],
+      [
+        'Mozilla/5.0 (Linux; U; Android 14; zh-CN; PHB110) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36 AliApp(DingTalk/7.6.0) com.alibaba.android.rimet/1 Channel/1',
+        'android',
+      ],
+      [
+        'Mozilla/5.0 (Phone; OpenHarmony 5.0) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/114.0 ArkWeb/4.1.6.1 Mobile AliApp(DingTalk/7.6.0)',
+        'harmony',
+      ],
+      [dingTalkUserAgent, 'pc'],
+      [
+        'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) dingtalk-win/1.0.0 nw(0.14.7) DingTalk(7.6.0) Mojo/1.0.0 Native AppType(release) Channel/201200',
+        'pc',
+      ],
+      [browserUserAgent, 'notInDingTalk'],
+      [
+        'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
+        'notInDingTalk',
+      ],
+    ];
+    for (const [userAgent, platform] of platforms) {
+      const { dd } = await loadShim(emulator, userAgent);
+      assert.equal(dd.env.platform, platform, userAgent);
+    }
+  });
+
+  it('outside DingTalk, by default: platform notInDingTalk, and requestAuthCode calls nothing and never settles', async () => {
     const emulator = await start();
     const { dd, calls } = await loadShim(emulator, browserUserAgent);
     assert.equal(dd.env.platform, 'notInDingTalk');
+    const events: string[] = [];
+    const record = (name: string) => () => events.push(name);
+    const callbacks = {
+      onSuccess: record('onSuccess'),
+      onFail: record('onFail'),
+      success: record('success'),
+      fail: record('fail'),
+      complete: record('complete'),
+    };
+    const pending = Symbol('pending');
+    const settled = [
+      dd.requestAuthCode({ corpId: 'dingemulatorcorp0001', clientId: emulator.clientID, ...callbacks }),
+      dd.runtime.permission.requestAuthCode({ corpId: 'dingemulatorcorp0001', ...callbacks }),
+    ].map((promise) =>
+      Promise.race([
+        promise.then(
+          () => 'resolved',
+          () => 'rejected',
+        ),
+        new Promise((resolve) => setTimeout(() => resolve(pending), 300)),
+      ]),
+    );
+    assert.deepEqual(await Promise.all(settled), [pending, pending]);
+    assert.deepEqual(events, []);
+    assert.equal(calls.length, 0);
+  });
+
+  it('outside DingTalk with jsapiOutsideClient "reject": fail, onFail and complete, and the promise rejects without asking for a code', async () => {
+    const emulator = await start({ jsapiOutsideClient: 'reject' });
+    const { dd, calls } = await loadShim(emulator, browserUserAgent);
+    assert.equal(dd.env.platform, 'notInDingTalk');
+    const events: string[] = [];
     let failed: JSAPIFailure | undefined;
     await assert.rejects(
       dd.requestAuthCode({
         corpId: 'dingemulatorcorp0001',
         clientId: emulator.clientID,
         onFail: (error) => {
+          events.push('onFail');
           failed = error;
         },
+        fail: () => events.push('fail'),
+        complete: () => events.push('complete'),
       }),
       assertFailure({ message: /DingTalk client/, errorCode: -1 }),
     );
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.deepEqual(events, ['onFail', 'fail', 'complete']);
     assert.equal(failed?.errorCode, -1);
     await assert.rejects(dd.runtime.permission.requestAuthCode({ corpId: 'dingemulatorcorp0001' }), /DingTalk/);
     assert.equal(calls.length, 0);
+  });
+
+  it('refuses a jsapiOutsideClient that is neither "silent" nor "reject"', async () => {
+    await assert.rejects(
+      createDingTalkEmulator({ jsapiOutsideClient: 'ignore' as 'silent' }),
+      /"jsapiOutsideClient" option must be "silent" or "reject"/,
+    );
   });
 
   it('inside DingTalk: rejects a missing corpId, and an organization the app is not installed in', async () => {

@@ -23,7 +23,7 @@ export function handleDDScript(context: EmulatorContext, req: IncomingMessage, r
     sendText(res, 400, '请求的 Host 无效。/ The request has no valid Host header.');
     return;
   }
-  const script = renderDDShim(origin, context.clientID);
+  const script = renderDDShim(origin, context.clientID, context.jsapiOutsideClient);
   res.writeHead(200, {
     'content-type': 'text/javascript; charset=utf-8',
     'content-length': String(Buffer.byteLength(script)),

@@ -25,6 +25,8 @@ export interface EmulatorContext {
   inClientCorpId: string;
   appTokens: AppTokenStore;
   inClientCodes: InClientCodeStore;
+  /** What dd.js does outside the DingTalk client: nothing (`'silent'`) or reject at once. */
+  jsapiOutsideClient: 'silent' | 'reject';
   /** Who is signed in to the emulated DingTalk client. */
   client: ClientSession;
 }

@@ -2,26 +2,47 @@
 export const clientAuthCodePath = '/emulator/client/auth-code';
 
 /**
+ * What `dd.requestAuthCode` does in a page whose User-Agent lacks "DingTalk": `'silent'` calls
+ * nothing and returns a promise that never settles, as the real JSAPI may (public reports of no
+ * reaction and no callback outside the client); `'reject'` fails at once with errorCode -1.
+ */
+export type JSAPIOutsideClient = 'silent' | 'reject';
+
+/**
  * The script served at `/emulator/dd.js`: a stand-in for DingTalk's JSAPI (dingtalk.open.js) with
  * just what in-client login uses (shared reference §1, §5). It runs in the page under test, so it
  * is plain browser JavaScript; the emulator's origin and the app's clientId are baked in.
  *
- * - `dd.env.platform` is `'pc'` when the User-Agent contains "DingTalk" (the test dingtalk-jsapi
- *   makes), else `'notInDingTalk'`.
+ * - `dd.env.platform` follows the User-Agent as dingtalk-jsapi's `getENV` does: `'notInDingTalk'`
+ *   without "DingTalk"; else `'ios'` (iPhone, iPad, iPod, iOS), `'android'`, `'harmony'`
+ *   (OpenHarmony with ArkWeb), otherwise `'pc'` (the desktop client; dingtalk-jsapi finds it by the
+ *   container's window.name, which a browser under test lacks).
  * - `dd.requestAuthCode({ corpId, clientId })` and the older
- *   `dd.runtime.permission.requestAuthCode({ corpId })` return a Promise of `{ code }` and call
- *   `onSuccess`/`onFail`. Outside DingTalk they reject: the real JSAPI does not work there.
+ *   `dd.runtime.permission.requestAuthCode({ corpId })` return a Promise of `{ code }`, and call
+ *   `onSuccess` and `success` with it, or `onFail` and `fail` with the error, then `complete`
+ *   (dingtalk-jsapi's `ICommonAPIParams`). Outside DingTalk see {@link JSAPIOutsideClient}.
  * - Failures are `Error`s carrying `errorCode` and `errorMessage`, the fields of DingTalk's JSAPI
  *   errors.
  */
-export function renderDDShim(origin: string, clientId: string): string {
+export function renderDDShim(origin: string, clientId: string, outsideClient: JSAPIOutsideClient = 'silent'): string {
   return `// DingTalk JSAPI stand-in served by the passport-dingtalk-oauth2 emulator; not DingTalk's dingtalk.open.js.
 (function (global) {
   'use strict';
   var endpoint = ${scriptString(origin + clientAuthCodePath)};
   var appClientId = ${scriptString(clientId)};
+  var outsideClient = ${scriptString(outsideClient)};
   var userAgent = String((global.navigator && global.navigator.userAgent) || '');
   var inDingTalk = /DingTalk/i.test(userAgent);
+
+  // dingtalk-jsapi's getENV, in its order: iOS, Android (not Harmony), Harmony, then the desktop.
+  function platformOf() {
+    if (!inDingTalk) return 'notInDingTalk';
+    if (/iPhone|iPad|iPod|iOS/i.test(userAgent)) return 'ios';
+    var harmony = /OpenHarmony/i.test(userAgent) && /ArkWeb/i.test(userAgent);
+    if (/Android/i.test(userAgent) && !harmony) return 'android';
+    if (harmony) return 'harmony';
+    return 'pc';
+  }
 
   function failure(errorCode, errorMessage) {
     var error = new Error(errorMessage);
@@ -37,6 +58,8 @@ export function renderDDShim(origin: string, clientId: string): string {
 
   function fetchCode(corpId, clientId) {
     if (!inDingTalk) {
+      // Outside the client the real JSAPI may never answer: a page needs its own timeout.
+      if (outsideClient !== 'reject') return new Promise(function () {});
       return Promise.reject(
         failure(-1, '免登只能在钉钉客户端内使用 / In-client login works only inside the DingTalk client (no "DingTalk" in the User-Agent)'),
       );
@@ -56,22 +79,41 @@ export function renderDDShim(origin: string, clientId: string): string {
       });
   }
 
+  // A callback that throws is reported as uncaught, and the other callbacks and the promise go on.
+  function call(callback, value) {
+    if (typeof callback !== 'function') return;
+    try {
+      if (arguments.length > 1) callback(value);
+      else callback();
+    } catch (error) {
+      if (typeof global.setTimeout === 'function') {
+        global.setTimeout(function () {
+          throw error;
+        }, 0);
+      }
+    }
+  }
+
   function settle(promise, params) {
     promise.then(
       function (result) {
-        if (typeof params.onSuccess === 'function') params.onSuccess(result);
+        call(params.onSuccess, result);
+        call(params.success, result);
+        call(params.complete);
       },
       function (error) {
-        if (typeof params.onFail === 'function') params.onFail(error);
+        call(params.onFail, error);
+        call(params.fail, error);
+        call(params.complete);
       },
     );
-    // A caller who passed onFail hears of the failure there; the promise still rejects for await.
-    if (typeof params.onFail === 'function') promise.catch(function () {});
+    // A caller who passed onFail or fail hears of the failure there; the promise still rejects for await.
+    if (typeof params.onFail === 'function' || typeof params.fail === 'function') promise.catch(function () {});
     return promise;
   }
 
   var dd = {
-    env: { platform: inDingTalk ? 'pc' : 'notInDingTalk' },
+    env: { platform: platformOf() },
     // No dd.config in this stand-in, so nothing fails before ready and dd.error never fires.
     ready: function (callback) {
       Promise.resolve().then(callback);

@@ -79,6 +79,7 @@ class RunningEmulator implements DingTalkEmulator {
       inClientCorpId: options.corpId,
       appTokens: new AppTokenStore(options),
       inClientCodes: new InClientCodeStore(options),
+      jsapiOutsideClient: options.jsapiOutsideClient,
       client: new ClientSession(options.users, options.corpId),
     };
     this.#server = createServer((req, res) => {

@@ -18,6 +18,7 @@ export interface ResolvedEmulatorOptions {
   usedCodeError: string;
   oapiMessages: OAPIMessageLanguage;
   unknownUserIdError: EmulatorUnknownUserIdError;
+  jsapiOutsideClient: 'silent' | 'reject';
   authCodeTTLSeconds: number;
   accessTokenTTLSeconds: number;
   host: string;
@@ -64,6 +65,7 @@ export function resolveEmulatorOptions(options: DingTalkEmulatorOptions = {}): R
     usedCodeError: errorCode(options.usedCodeError, 'usedCodeError', 'invalidParameter.authCode.notFound'),
     oapiMessages: oneOf(options.oapiMessages, 'oapiMessages', ['zh', 'en'] as const),
     unknownUserIdError: oneOf(options.unknownUserIdError, 'unknownUserIdError', [60121, 33012] as const),
+    jsapiOutsideClient: oneOf(options.jsapiOutsideClient, 'jsapiOutsideClient', ['silent', 'reject'] as const),
     authCodeTTLSeconds: seconds(options.authCodeTTLSeconds, 'authCodeTTLSeconds', 300),
     accessTokenTTLSeconds: seconds(options.accessTokenTTLSeconds, 'accessTokenTTLSeconds', 7200),
     host: text(options.host, 'host', '127.0.0.1'),

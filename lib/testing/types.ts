@@ -187,6 +187,13 @@ export interface DingTalkEmulatorOptions {
    * "无效的USERID", as DingTalk's page for the endpoint lists. Default 60121.
    */
   unknownUserIdError?: EmulatorUnknownUserIdError;
+  /**
+   * What the JSAPI stand-in (`/emulator/dd.js`) does when a page whose User-Agent lacks `DingTalk`
+   * calls `dd.requestAuthCode`: `'silent'` (the default) calls no callback and returns a promise
+   * that never settles, as the real JSAPI may outside the client, so a page needs its own timeout;
+   * `'reject'` calls `fail`/`onFail` and `complete` and rejects at once, with errorCode -1.
+   */
+  jsapiOutsideClient?: 'silent' | 'reject';
   /** Lifetime in seconds of an authCode and of an in-client (免登) code. Default 300. */
   authCodeTTLSeconds?: number;
   /**
@@ -372,7 +379,8 @@ export interface DingTalkEmulator {
   readonly getByUnionIdURL: string;
   /**
    * The DingTalk JSAPI stand-in to load in a page under test, `${url}/emulator/dd.js`: it defines
-   * `window.dd` with `requestAuthCode`, which works only when the User-Agent contains `DingTalk`.
+   * `window.dd` with `requestAuthCode`, which works only when the User-Agent contains `DingTalk`
+   * (elsewhere see the `jsapiOutsideClient` option), and `env.platform` from the User-Agent.
    */
   readonly ddScriptURL: string;
   /** The page where a tester picks who is signed in to the DingTalk client: `${url}/emulator/client`. */
