@@ -217,7 +217,7 @@ describe('the emulator’s dd.js in a real browser', () => {
       const page = await open(userAgent);
       const seen = await page.evaluate(() => ({
         platform: (globalThis as unknown as { dd: { env: { platform: string } } }).dd.env.platform,
-        userAgent: navigator.userAgent,
+        userAgent: (globalThis as unknown as { navigator: { userAgent: string } }).navigator.userAgent,
       }));
       assert.equal(seen.userAgent, userAgent, 'the page sees the User-Agent under test');
       assert.equal(seen.platform, platform, userAgent);
