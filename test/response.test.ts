@@ -19,6 +19,21 @@ function thrown(fn: () => unknown): unknown {
 }
 
 describe('response classification', () => {
+  it('decides throttling at oapi by errcode and sub_code only, never by the errmsg', () => {
+    const oapi = (body: object) => new DingTalkAPIError('userinfo', { dingtalkStatus: 200, ...body } as never);
+    const wrapped = oapi({ code: '88', subCode: '90018', description: 'ding talk error', subDescription: 'x' });
+    assert.equal(wrapped.throttled, true);
+    assert.equal(wrapped.status, 503);
+    for (const code of ['40078', '60011']) {
+      const worded = oapi({ code, description: 'request toofast, QpsLimit' });
+      assert.equal(worded.throttled, false, code);
+      assert.equal(worded.status, 502, code);
+    }
+    // The v1.0 gateway's message still counts (its codes are words).
+    const gateway = new DingTalkAPIError('profile', { dingtalkStatus: 403, code: 'Forbidden', description: 'toofast' });
+    assert.equal(gateway.throttled, true);
+  });
+
   it('takes systemBusy, at any status, and an egress-IP block for throttling, and nothing else with a status field', () => {
     const busy = thrown(() => interpretResponse('token', answer(500, { code: 'systemBusy', message: '系统繁忙' }), []));
     assert.ok(busy instanceof DingTalkAPIError);

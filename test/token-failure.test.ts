@@ -31,6 +31,19 @@ describe('a failed token exchange: the user’s stale code, or the developer’s
     assert.equal(isRejectedAuthCode(answer(401, 'invalidParameter.authCode.notFound')), false);
   });
 
+  it('is the developer’s when the code parameter is missing or misnamed: the request went wrong, not the user', () => {
+    for (const code of [
+      'invalidParameter.authCode.missing',
+      'MissingParameter.code',
+      'Missing.authCode',
+      'paramError.code',
+      'invalidParameter.code',
+    ]) {
+      assert.equal(isRejectedAuthCode(answer(400, code)), false, code);
+    }
+    assert.equal(isRejectedAuthCode(answer(400, 'invalidParameter.code.notFound')), true);
+  });
+
   it('is the developer’s when the answer is about the client or its secret, even if it names a code', () => {
     assert.equal(isRejectedAuthCode(answer(400, 'invalidClientIdOrSecret', '无效的clientId或者clientSecret')), false);
     assert.equal(isRejectedAuthCode(answer(400, 'invalidCode', 'the clientSecret does not match this code')), false);

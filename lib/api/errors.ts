@@ -101,7 +101,7 @@ export class DingTalkAPIError extends DingTalkError {
 
   /** The message is built from `details`, which must already be stripped of secrets. */
   constructor(endpoint: DingTalkEndpoint, details: DingTalkAPIErrorDetails) {
-    const throttled = isThrottling(details);
+    const throttled = isThrottling(endpoint, details);
     super(endpoint, describeAPIError(endpoint, details, throttled), { status: throttled ? 503 : badGateway });
     this.dingtalkStatus = details.dingtalkStatus;
     this.code = details.code;
@@ -153,14 +153,20 @@ const oapiHints = new Map([
       'range (可见范围), or the app is not published or not installed in the organization.',
   ],
   ['33012', 'DingTalk has no member with this userid in the organization.'],
+  ['60121', 'DingTalk has no member with this userid in the organization (找不到该用户).'],
 ]);
 
-function isThrottling(details: DingTalkAPIErrorDetails): boolean {
+// The oapi answers in errcode/sub_code; its errmsg varies (English in some answers) and decides nothing.
+const oapiEndpoints: ReadonlySet<DingTalkEndpoint> = new Set(['userinfo', 'member-lookup', 'user-details']);
+
+function isThrottling(endpoint: DingTalkEndpoint, details: DingTalkAPIErrorDetails): boolean {
+  const { dingtalkStatus, code, subCode, description } = details;
   return (
-    details.dingtalkStatus === 429 ||
-    throttleCodes.has(details.code) ||
-    throttleWords.test(details.code) ||
-    throttleWords.test(details.description)
+    dingtalkStatus === 429 ||
+    throttleCodes.has(code) ||
+    (subCode !== undefined && throttleCodes.has(subCode)) ||
+    throttleWords.test(code) ||
+    (!oapiEndpoints.has(endpoint) && throttleWords.test(description))
   );
 }
 

@@ -6,8 +6,9 @@ import { DingTalkAPIError } from './errors';
 // One answer is captured, by third parties only (no DingTalk page lists it; docs/dingtalk-answers.md):
 // a used or unknown authCode gets 400 `{"code":"invalidParameter.authCode.notFound","message":"不合法的临时授权码"}`,
 // as public projects' notes and code quote it (one refreshes its callback page and gets it).
-// Its code is dotted, so each dotted part is tried as an identifier (`authCode` is one); the
-// message is not needed to recognise it.
+// Its code is dotted: the parameter, then what is wrong with its value. Only a value that is
+// unknown, invalid, expired or used is the user's code; a parameter missing or misnamed is this
+// package's request gone wrong, for the developer to see. The message is not needed.
 //
 // About the client or its secret: DingTalk documents 400 `invalidClientIdOrSecret` for its sibling
 // token endpoints (/v1.0/oauth2/accessToken, ssoAccessToken, suiteAccessToken); the other words
@@ -33,12 +34,17 @@ export function isRejectedAuthCode(error: unknown): error is DingTalkAPIError {
   // 401 is inferred to be about the caller (the app), never about a code the user brought.
   if (dingtalkStatus < 400 || dingtalkStatus >= 500 || dingtalkStatus === 401) return false;
   if (error.throttled || error.permissionDenied) return false;
-  if (aboutTheClient.test(code) || aboutTheClient.test(description)) return false;
+  if (aboutTheClient.test(code) || aboutTheClient.test(description) || /missing/i.test(code)) return false;
   return namesTheCode(code) || codeInMessage.test(description);
 }
 
-/** The whole code, or one of its dotted parts, is an identifier about the code. */
+const codeParameter = /^(auth)?code$/i;
+const badValue = /^(notfound|notexists?|invalid|illegal|expired|used)$/i;
+
+/** The code is an identifier about the code, or a dotted `…(auth)Code.<what is wrong with it>`. */
 function namesTheCode(code: string): boolean {
-  const letters = (text: string) => text.replace(/[^A-Za-z]/g, '');
-  return codeIdentifier.test(letters(code)) || code.split('.').some((part) => codeIdentifier.test(letters(part)));
+  if (!code.includes('.')) return codeIdentifier.test(code.replace(/[^A-Za-z]/g, ''));
+  const parts = code.split('.');
+  const parameter = parts.findIndex((part) => codeParameter.test(part));
+  return parameter >= 0 && badValue.test(parts[parameter + 1] ?? '');
 }
