@@ -45,6 +45,7 @@ export type { DingTalkInAppUserInfo } from './in-app/wire';
 export type { AccessTokenRequestContext, GetAccessTokenFunction } from './organization/app-tokens';
 export type { DingTalkMember } from './organization/member-directory';
 export type { DingTalkUnionIdResult, DingTalkUserDetails } from './organization/wire';
+export type { DingTalkAuthenticateCallback, DingTalkAuthenticateInfo } from './passport/authenticate-types';
 export type { DingTalkChallenge, FailureReason } from './passport/challenge';
 export type {
   StateStore,

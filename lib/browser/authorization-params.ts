@@ -27,21 +27,7 @@ export interface DingTalkAuthenticateOptions extends Omit<AuthenticateOptions, '
   callbackURL?: string;
 }
 
-// One overload of `passport.authenticate` for the name 'dingtalk', so that DingTalk's options and a
-// `state` object compile there without a cast. Nothing is added to passport's own
-// AuthenticateOptions, which every other strategy in the app shares: a module augmentation cannot
-// widen its `state?: string`, and `corpId` means nothing to them. A strategy registered under
-// another name takes `options as AuthenticateOptions` (README, "Per-request options").
-declare module 'passport' {
-  interface Authenticator<InitializeRet, AuthenticateRet, AuthorizeRet, AuthorizeOptions> {
-    /** passport-dingtalk-oauth2: starts or finishes a DingTalk login with its per-request options. */
-    authenticate(
-      strategy: 'dingtalk',
-      options: DingTalkAuthenticateOptions,
-      callback?: import('passport').AuthenticateCallback,
-    ): AuthenticateRet;
-  }
-}
+// Its overload of `passport.authenticate('dingtalk', options)` is in ../passport/authenticate-types.ts.
 
 /**
  * Builds the DingTalk-specific authorize parameters. Always a fresh object: passport-oauth2 adds
