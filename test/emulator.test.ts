@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { Agent, createServer, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
 import { Strategy } from '../lib/index';
 import {
   createDingTalkEmulator,
@@ -1079,6 +1083,27 @@ describe('emulator: command line', () => {
     const page = await send(authorizeURLFor(options));
     assert.equal(page.status, 200);
     assert.equal(await cli.stop(), 0);
+  });
+
+  it('--help names the installed command and lists every option the command line accepts', async () => {
+    const root = join(__dirname, '..');
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', 'lib/testing/cli.ts', '--help'],
+      {
+        cwd: root,
+      },
+    );
+    const bin = (JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { bin: Record<string, string> }).bin;
+    assert.deepEqual(Object.keys(bin), ['passport-dingtalk-oauth2-emulator']);
+    assert.match(stdout, /^Usage: passport-dingtalk-oauth2-emulator \[options\]\n/);
+    // Every option of parseArgs in cli.ts, read from its source so that a new one cannot be left out.
+    const source = await readFile(join(root, 'lib', 'testing', 'cli.ts'), 'utf8');
+    const block = /parseArgs\(\{\s*options: \{([\s\S]*?)\n {4}\},/.exec(source)?.[1] ?? '';
+    const names = [...block.matchAll(/^\s*'?([a-z-]+)'?: \{/gm)].map((match) => match[1]);
+    assert.deepEqual(names, ['port', 'host', 'client-id', 'client-secret', 'redirect-uri', 'corp-id', 'help']);
+    for (const name of names) assert.match(stdout, new RegExp(`^ +(-h, )?--${name}\\b`, 'm'), name);
+    assert.match(stdout, /In-client login \(免登\) options:\n {2}--corp-id <id>/);
   });
 });
 

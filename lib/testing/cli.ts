@@ -5,7 +5,9 @@ import { parseArgs } from 'node:util';
 import { createDingTalkEmulator } from './emulator';
 import type { DingTalkEmulatorOptions } from './types';
 
-const usage = `Usage: dingtalk-emulator [options]
+const command = 'passport-dingtalk-oauth2-emulator';
+
+const usage = `Usage: ${command} [options]
 
 Runs a local DingTalk (钉钉) login page and API for passport-dingtalk-oauth2.
 In-client login (免登) too: a dd.js stand-in and a page playing the DingTalk client.
@@ -16,9 +18,15 @@ Options:
   --client-id <id>      the app's ClientId (default dingemulatorclientid)
   --client-secret <s>   the app's ClientSecret (default emulator-client-secret-change-me)
   --redirect-uri <url>  a registered redirect URL; repeatable (default: any loopback URL)
-  --corp-id <id>        the organization the app is installed in, for in-client login
+  -h, --help            show this help
+
+In-client login (免登) options:
+  --corp-id <id>        the organization the app is installed in: the one whose app token the
+                        emulator hands out and whose members its client page offers
                         (default dingemulatorcorp0001)
-  -h, --help            show this help`;
+
+The users, the app type and the other settings are options of createDingTalkEmulator() in
+passport-dingtalk-oauth2/testing; start the emulator from a script to change them.`;
 
 const defaultPort = 3980;
 
@@ -91,7 +99,7 @@ function readPort(value: string | undefined): number {
   if (value === undefined || value === '') return defaultPort;
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new Error(`dingtalk-emulator: the port must be an integer from 0 to 65535, not "${value}"`);
+    throw new Error(`${command}: the port must be an integer from 0 to 65535, not "${value}"`);
   }
   return port;
 }
