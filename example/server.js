@@ -4,6 +4,7 @@
 // The login inside the DingTalk client (免登) needs the organization too: DINGTALK_CORP_ID with the
 // real DingTalk; the emulator plays one of its own.
 const { randomBytes } = require('node:crypto');
+const { once } = require('node:events');
 const { createDingTalkEmulator } = require('passport-dingtalk-oauth2/testing');
 const { createApp, callbackPath } = require('./app');
 
@@ -51,10 +52,15 @@ async function startDemo({ port = 3000, host = '127.0.0.1', env = process.env } 
     sessionSecret: env.SESSION_SECRET || randomBytes(32).toString('hex'),
     usingEmulator: Boolean(emulator),
   });
-  const server = await new Promise((resolve, reject) => {
-    const listening = app.listen(port, host, () => resolve(listening));
-    listening.on('error', reject);
-  });
+  // No callback to app.listen: Express 5 calls it with the error too (EADDRINUSE when the port is
+  // taken). once() resolves on 'listening' and rejects on 'error'.
+  const server = app.listen(port, host);
+  try {
+    await once(server, 'listening');
+  } catch (error) {
+    if (emulator) await emulator.close();
+    throw error;
+  }
   const url = `http://${host}:${server.address().port}`;
   return {
     url,
@@ -102,7 +108,17 @@ if (require.main === module) {
       process.once('SIGTERM', stop);
     },
     (error) => {
-      console.error(`Could not start the demo: ${error.message}`);
+      if (error.code === 'EADDRINUSE') {
+        const other = port < 65535 ? port + 1 : 3001;
+        console.error(
+          [
+            `Could not start the demo: port ${port} is already in use. Stop what uses it, or pick another port: PORT=${other} npm run demo`,
+            `无法启动演示：端口 ${port} 已被占用。请停止占用它的程序，或换一个端口：PORT=${other} npm run demo`,
+          ].join('\n'),
+        );
+      } else {
+        console.error(`Could not start the demo: ${error.message}`);
+      }
       process.exit(1);
     },
   );

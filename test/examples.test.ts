@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, afterEach, before, describe, it } from 'node:test';
@@ -155,6 +156,38 @@ describe('node example/<file>.js, as a user runs it', () => {
     assert.match((await request(demoURL).get('/').set('user-agent', dingTalkUserAgent)).text, /id="in-app-config"/);
     child.kill();
     await once(child, 'exit');
+  });
+
+  it('server.js (npm run demo) with its port taken says so in both languages, with PORT= to pick another, and exits with 1', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    after(() => taken.close());
+    const { port } = taken.address() as AddressInfo;
+    const child = run('server.js', { PORT: String(port) });
+    let stderr = '';
+    child.stderr?.on('data', (chunk) => {
+      stderr += String(chunk);
+    });
+    const [code] = await once(child, 'exit');
+    assert.equal(code, 1);
+    assert.equal(
+      stderr,
+      `Could not start the demo: port ${port} is already in use. Stop what uses it, or pick another port: PORT=${port + 1} npm run demo\n` +
+        `无法启动演示：端口 ${port} 已被占用。请停止占用它的程序，或换一个端口：PORT=${port + 1} npm run demo\n`,
+    );
+    assert.doesNotMatch(stderr, /Cannot read properties/);
+  });
+
+  it('startDemo() on a taken port rejects with EADDRINUSE', async () => {
+    const { startDemo } = require('../example/server.js') as DemoServer;
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = taken.address() as AddressInfo;
+      await assert.rejects(startDemo({ port, host: '127.0.0.1', env: {} }), { code: 'EADDRINUSE' });
+    } finally {
+      taken.close();
+    }
   });
 
   it('signed-cookie-state.js prints the URL that starts a login', async () => {
