@@ -186,6 +186,21 @@ describe('InAppStrategy options', () => {
     ['no clientID', { ...base, clientID: undefined }, /"clientID" option is required/],
     ['no clientSecret', { ...base, clientSecret: ' ' }, /"clientSecret" option is required/],
     ['no corpId', { ...base, corpId: undefined }, /"corpId" option is required/],
+    [
+      "clientId (DingTalk's spelling) for clientID",
+      { clientId: base.clientID, clientSecret: base.clientSecret, corpId: base.corpId },
+      /"clientID" option is required: .*"clientId" \(DingTalk's spelling\): did you mean clientID\?$/,
+    ],
+    [
+      'appSecret for clientSecret',
+      { clientID: base.clientID, appSecret: base.clientSecret, corpId: base.corpId },
+      /"clientSecret" option is required: .*"appSecret": did you mean clientSecret\?$/,
+    ],
+    [
+      'corpID for corpId',
+      { clientID: base.clientID, clientSecret: base.clientSecret, corpID: base.corpId },
+      /"corpId" option is required: .*"corpID": did you mean corpId\?$/,
+    ],
     ['a corpId that is not one', { ...base, corpId: 'ding corp' }, /not a DingTalk corpId/],
     ['the unreplaced $CORPID$ placeholder', { ...base, corpId: '$CORPID$' }, /not a DingTalk corpId/],
     ['__proto__ as the corpId', { ...base, corpId: '__proto__' }, /not a DingTalk corpId/],

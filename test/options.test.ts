@@ -65,6 +65,45 @@ describe('constructing the strategy', () => {
     });
   }
 
+  it("names a look-alike key when an option is left out: clientId (DingTalk's spelling), AppKey, callbackUrl", () => {
+    const { clientID, clientSecret, ...rest } = required;
+    const cases: Array<[object, RegExp]> = [
+      [
+        { ...rest, clientSecret, clientId: clientID },
+        /"clientID" option is required: .*\. The options have "clientId" \(DingTalk's spelling\): did you mean clientID\?$/,
+      ],
+      [
+        { ...rest, clientSecret, appKey: clientID },
+        /"clientID" option is required: .*"appKey": did you mean clientID\?$/,
+      ],
+      [
+        { ...rest, clientID, clientsecret: clientSecret },
+        /"clientSecret" .*"clientsecret": did you mean clientSecret\?$/,
+      ],
+      [{ ...rest, clientID, AppSecret: clientSecret }, /"clientSecret" .*"AppSecret": did you mean clientSecret\?$/],
+      [
+        { clientID, clientSecret, callbackUrl: required.callbackURL },
+        /"callbackURL" .*"callbackUrl": did you mean callbackURL\?$/,
+      ],
+    ];
+    for (const [options, message] of cases) {
+      assert.throws(
+        () => construct(options),
+        (error: Error) => {
+          assert.ok(error instanceof TypeError);
+          assert.match(error.message, message);
+          assert.ok(!error.message.includes(clientID) && !error.message.includes(clientSecret), 'no value echoed');
+          return true;
+        },
+      );
+    }
+    // An empty clientID is the mistake, not the spelling: no hint then.
+    assert.throws(
+      () => construct({ ...required, clientID: '', clientId: 'dingClientId' }),
+      (error: Error) => !error.message.includes('did you mean'),
+    );
+  });
+
   it('throws without an options object or a verify function', () => {
     assert.throws(() => construct(undefined), /needs an options object/);
     assert.throws(() => new Strategy(required, undefined as unknown as typeof verify), /needs a verify function/);

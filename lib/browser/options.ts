@@ -12,6 +12,7 @@ import {
   readFlag,
   readHttpSettings,
   requireText,
+  requireTextOption,
 } from '../passport/option-readers';
 import type { StateStore } from '../passport/state-store';
 import { type MemberLookupSettings, readMemberLookup } from './member-lookup-options';
@@ -166,7 +167,7 @@ export interface ResolvedOptions {
  */
 export function resolveOptions(options: StrategyOptionsBase & { passReqToCallback?: boolean }): ResolvedOptions {
   const { clientID, clientSecret } = readAppCredentials(options, 'Strategy');
-  const callbackURL = requireText(options.callbackURL, 'callbackURL', 'a redirect URL registered for the app');
+  const callbackURL = requireTextOption(options, 'callbackURL', 'a redirect URL registered for the app');
   const allowHttpCallbackURL = readFlag(options.allowHttpCallbackURL, 'allowHttpCallbackURL');
   const callbackProblem = allowHttpCallbackURL ? undefined : insecureCallbackURL(callbackURL);
   if (callbackProblem) throw new TypeError(callbackProblem);

@@ -10,7 +10,7 @@ import {
   readEndpointURL,
   readFlag,
   readHttpSettings,
-  requireText,
+  requireTextOption,
 } from '../passport/option-readers';
 
 /** Where DingTalk's in-client login (免登) lives unless the options say otherwise. */
@@ -91,7 +91,7 @@ export function resolveInAppOptions(
 ): ResolvedInAppOptions {
   const { clientID, clientSecret } = readAppCredentials(options, 'InAppStrategy');
   const getAccessToken = readGetAccessToken(options.getAccessToken);
-  const corpId = readCorpIdOption(options.corpId, getAccessToken !== undefined);
+  const corpId = readCorpIdOption(options, getAccessToken !== undefined);
   return {
     clientID,
     clientSecret,
@@ -107,7 +107,8 @@ export function resolveInAppOptions(
   };
 }
 
-function readCorpIdOption(value: unknown, suppliesTokens: boolean): string | CorpIdFunction {
+function readCorpIdOption(options: { corpId?: unknown }, suppliesTokens: boolean): string | CorpIdFunction {
+  const value = options.corpId;
   if (typeof value === 'function') {
     // The strategy's own token is the internal app's, for its one organization: a corpId chosen
     // per request needs a token for that organization, which only the app can get.
@@ -119,7 +120,7 @@ function readCorpIdOption(value: unknown, suppliesTokens: boolean): string | Cor
     }
     return value as CorpIdFunction;
   }
-  const corpId = requireText(value, 'corpId', "the organization's corpId, or a function of the request");
+  const corpId = requireTextOption(options, 'corpId', "the organization's corpId, or a function of the request");
   if (!isCorpId(corpId)) throw new TypeError(`${optionPrefix} the "corpId" option is not a DingTalk corpId`);
   return corpId;
 }

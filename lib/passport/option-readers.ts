@@ -28,6 +28,34 @@ export function requireText(value: unknown, name: string, what: string): string 
   return value;
 }
 
+/**
+ * The names an option is often given by mistake, in lower case: DingTalk's own spelling (its
+ * console says ClientId, and AppKey/AppSecret before that) and other casings of the name.
+ */
+const misspellings: Readonly<Record<string, readonly string[]>> = {
+  clientID: ['clientid', 'appkey', 'client_id'],
+  clientSecret: ['clientsecret', 'appsecret', 'client_secret'],
+  callbackURL: ['callbackurl', 'callback_url', 'redirecturi', 'redirect_uri'],
+  corpId: ['corpid', 'corp_id'],
+};
+
+/**
+ * A required text option read from `options`, whose `TypeError` when it is left out names the
+ * look-alike key the options do have (`clientId` for `clientID`, say). Only the key is named,
+ * never a value: it may be the secret.
+ */
+export function requireTextOption(options: object, name: string, what: string): string {
+  const value = (options as Record<string, unknown>)[name];
+  if (value !== undefined) return requireText(value, name, what);
+  const candidates = misspellings[name] ?? [];
+  const found = Object.keys(options).find((key) => key !== name && candidates.includes(key.toLowerCase()));
+  if (found === undefined) return requireText(value, name, what);
+  const whose = found === 'clientId' ? " (DingTalk's spelling)" : '';
+  throw new TypeError(
+    `${optionPrefix} the "${name}" option is required: ${what}. The options have "${found}"${whose}: did you mean ${name}?`,
+  );
+}
+
 /** The options object itself, and the app's credentials in it: `clientID` and `clientSecret`. */
 export function readAppCredentials(
   options: unknown,
@@ -36,10 +64,13 @@ export function readAppCredentials(
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`${optionPrefix} new ${constructorName}(options, verify) needs an options object`);
   }
-  const { clientID, clientSecret } = options as { clientID?: unknown; clientSecret?: unknown };
   return {
-    clientID: requireText(clientID, 'clientID', 'the ClientId (AppKey) from the DingTalk developer console'),
-    clientSecret: requireText(clientSecret, 'clientSecret', 'the ClientSecret from the DingTalk developer console'),
+    clientID: requireTextOption(options, 'clientID', 'the ClientId (AppKey) from the DingTalk developer console'),
+    clientSecret: requireTextOption(
+      options,
+      'clientSecret',
+      'the ClientSecret (AppSecret) from the DingTalk developer console',
+    ),
   };
 }
 
