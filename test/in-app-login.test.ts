@@ -146,6 +146,32 @@ describe('in-client login over HTTP', () => {
     assert.equal(emulator.counters.requests.userInfo, 0);
   });
 
+  it('says that no parsed body reached the strategy, naming the Content-Type, for a form to a JSON-only route', async () => {
+    const jsonOnly = await startInAppApp({ inApp: emulator.inAppStrategyOptions(), jsonOnly: true });
+    try {
+      const code = emulator.issueInAppCode();
+      emulator.resetCounters();
+      const response = await fetch(`${jsonOnly.url}/in-app`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' },
+        body: `code=${code}`,
+      });
+      const { failure } = (await response.json()) as { failure: { reason: string; message: string } };
+      assert.equal(response.status, 400);
+      assert.equal(failure.reason, 'malformed_request');
+      assert.equal(
+        failure.message,
+        "Invalid in-client login request: no parsed request body reached the strategy: the request's Content-Type " +
+          "is application/x-www-form-urlencoded; add a body parser for it (express.urlencoded(), or @koa/bodyparser with 'form' in enableTypes with Koa) or post JSON.",
+      );
+      assert.equal(emulator.counters.requests.userInfo, 0);
+      // The same route still logs in with JSON.
+      assert.equal((await jsonOnly.post({ code: emulator.issueInAppCode() })).status, 200);
+    } finally {
+      await jsonOnly.close();
+    }
+  });
+
   it('fetches a new app token once DingTalk says the cached one expired (42001), and retries', async () => {
     assert.equal((await app.post({ code: emulator.issueInAppCode() })).status, 200);
     emulator.resetCounters();

@@ -20,6 +20,50 @@ describe('readInAppCode', () => {
     ['a GET, even with a code in the query', request('GET', undefined), /POSTed/],
     ['no body parser', request('POST', undefined), /no request body/],
     ['no code', request('POST', {}), /no "code"/],
+    [
+      'a form where only JSON is parsed (Express 5: no body)',
+      request('POST', undefined, { 'content-type': 'application/x-www-form-urlencoded', 'content-length': '15' }),
+      /^Invalid in-client login request: no parsed request body reached the strategy: the request's Content-Type is application\/x-www-form-urlencoded; add a body parser for it \(express\.urlencoded\(\)/,
+    ],
+    [
+      "a form @koa/bodyparser left as {} (enableTypes: ['json'])",
+      request(
+        'POST',
+        {},
+        { 'content-type': 'application/x-www-form-urlencoded; charset=UTF-8', 'transfer-encoding': 'chunked' },
+      ),
+      /no parsed request body reached the strategy: the request's Content-Type is application\/x-www-form-urlencoded;/,
+    ],
+    [
+      'JSON with no JSON parser',
+      request('POST', undefined, { 'content-type': 'application/json', 'content-length': '20' }),
+      /no parsed request body reached the strategy: the request's Content-Type is application\/json; add a JSON body parser/,
+    ],
+    [
+      'an empty object with JSON, perhaps {} itself',
+      request('POST', {}, { 'content-type': 'application/json', 'content-length': '2' }),
+      /no parsed request body reached the strategy \(or the JSON posted was \{\}, with no "code"\)/,
+    ],
+    [
+      'multipart (FormData)',
+      request('POST', {}, { 'content-type': 'multipart/form-data; boundary=x', 'content-length': '99' }),
+      /Content-Type is multipart\/form-data; post the code as JSON/,
+    ],
+    [
+      'a body without a Content-Type',
+      request('POST', undefined, { 'content-length': '5' }),
+      /has a body but no Content-Type/,
+    ],
+    [
+      'a Content-Type not worth naming',
+      request('POST', undefined, { 'content-type': 'text/<script>', 'content-length': '5' }),
+      /Content-Type is not one a body parser reads; post the code as JSON/,
+    ],
+    [
+      'a parsed body without a code',
+      request('POST', { other: 'x' }, { 'content-type': 'application/json', 'content-length': '13' }),
+      /the request body has no "code"/,
+    ],
     ['an empty code', request('POST', { code: '' }), /no "code"/],
     ['a repeated code', request('POST', { code: ['a1b2c3d4', 'e5f6a7b8'] }), /more than once/],
     ['a nested code', request('POST', { code: { $gt: '' } }), /must be a string/],

@@ -21,6 +21,8 @@ export function readInAppCode(req: Request): InAppCodeRead {
       ? (body as { code?: unknown }).code
       : undefined;
   if (code === undefined || code === null || code === '') {
+    const unparsed = unparsedBody(req, body);
+    if (unparsed !== undefined) return refuse(unparsed);
     return refuse(
       body === undefined
         ? 'no request body: POST the code as JSON {"code": ...} and parse it (express.json(), a body parser)'
@@ -33,6 +35,51 @@ export function readInAppCode(req: Request): InAppCodeRead {
   // Visible ASCII only, as DingTalk issues; anything else would be a forged or mangled code.
   if (!/^[\x21-\x7e]+$/.test(code)) return refuse('"code" has characters DingTalk never puts in a code');
   return { ok: true, code };
+}
+
+/**
+ * Why no parsed body reached the strategy, when the request did send one: `req.body` is undefined
+ * (Express 5 with no parser for the type), or an empty object (Express 4's parsers and
+ * @koa/bodyparser leave `{}` for a type they do not parse). Names the Content-Type, never the body.
+ */
+function unparsedBody(req: Request, body: unknown): string | undefined {
+  const headers = (req.headers ?? {}) as Record<string, unknown>;
+  if (!requestHasBody(headers) || !(body === undefined || isEmptyObject(body))) return undefined;
+  const lead = 'no parsed request body reached the strategy';
+  const contentType = headerText(headers['content-type'])?.split(';')[0]?.trim().toLowerCase() ?? '';
+  if (contentType === '') {
+    return `${lead}: the request has a body but no Content-Type; post JSON with Content-Type: application/json`;
+  }
+  const named = /^[a-z0-9!#$&^_.+-]{1,64}\/[a-z0-9!#$&^_.+-]{1,64}$/.test(contentType)
+    ? `the request's Content-Type is ${contentType}`
+    : "the request's Content-Type is not one a body parser reads";
+  if (contentType === 'application/json') {
+    const empty = body === undefined ? '' : ' (or the JSON posted was {}, with no "code")';
+    return `${lead}${empty}: ${named}; add a JSON body parser for this route (express.json(), or @koa/bodyparser with Koa)`;
+  }
+  if (contentType === 'application/x-www-form-urlencoded') {
+    return (
+      `${lead}: ${named}; add a body parser for it ` +
+      "(express.urlencoded(), or @koa/bodyparser with 'form' in enableTypes with Koa) or post JSON"
+    );
+  }
+  return `${lead}: ${named}; post the code as JSON {"code": ...} with Content-Type: application/json`;
+}
+
+/** A body declared by the headers: a non-zero Content-Length, or a Transfer-Encoding. */
+function requestHasBody(headers: Record<string, unknown>): boolean {
+  const length = headerText(headers['content-length']);
+  return (
+    (length !== undefined && /^\s*0*[1-9]\d*\s*$/.test(length)) ||
+    headerText(headers['transfer-encoding']) !== undefined
+  );
+}
+
+/** `{}` as a body parser leaves it: a plain object with no own keys. */
+function isEmptyObject(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const prototype = Object.getPrototypeOf(value);
+  return (prototype === Object.prototype || prototype === null) && Reflect.ownKeys(value).length === 0;
 }
 
 /**

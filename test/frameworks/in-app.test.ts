@@ -19,7 +19,10 @@ interface Running {
   close(): Promise<void>;
 }
 
-type Outcome = { status: number; body: { user?: { id: string; userId: string }; reason?: string } };
+type Outcome = {
+  status: number;
+  body: { user?: { id: string; userId: string }; reason?: string; message?: string };
+};
 
 const verify = (profile: InAppProfile, done: (err: unknown, user?: object) => void) =>
   done(null, { id: profile.id, userId: profile.userId });
@@ -27,7 +30,10 @@ const verify = (profile: InAppProfile, done: (err: unknown, user?: object) => vo
 /** What the route answers: the user after logging in, or the failure's reason and status. */
 function describeOutcome(err: unknown, user: unknown, info: unknown, status: unknown): Outcome {
   if (err) return { status: (err as { status?: number }).status ?? 500, body: {} };
-  if (!user) return { status: Number(status) || 401, body: { reason: (info as { reason?: string })?.reason } };
+  if (!user) {
+    const { reason, message } = (info ?? {}) as { reason?: string; message?: string };
+    return { status: Number(status) || 401, body: { reason, message } };
+  }
   return { status: 200, body: { user: user as { id: string; userId: string } } };
 }
 
@@ -151,5 +157,24 @@ for (const [framework, start] of [
       assert.equal(((await get.json()) as Outcome['body']).reason, 'malformed_request');
       assert.equal(emulator.counters.requests.userInfo, 0);
     });
+
+    if (framework === 'Koa') {
+      it('says that no parsed body reached the strategy, naming the Content-Type, for a form where only JSON is parsed', async () => {
+        const code = emulator.issueInAppCode();
+        const response = await fetch(`${running.url}/in-app`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' },
+          body: `code=${code}`,
+        });
+        const body = (await response.json()) as Outcome['body'];
+        assert.equal(response.status, 400);
+        assert.equal(body.reason, 'malformed_request');
+        assert.match(
+          body.message ?? '',
+          /^Invalid in-client login request: no parsed request body reached the strategy: the request's Content-Type is application\/x-www-form-urlencoded; add a body parser for it \(express\.urlencoded\(\), or @koa\/bodyparser .*\) or post JSON\.$/,
+        );
+        assert.ok(!body.message?.includes(code));
+      });
+    }
   });
 }

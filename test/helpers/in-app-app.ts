@@ -17,6 +17,8 @@ export interface InAppTestAppOptions {
   /** The browser strategy too, to log the same person in both ways. */
   browser?: StrategyOptions<boolean>;
   verify?: InAppVerifyFunction;
+  /** Parse JSON only on /in-app, as the guide's Express code does (default: JSON and forms). */
+  jsonOnly?: boolean;
 }
 
 /** What the in-client route answered: the user, or the failure, or the error. */
@@ -64,7 +66,7 @@ export async function startInAppApp(options: InAppTestAppOptions): Promise<InApp
   app.post(
     '/in-app',
     express.json({ limit: '1kb' }),
-    express.urlencoded({ extended: false, limit: '1kb' }),
+    options.jsonOnly ? (_req, _res, next) => next() : express.urlencoded({ extended: false, limit: '1kb' }),
     (req, res, next) => {
       passport.authenticate(
         'dingtalk-inapp',
