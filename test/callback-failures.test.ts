@@ -59,6 +59,23 @@ describe('a callback that does not end in a login', () => {
       assert.equal(emulator.counters.requests.token, 1);
     });
 
+    it('when the callback is reloaded or reached again with Back, with state on: 403 state_mismatch, not code_rejected', async () => {
+      const started = await app();
+      const { browser, state } = await begin(started);
+      const query = { authCode: emulator.issueAuthCode(), state };
+      assert.equal((await browser.get('/callback').query(query).redirects(0)).status, 200);
+      // The same URL again: the session's state was used up by the first visit, so the state store
+      // refuses it before DingTalk is asked about the (used) code.
+      const reload = await browser.get('/callback').query(query).redirects(0);
+      assert.equal(reload.headers.location, '/failed');
+      assert.deepEqual(await failureMessages(browser), ['Unable to verify authorization request state.']);
+      const outcome = await browser.get('/callback-outcome').query(query);
+      assert.equal(outcome.body.status, 403);
+      assert.equal(outcome.body.info.reason, 'state_mismatch');
+      assert.equal(outcome.body.info.message, 'Unable to verify authorization request state.');
+      assert.equal(emulator.counters.requests.token, 1);
+    });
+
     it('when authCode is repeated, without calling DingTalk', async () => {
       const { browser, state } = await begin(await app());
       const callback = await browser.get(`/callback?authCode=a&authCode=b&state=${state}`).redirects(0);
