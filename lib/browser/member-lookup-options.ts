@@ -1,26 +1,25 @@
 import type { HttpSettings } from '../api/http';
-import type { GetAccessTokenFunction } from '../organization/app-tokens';
 import type { MemberDirectorySettings } from '../organization/member-directory';
 import { organizationDefaultURLs, readGetAccessToken } from '../organization/options';
 import { optionPrefix as prefix, readEndpointURL, readFlag } from '../passport/option-readers';
+import type { StrategyOptionsBase } from './options';
 
-/** The options of `memberLookup`, as the caller gives them. */
-export interface MemberLookupOptions {
-  memberLookup?: boolean;
-  skipUserDetails?: boolean;
-  accessTokenURL?: string;
-  getByUnionIdURL?: string;
-  userDetailsURL?: string;
-  getAccessToken?: GetAccessTokenFunction;
-}
+const dependentOptions = [
+  'skipUserDetails',
+  'accessTokenURL',
+  'getByUnionIdURL',
+  'userDetailsURL',
+  'getAccessToken',
+] as const;
+
+/** The options of `memberLookup`, as the caller gives them (documented on `StrategyOptionsBase`). */
+type MemberLookupOptions = Pick<StrategyOptionsBase, 'memberLookup' | (typeof dependentOptions)[number]>;
 
 /** `memberLookup` resolved: where to ask, and whether to load the details. */
 export interface MemberLookupSettings {
   directory: MemberDirectorySettings;
   skipUserDetails: boolean;
 }
-
-const dependentOptions = ['skipUserDetails', 'accessTokenURL', 'getByUnionIdURL', 'userDetailsURL', 'getAccessToken'];
 
 /**
  * Reads `memberLookup` and the options that only mean something with it. The organization comes
@@ -36,7 +35,7 @@ export function readMemberLookup(
   http: HttpSettings,
 ): MemberLookupSettings | undefined {
   if (!readFlag(options.memberLookup, 'memberLookup')) {
-    const stray = dependentOptions.find((name) => options[name as keyof MemberLookupOptions] !== undefined);
+    const stray = dependentOptions.find((name) => options[name] !== undefined);
     if (stray) throw new TypeError(`${prefix} the "${stray}" option only has a meaning with memberLookup: true`);
     return undefined;
   }
