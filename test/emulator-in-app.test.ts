@@ -2,7 +2,7 @@
 // user/get on oapi's terms, and the DingTalk client (dd.js, the client page, code minting).
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { runInNewContext } from 'node:vm';
 import {
   createDingTalkEmulator,
@@ -12,6 +12,19 @@ import {
   type EmulatorUser,
 } from '../lib/testing/index';
 import { startEmulatorCLI } from './helpers/emulator-cli';
+import {
+  type Answer,
+  appToken,
+  assertOAPIError,
+  assertWrappedTokenError,
+  emulators,
+  type JSONObject,
+  manualClock,
+  oapiAnswer,
+  postJSON,
+  send,
+  withToken,
+} from './helpers/emulator-http';
 
 const dingTalkUserAgent =
   'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) DingTalk(7.6.0-macOS) nw DTWKWebView';
@@ -19,95 +32,12 @@ const browserUserAgent =
   'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36';
 const requestIdPattern = /^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/;
 
-interface Answer {
-  status: number;
-  headers: Headers;
-  text: string;
-}
-
-type JSONObject = Record<string, unknown>;
-
-/** The emulators a describe block started, closed in its `after`. */
-function emulators() {
-  const started: DingTalkEmulator[] = [];
-  after(() => Promise.all(started.map((emulator) => emulator.close())));
-  return async (options: DingTalkEmulatorOptions = {}) => {
-    const emulator = await createDingTalkEmulator({ host: '127.0.0.1', port: 0, ...options });
-    started.push(emulator);
-    return emulator;
-  };
-}
-
-/** A clock a test moves by hand. */
-function manualClock() {
-  let now = Date.parse('2026-01-01T00:00:00Z');
-  return {
-    now: () => now,
-    advanceSeconds(seconds: number) {
-      now += seconds * 1000;
-    },
-  };
-}
-
-async function send(url: string, init: RequestInit = {}): Promise<Answer> {
-  const response = await fetch(url, { redirect: 'manual', ...init });
-  return { status: response.status, headers: response.headers, text: await response.text() };
-}
-
-function postJSON(url: string, body: unknown): Promise<Answer> {
-  return send(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-}
-
 function requestAppToken(emulator: DingTalkEmulator, body: unknown = appCredentials(emulator)): Promise<Answer> {
   return postJSON(emulator.appAccessTokenURL, body);
 }
 
 function appCredentials(emulator: DingTalkEmulator) {
   return { appKey: emulator.clientID, appSecret: emulator.clientSecret };
-}
-
-async function appToken(emulator: DingTalkEmulator): Promise<string> {
-  const answer = await requestAppToken(emulator);
-  assert.equal(answer.status, 200, answer.text);
-  return (JSON.parse(answer.text) as { accessToken: string }).accessToken;
-}
-
-/** Checks the oapi answer shape (HTTP 200, errcode, errmsg, request_id) and returns the body. */
-function oapiAnswer(answer: Answer): JSONObject {
-  assert.equal(answer.status, 200, answer.text);
-  assert.equal(answer.headers.get('content-type'), 'application/json;charset=utf-8');
-  assert.equal(answer.headers.get('x-acs-request-id'), null, 'oapi has no v1.0 request id header');
-  const json = JSON.parse(answer.text) as JSONObject;
-  assert.equal(typeof json.errcode, 'number');
-  assert.equal(typeof json.errmsg, 'string');
-  assert.match(json.request_id as string, /^[0-9a-z]{13}$/);
-  return json;
-}
-
-function assertOAPIError(answer: Answer, errcode: number, errmsg: string): void {
-  const json = oapiAnswer(answer);
-  assert.equal(json.errcode, errcode, answer.text);
-  assert.equal(json.errmsg, errmsg);
-  assert.equal(json.result, undefined);
-}
-
-/**
- * A refused app token as topapi answers it: errcode 88 (鉴权异常), the actual code in `sub_code`
- * (a live probe's log; cryozerolabs/n8n-nodes-dingtalk#12), never errcode 40014 itself.
- */
-function assertWrappedTokenError(answer: Answer, subCode: string, subMessage: string): void {
-  const json = oapiAnswer(answer);
-  assert.deepEqual(json, {
-    errcode: 88,
-    sub_code: subCode,
-    sub_msg: subMessage,
-    errmsg: `ding talk error[subcode=${subCode},submsg=${subMessage}]`,
-    request_id: json.request_id,
-  });
-}
-
-function withToken(url: string, token: string | undefined): string {
-  return token === undefined ? url : `${url}?access_token=${encodeURIComponent(token)}`;
 }
 
 type Encoding = 'json' | 'form' | 'query';

@@ -1,7 +1,7 @@
 // The emulator's side of the member lookup: who a DingTalk user is in an organization. External
 // contacts (外部联系人) in the test data, topapi/user/getbyunionid, and user/get's organization fields.
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import {
   createDingTalkEmulator,
   type DingTalkEmulator,
@@ -9,73 +9,19 @@ import {
   type EmulatorUser,
 } from '../lib/testing/index';
 import { startEmulatorCLI } from './helpers/emulator-cli';
-
-interface Answer {
-  status: number;
-  headers: Headers;
-  text: string;
-}
-
-type JSONObject = Record<string, unknown>;
-
-/** The emulators a describe block started, closed in its `after`. */
-function emulators() {
-  const started: DingTalkEmulator[] = [];
-  after(() => Promise.all(started.map((emulator) => emulator.close())));
-  return async (options: DingTalkEmulatorOptions = {}) => {
-    const emulator = await createDingTalkEmulator({ host: '127.0.0.1', port: 0, ...options });
-    started.push(emulator);
-    return emulator;
-  };
-}
-
-async function send(url: string, init: RequestInit = {}): Promise<Answer> {
-  const response = await fetch(url, { redirect: 'manual', ...init });
-  return { status: response.status, headers: response.headers, text: await response.text() };
-}
-
-function postJSON(url: string, body: unknown): Promise<Answer> {
-  return send(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-}
-
-function withToken(url: string, token: string): string {
-  return `${url}?access_token=${encodeURIComponent(token)}`;
-}
-
-/** The app token `/v1.0/oauth2/accessToken` hands out: the in-client organization's. */
-async function appToken(emulator: DingTalkEmulator): Promise<string> {
-  const answer = await postJSON(emulator.appAccessTokenURL, {
-    appKey: emulator.clientID,
-    appSecret: emulator.clientSecret,
-  });
-  assert.equal(answer.status, 200, answer.text);
-  return (JSON.parse(answer.text) as { accessToken: string }).accessToken;
-}
-
-/** Checks the oapi answer shape (HTTP 200, JSON, a request_id) and returns the body. */
-function oapiAnswer(answer: Answer): JSONObject {
-  assert.equal(answer.status, 200, answer.text);
-  assert.equal(answer.headers.get('content-type'), 'application/json;charset=utf-8');
-  const json = JSON.parse(answer.text) as JSONObject;
-  assert.match(json.request_id as string, /^[0-9a-z]{13}$/);
-  return json;
-}
-
-function assertOAPIError(answer: Answer, errcode: number, errmsg: string): void {
-  const json = oapiAnswer(answer);
-  assert.deepEqual({ ...json, request_id: undefined }, { errcode, errmsg, request_id: undefined }, answer.text);
-}
-
-/** A clock a test moves by hand. */
-function manualClock() {
-  let now = Date.parse('2026-01-01T00:00:00Z');
-  return {
-    now: () => now,
-    advanceSeconds(seconds: number) {
-      now += seconds * 1000;
-    },
-  };
-}
+import {
+  type Answer,
+  appToken,
+  assertOAPIError,
+  assertWrappedTokenError,
+  emulators,
+  type JSONObject,
+  manualClock,
+  oapiAnswer,
+  postJSON,
+  send,
+  withToken,
+} from './helpers/emulator-http';
 
 type Encoding = 'json' | 'form' | 'query';
 
@@ -107,18 +53,6 @@ async function lookUp(emulator: DingTalkEmulator, token: string, unionid: string
   assert.equal(json.errcode, 0);
   assert.equal(json.errmsg, 'ok');
   return json.result as JSONObject;
-}
-
-/** The answer to a refused app token at getbyunionid: wrapped in errcode 88 (鉴权异常). */
-function assertWrappedTokenError(answer: Answer, subCode: string, subMessage: string): void {
-  const json = oapiAnswer(answer);
-  assert.deepEqual(json, {
-    errcode: 88,
-    sub_code: subCode,
-    sub_msg: subMessage,
-    errmsg: `ding talk error[subcode=${subCode},submsg=${subMessage}]`,
-    request_id: json.request_id,
-  });
 }
 
 function getUserInfo(emulator: DingTalkEmulator, token: string, code: string): Promise<Answer> {

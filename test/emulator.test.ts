@@ -15,30 +15,9 @@ import {
   type EmulatorUser,
 } from '../lib/testing/index';
 import { startEmulatorCLI } from './helpers/emulator-cli';
+import { type Answer, emulators, send } from './helpers/emulator-http';
 
 const callback = 'http://127.0.0.1:3000/auth/dingtalk/callback';
-
-interface Answer {
-  status: number;
-  headers: Headers;
-  text: string;
-}
-
-/** The emulators a describe block started, closed in its `after`. */
-function emulators() {
-  const started: DingTalkEmulator[] = [];
-  after(() => Promise.all(started.map((emulator) => emulator.close())));
-  return async (options: DingTalkEmulatorOptions = {}) => {
-    const emulator = await createDingTalkEmulator({ host: '127.0.0.1', port: 0, ...options });
-    started.push(emulator);
-    return emulator;
-  };
-}
-
-async function send(url: string, init: RequestInit = {}): Promise<Answer> {
-  const response = await fetch(url, { redirect: 'manual', ...init });
-  return { status: response.status, headers: response.headers, text: await response.text() };
-}
 
 function authorizeURL(emulator: DingTalkEmulator, overrides: Record<string, string | undefined> = {}): string {
   const params: Record<string, string | undefined> = {

@@ -346,7 +346,7 @@ describe('memberLookup: 200 concurrent logins on a cold cache', () => {
       const outcomes = (await Promise.all(responses.map((response) => response.json()))) as Outcome[];
       assert.deepEqual(new Set(responses.map((response) => response.status)), new Set([200]));
       assert.deepEqual(
-        new Set(outcomes.map((outcome) => outcome.user && outcome.user.profile.userId)),
+        new Set(outcomes.map((outcome) => (outcome.user || undefined)?.profile.userId)),
         new Set(['zhangsan']),
       );
       const { requests } = emulator.counters;

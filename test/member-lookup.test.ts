@@ -149,7 +149,7 @@ describe('memberLookup: who the user is in the organization', () => {
     const [, , appToken, lookup, details] = dingtalk.requests;
     assert.deepEqual(appToken?.body, { appKey: `ding-member-app-${apps}`, appSecret: secret });
     assert.deepEqual(lookup?.body, { unionid: userMeBody.unionId });
-    assert.equal(lookup?.query.get('access_token'), 'app-token-' + appTokensIssued);
+    assert.equal(lookup?.query.get('access_token'), `app-token-${appTokensIssued}`);
     assert.deepEqual(details?.body, { userid: 'manager4220', language: 'zh_CN' });
   });
 
