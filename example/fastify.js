@@ -110,7 +110,10 @@ async function start({ port = 3000, host = '127.0.0.1', env = process.env } = {}
     return reply.redirect('/');
   });
 
-  const url = await app.listen({ port, host });
+  const url = await app.listen({ port, host }).catch(async (err) => {
+    await emulator?.close();
+    throw err;
+  });
   return {
     url,
     emulator,
@@ -122,10 +125,15 @@ async function start({ port = 3000, host = '127.0.0.1', env = process.env } = {}
 }
 
 if (require.main === module) {
-  start({ port: Number(process.env.PORT ?? 3000) }).then(
+  const port = Number(process.env.PORT ?? 3000);
+  start({ port }).then(
     ({ url, emulator }) => console.log(`Open ${url}${emulator ? ' (DingTalk emulator: no DINGTALK_CLIENT_ID)' : ''}`),
     (err) => {
-      console.error(err.message);
+      console.error(
+        err.code === 'EADDRINUSE'
+          ? `Port ${port} is in use: try another, such as PORT=${port + 1} node fastify.js`
+          : err.message,
+      );
       process.exit(1);
     },
   );

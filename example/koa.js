@@ -5,6 +5,7 @@
 // needed). For the real DingTalk set DINGTALK_CLIENT_ID, DINGTALK_CLIENT_SECRET, DINGTALK_CALLBACK_URL
 // (registered in the developer console, ending in /auth/dingtalk/callback) and SESSION_SECRET.
 const { randomBytes } = require('node:crypto');
+const { once } = require('node:events');
 const { Router } = require('@koa/router');
 const Koa = require('koa');
 const { KoaPassport } = require('koa-passport');
@@ -91,8 +92,10 @@ async function start({ port = 3000, host = '127.0.0.1', env = process.env } = {}
   });
   app.use(router.routes());
 
-  const server = await new Promise((resolve, reject) => {
-    const listening = app.listen(port, host, () => resolve(listening)).once('error', reject);
+  const server = app.listen(port, host);
+  await once(server, 'listening').catch(async (err) => {
+    await emulator?.close();
+    throw err;
   });
   return {
     url: `http://${host}:${server.address().port}`,
@@ -106,10 +109,15 @@ async function start({ port = 3000, host = '127.0.0.1', env = process.env } = {}
 }
 
 if (require.main === module) {
-  start({ port: Number(process.env.PORT ?? 3000) }).then(
+  const port = Number(process.env.PORT ?? 3000);
+  start({ port }).then(
     ({ url, emulator }) => console.log(`Open ${url}${emulator ? ' (DingTalk emulator: no DINGTALK_CLIENT_ID)' : ''}`),
     (err) => {
-      console.error(err.message);
+      console.error(
+        err.code === 'EADDRINUSE'
+          ? `Port ${port} is in use: try another, such as PORT=${port + 1} node koa.js`
+          : err.message,
+      );
       process.exit(1);
     },
   );

@@ -6,6 +6,7 @@
 // For the real DingTalk set DINGTALK_CLIENT_ID, DINGTALK_CLIENT_SECRET, DINGTALK_CALLBACK_URL,
 // STATE_SECRET and TOKEN_SECRET (each secret ≥ 32 bytes, the same on every instance).
 const { createHmac, randomBytes, timingSafeEqual } = require('node:crypto');
+const { once } = require('node:events');
 const express = require('express');
 const { Passport } = require('passport');
 const { Strategy: DingTalkStrategy, SignedCookieStateStore } = require('passport-dingtalk-oauth2');
@@ -80,8 +81,11 @@ async function start({ port = 3000, host = '127.0.0.1', env = process.env } = {}
     res.status(err.status ?? 500).json({ message: 'DingTalk login is unavailable: please try again later.' });
   });
 
-  const server = await new Promise((resolve, reject) => {
-    const listening = app.listen(port, host, () => resolve(listening)).once('error', reject);
+  // No callback: Express 5 would call it with the error (such as EADDRINUSE) too. once() rejects on 'error'.
+  const server = app.listen(port, host);
+  await once(server, 'listening').catch(async (err) => {
+    await emulator?.close();
+    throw err;
   });
   return {
     url: `http://${host}:${server.address().port}`,
@@ -95,10 +99,15 @@ async function start({ port = 3000, host = '127.0.0.1', env = process.env } = {}
 }
 
 if (require.main === module) {
-  start({ port: Number(process.env.PORT ?? 3000) }).then(
+  const port = Number(process.env.PORT ?? 3000);
+  start({ port }).then(
     ({ url }) => console.log(`Open ${url}/auth/dingtalk`),
     (err) => {
-      console.error(err.message);
+      console.error(
+        err.code === 'EADDRINUSE'
+          ? `Port ${port} is in use: try another, such as PORT=${port + 1} node signed-cookie-state.js`
+          : err.message,
+      );
       process.exit(1);
     },
   );

@@ -138,6 +138,23 @@ describe('node example/<file>.js, as a user runs it', () => {
     });
   }
 
+  for (const file of ['express.js', 'koa.js', 'fastify.js', 'signed-cookie-state.js']) {
+    it(`${file} with its port taken names the port and PORT= to pick another, and exits with 1`, async () => {
+      const taken = createServer();
+      await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+      after(() => taken.close());
+      const { port } = taken.address() as AddressInfo;
+      const child = run(file, { PORT: String(port) });
+      let stderr = '';
+      child.stderr?.on('data', (chunk) => {
+        stderr += String(chunk);
+      });
+      const [code] = await once(child, 'exit');
+      assert.equal(code, 1);
+      assert.equal(stderr, `Port ${port} is in use: try another, such as PORT=${port + 1} node ${file}\n`);
+    });
+  }
+
   it('server.js (npm run demo) prints the demo, the emulated client page and the User-Agent to play it with', async () => {
     const child = run('server.js');
     let output = '';
