@@ -1,13 +1,34 @@
 // Every Markdown document renders as written: fences closed, every link to a heading lands on
-// one, every linked document exists, and every example it embeds is the file the tests run.
+// one, every linked document exists (in the npm package too, for the documents it ships), and
+// every example it embeds is the file the tests run.
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { describe, it } from 'node:test';
 import MarkdownIt from 'markdown-it';
 
 const root = join(__dirname, '..');
 const markdown = new MarkdownIt();
+
+/** A README is a landing page: the rest lives in docs/. */
+const readmeLimit = 12_000;
+
+/** The repository named in package.json, as GitHub shows its files: `<repository>/blob/main/`. */
+const repository = (
+  JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { repository: { url: string } }
+).repository.url
+  .replace(/^git\+/, '')
+  .replace(/\.git$/, '');
+
+/** The files `npm pack` puts in the tarball; scripts skipped, so no build is needed to list the documents. */
+const packed = new Set(
+  (
+    JSON.parse(
+      execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' }),
+    ) as Array<{ files: Array<{ path: string }> }>
+  ).flatMap(({ files }) => files.map((file) => file.path)),
+);
 
 /** The project's documents: both READMEs, docs/, the changelog, the benchmark's README. */
 function documents(): string[] {
@@ -92,6 +113,29 @@ describe('the documentation', () => {
         assert.deepEqual(parse(path).unclosedFences, [], 'lines where a fence opens and never closes');
       });
 
+      if (packed.has(path)) {
+        // npmjs.com and the unpacked package show these documents: a relative link must land in the tarball.
+        it('links only to files the npm package holds, and to the rest of the repository by its URL', () => {
+          const outside = parse(path)
+            .links.filter((href) => !/^[a-z][a-z0-9+.-]*:/i.test(href) && !href.startsWith('#'))
+            .filter(
+              (href) => !packed.has(relative(root, join(root, dirname(path), decodeURI(href.split('#')[0] ?? '')))),
+            );
+          assert.deepEqual(outside, []);
+        });
+      }
+
+      it('links to files of the repository that exist, a folder as tree/ and a file as blob/', () => {
+        const broken = parse(path)
+          .links.filter((href) => href.startsWith(`${repository}/`))
+          .filter((href) => {
+            const [, kind, file] = /^[^#]+?\/(blob|tree)\/main\/([^#]*)/.exec(href) ?? [];
+            if (!kind || file === undefined || !existsSync(join(root, file))) return true;
+            return statSync(join(root, file)).isDirectory() !== (kind === 'tree');
+          });
+        assert.deepEqual(broken, []);
+      });
+
       it('links only to headings and documents that exist', () => {
         const broken: string[] = [];
         for (const href of parse(path).links) {
@@ -120,6 +164,36 @@ describe('the documentation', () => {
           assert.equal(code, readFileSync(join(root, file as string), 'utf8'));
         });
       }
+    });
+  }
+
+  it(`keeps each README a landing page of at most ${readmeLimit} characters`, () => {
+    for (const readme of ['README.md', 'README.zh-CN.md']) {
+      const characters = [...readFileSync(join(root, readme), 'utf8')].length;
+      assert.ok(characters <= readmeLimit, `${readme} has ${characters} characters`);
+    }
+  });
+
+  // Readers switch languages mid-page: each Chinese document has the English one's headings, level
+  // by level in the same order, and the two link to each other.
+  for (const path of paths.filter((file) => file.endsWith('.md') && !file.endsWith('.zh-CN.md'))) {
+    const chinese = path.replace(/\.md$/, '.zh-CN.md');
+    if (!existsSync(join(root, chinese))) continue;
+    it(`${chinese} has ${path}'s headings in the same order, and each links to the other`, () => {
+      const levels = (file: string) =>
+        markdown
+          .parse(readFileSync(join(root, file), 'utf8'), {})
+          .filter((token) => token.type === 'heading_open')
+          .map((token) => token.tag);
+      assert.deepEqual(levels(chinese), levels(path));
+      assert.ok(
+        parse(path).links.some((href) => href.endsWith(chinese.split('/').pop() as string)),
+        path,
+      );
+      assert.ok(
+        parse(chinese).links.some((href) => href.endsWith(path.split('/').pop() as string)),
+        chinese,
+      );
     });
   }
 
