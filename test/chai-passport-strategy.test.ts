@@ -1,6 +1,6 @@
 // The way apps and Passport strategies test a login: chai-passport-strategy runs authenticate() on
 // Object.create(strategy), as passport does, with `_oauth2.getOAuthAccessToken` and `userProfile`
-// stubbed, so no request leaves the process. The README's "Testing your app" shows the same.
+// stubbed, so no request leaves the process. docs/testing.md shows the same.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import chai from 'chai';

@@ -1,4 +1,4 @@
-// Every runnable file in example/ (the README shows them byte for byte), run end to end against the
+// Every runnable file in example/ (the READMEs and docs/ show them byte for byte), run end to end against the
 // DingTalk emulator over real HTTP on 127.0.0.1. Koa and Fastify have the same checks as Express, in
 // test/frameworks/; the NestJS example is tested there too.
 import assert from 'node:assert/strict';

@@ -50,7 +50,7 @@ export type DingTalkAuthenticateCallback = (
 // strategy instance still reaches those, with passport's own types. Nothing is added to passport's
 // AuthenticateOptions, which every other strategy in the app shares: a module augmentation cannot
 // widen its `state?: string`, and `corpId` means nothing to them. A strategy registered under
-// another name takes `options as AuthenticateOptions` (README, "Per-request options"). The type
+// another name takes `options as AuthenticateOptions` (docs/reference.md, "Per-request options"). The type
 // parameters are @types/passport's, as a merged declaration requires.
 declare module 'passport' {
   interface Authenticator<InitializeRet, AuthenticateRet, AuthorizeRet, AuthorizeOptions> {

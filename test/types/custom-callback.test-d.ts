@@ -89,7 +89,7 @@ passport.authenticate(['dingtalk', 'dingtalk-inapp'], (err) => err);
 // @ts-expect-error and for a name in a variable
 passport.authenticate(name, (err) => err);
 
-// The README's "Why a login failed" callback, as written there, compiles under strict TypeScript
+// The "Why a login failed" callback of docs/errors.md, as written there, compiles under strict TypeScript
 // (its map covers every reason; a map of some reasons takes Partial<Record<FailureReason, string>>).
 const app = express();
 const loginFailures = {
@@ -141,7 +141,7 @@ app.get('/auth/dingtalk/member-callback', (req, res, next) => {
   })(req, res, next);
 });
 
-// The README's in-client route.
+// The in-client route of docs/in-client-login.md.
 app.post('/auth/dingtalk/in-app', express.json({ limit: '1kb' }), (req, res, next) => {
   passport.authenticate('dingtalk-inapp', (err, user, info, status) => {
     if (err) return next(err);
