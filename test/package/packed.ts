@@ -12,9 +12,10 @@ export const root = join(__dirname, '..', '..');
 const execFileAsync = promisify(execFile);
 
 /** Runs a command and returns its stdout; a failure shows the command's own output. */
-export async function run(command: string, args: string[], cwd: string): Promise<string> {
+export async function run(command: string, args: string[], cwd: string, env?: NodeJS.ProcessEnv): Promise<string> {
   try {
-    const { stdout } = await execFileAsync(command, args, { cwd, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+    const options = { cwd, env, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 } as const;
+    const { stdout } = await execFileAsync(command, args, options);
     return stdout;
   } catch (error) {
     const { stdout, stderr } = error as { stdout?: string; stderr?: string };
