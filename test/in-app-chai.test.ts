@@ -29,7 +29,7 @@ function run(strategy: InAppStrategy, prepare: (req: PassportTestRequest) => voi
       (action: string) =>
       (...args: unknown[]) =>
         resolve({ action, args });
-    const test: PassportTest = chai.passport.use(strategy as never).request(prepare);
+    const test: PassportTest = chai.passport.use(strategy).request(prepare);
     test.success(settle('success')).fail(settle('fail')).error(settle('error')).redirect(settle('redirect'));
     test.authenticate();
   });

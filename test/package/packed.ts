@@ -53,7 +53,9 @@ export async function packIntoWorkspace(): Promise<Workspace> {
   const dir = await mkdtemp(join(tmpdir(), 'passport-dingtalk-oauth2-package-'));
   const clone = join(dir, 'fresh-clone');
   const listed = await run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], root);
-  for (const path of listed.split('\0').filter((file) => file && existsSync(join(root, file)))) {
+  // A worktree's node_modules symlink is listed as untracked (`node_modules/` matches only a folder).
+  const files = listed.split('\0').filter((file) => file && file !== 'node_modules' && existsSync(join(root, file)));
+  for (const path of files) {
     await mkdir(dirname(join(clone, path)), { recursive: true });
     await copyFile(join(root, path), join(clone, path));
   }
