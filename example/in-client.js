@@ -6,6 +6,7 @@
 // DINGTALK_CLIENT_SECRET, DINGTALK_CORP_ID (the organization the app is installed in) and SESSION_SECRET,
 // then open the app from DingTalk's workbench: the page's domain must be the one registered for the app.
 const { randomBytes } = require('node:crypto');
+const { once } = require('node:events');
 const express = require('express');
 const session = require('express-session');
 const { Passport } = require('passport');
@@ -147,10 +148,9 @@ async function start({ port = 3000, host = '127.0.0.1', env = process.env } = {}
     res.status(status).json({ reason: refused ? 'malformed_request' : 'server_error', message });
   });
 
-  const server = await new Promise((resolve, reject) => {
-    // Express 5 calls this with the error too (EADDRINUSE when the port is taken).
-    const listening = app.listen(port, host, (err) => (err ? reject(err) : resolve(listening)));
-  }).catch(async (err) => {
+  // No callback: Express 5 would call it with the error (such as EADDRINUSE) too. once() rejects on 'error'.
+  const server = app.listen(port, host);
+  await once(server, 'listening').catch(async (err) => {
     await emulator?.close();
     throw err;
   });
@@ -178,7 +178,7 @@ then open ${url} with a User-Agent containing "DingTalk" (Chrome DevTools → Ne
     (err) => {
       console.error(
         err.code === 'EADDRINUSE'
-          ? `Port ${port} is taken: run it on another one, such as PORT=3001 node in-client.js`
+          ? `Port ${port} is in use: try another, such as PORT=${port + 1} node in-client.js`
           : err.message,
       );
       process.exit(1);

@@ -162,7 +162,10 @@ describe('example/in-client.js settings', () => {
       });
       const [code] = await once(child, 'exit');
       assert.equal(code, 1);
-      assert.equal(stderr, `Port ${taken.port} is taken: run it on another one, such as PORT=3001 node in-client.js\n`);
+      assert.equal(
+        stderr,
+        `Port ${taken.port} is in use: try another, such as PORT=${taken.port + 1} node in-client.js\n`,
+      );
     } finally {
       await taken.close();
     }
