@@ -91,7 +91,9 @@ function createApp({ strategyOptions, inClient, sessionSecret, usingEmulator }) 
     }),
   );
   app.use(passport.session());
-  const pageOptions = { usingEmulator };
+  // Without memberLookup the default scope is `openid`: a second button asks for the organization.
+  const pickOrganization = !strategyOptions.memberLookup;
+  const pageOptions = { usingEmulator, pickOrganization };
 
   app.get('/', (req, res) => {
     // The same URL answers two pages, so a cache must keep one per User-Agent.
@@ -111,8 +113,10 @@ function createApp({ strategyOptions, inClient, sessionSecret, usingEmulator }) 
   });
 
   app.get('/auth/dingtalk', passport.authenticate('dingtalk'));
-  // `openid corpid` makes DingTalk ask which organization to log in with, and return its corpId.
-  app.get('/auth/dingtalk/organization', passport.authenticate('dingtalk', { scope: 'openid corpid' }));
+  if (pickOrganization) {
+    // `openid corpid` makes DingTalk ask which organization to log in with, and return its corpId.
+    app.get('/auth/dingtalk/organization', passport.authenticate('dingtalk', { scope: 'openid corpid' }));
+  }
   app.get(
     callbackPath,
     passport.authenticate('dingtalk', { failureRedirect: '/login-failed', failureMessage: true }),

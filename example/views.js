@@ -41,9 +41,16 @@ ${body}
 </html>`;
 }
 
-/** The two ways to start the browser login; the in-client page shows them when its login fails. */
-const loginButtons = `<p><a class="button" id="login" href="/auth/dingtalk">钉钉登录 / Login with DingTalk</a>
-<a class="button secondary" id="login-corp" href="/auth/dingtalk/organization">选择组织登录 / Login and pick an organization</a></p>`;
+/**
+ * The ways to start the browser login; the in-client page shows them when its login fails. With
+ * memberLookup the login always asks for the organization, so the second button would be the first.
+ */
+function loginButtons({ pickOrganization }) {
+  const pick = pickOrganization
+    ? '\n<a class="button secondary" id="login-corp" href="/auth/dingtalk/organization">选择组织登录 / Login and pick an organization</a>'
+    : '';
+  return `<p><a class="button" id="login" href="/auth/dingtalk">钉钉登录 / Login with DingTalk</a>${pick}</p>`;
+}
 
 function homePage(user, options) {
   const body = user
@@ -51,7 +58,7 @@ function homePage(user, options) {
 <p><a class="button" href="/profile">查看资料 / View profile</a></p>`
     : `<h1>passport-dingtalk-oauth2 演示 / demo</h1>
 <p>使用钉钉账号登录此应用。/ Sign in to this app with a DingTalk account.</p>
-${loginButtons}`;
+${loginButtons(options)}`;
   return page('passport-dingtalk-oauth2 demo', body, options);
 }
 
@@ -82,7 +89,7 @@ Inside the DingTalk client, this page logs you in as the user signed in to DingT
 <p class="error" id="in-app-error" role="alert" hidden></p>
 <div id="in-app-fallback" hidden>
 <p>也可以使用钉钉账号登录。/ You can sign in with a DingTalk account instead.</p>
-${loginButtons}
+${loginButtons(options)}
 </div>
 <script type="application/json" id="in-app-config">${scriptJSON({ corpId, clientId, inAppPath })}</script>
 <script src="${escapeHTML(ddScriptURL)}"></script>

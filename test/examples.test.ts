@@ -489,6 +489,8 @@ describe('the demo (example/server.js): the browser login, and the login inside 
       const outside = await request(demo.url).get('/').set('user-agent', userAgent);
       assert.equal(outside.status, 200);
       assert.match(outside.text, /<a class="button" id="login" href="\/auth\/dingtalk">/);
+      // memberLookup: the one button already asks for the organization.
+      assert.doesNotMatch(outside.text, /id="login-corp"/);
       assert.doesNotMatch(outside.text, /in-app|dd\.js/);
     }
     // One URL, two pages: a shared cache must keep them apart.
@@ -644,6 +646,10 @@ describe('the demo against the real DingTalk (never contacted): the in-client lo
       const home = await request(url).get('/').set('user-agent', dingTalkUserAgent);
       assert.equal(home.status, 200);
       assert.match(home.text, /id="login"/);
+      // No memberLookup without DINGTALK_CORP_ID: the scope is openid, and a second button adds corpid.
+      assert.match(home.text, /<a class="button secondary" id="login-corp" href="\/auth\/dingtalk\/organization">/);
+      const pick = await request(url).get('/auth/dingtalk/organization').redirects(0);
+      assert.equal(new URL(pick.headers.location as string).searchParams.get('scope'), 'openid corpid');
       assert.doesNotMatch(home.text, /in-app-config|正在通过钉钉登录/);
       assert.equal(
         (

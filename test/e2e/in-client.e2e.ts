@@ -178,7 +178,7 @@ describe('the demo inside the DingTalk client, in a real browser', () => {
     assert.ok(inClientUnionId, 'the in-client login ran first');
     const page = await outside.newPage();
     await page.goto(demo.url);
-    await page.click('#login-corp');
+    await page.click('#login');
     await page.check('[data-union-id="union-zhangsan"][data-corp-id="dingemulatorcorp0001"]');
     await page.screenshot({ path: join(screenshotDir, '12-browser-consent.png') });
     await page.click('#authorize');
