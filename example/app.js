@@ -141,6 +141,8 @@ function createApp({ strategyOptions, inClient, sessionSecret, usingEmulator }) 
   });
 
   app.post('/logout', (req, res, next) => {
+    // Only a session with a user: logout saves a fresh session, which anonymous posts would pile up.
+    if (!req.user) return res.redirect('/');
     req.logout((err) => (err ? next(err) : res.redirect('/')));
   });
 

@@ -5,7 +5,6 @@
 // needed). For the real DingTalk set DINGTALK_CLIENT_ID, DINGTALK_CLIENT_SECRET, DINGTALK_CALLBACK_URL
 // (registered in the developer console, ending in /auth/dingtalk/callback) and SESSION_SECRET.
 const { randomBytes } = require('node:crypto');
-const { once } = require('node:events');
 const express = require('express');
 const session = require('express-session');
 const { Passport } = require('passport');
@@ -18,6 +17,8 @@ const page = (body) => `<!doctype html><meta charset="utf-8"><title>DingTalk log
 /** The DingTalk settings: from the environment, or the emulator's when DINGTALK_CLIENT_ID is unset. */
 async function settings(env) {
   if (!env.DINGTALK_CLIENT_ID) {
+    // A missing variable must not turn a production app into one that logs anybody in.
+    if (env.NODE_ENV === 'production') throw new Error('DINGTALK_CLIENT_ID must be set when NODE_ENV=production');
     const emulator = await createDingTalkEmulator();
     const dingtalk = { ...emulator.strategyOptions(), callbackURL: '/auth/dingtalk/callback' };
     return { emulator, dingtalk, sessionSecret: randomBytes(32).toString('hex') };
@@ -77,6 +78,8 @@ async function start({ port = 3000, host = '127.0.0.1', env = process.env } = {}
     (_req, res) => res.redirect('/'),
   );
   app.post('/logout', (req, res, next) => {
+    // Only a session with a user: logout saves a fresh session, which anonymous posts would pile up.
+    if (!req.user) return res.redirect('/');
     req.logout((err) => (err ? next(err) : res.redirect('/')));
   });
   // DingTalk's errors carry the status to answer: 502, 503 (throttled) or 504 (timeout).
@@ -85,10 +88,12 @@ async function start({ port = 3000, host = '127.0.0.1', env = process.env } = {}
     res.status(err.status ?? 500).send(page('<p>DingTalk login is unavailable: please try again later.</p>'));
   });
 
-  // No callback: Express 5 would call it with the error (such as EADDRINUSE) too. once() rejects on 'error'.
-  const server = app.listen(port, host);
-  await once(server, 'listening').catch(async (err) => {
-    await emulator?.close();
+  // No listen callback: Express 5 would call it with the error (such as EADDRINUSE) too.
+  const server = await new Promise((resolve, reject) => {
+    const listening = app.listen(port, host).once('listening', () => resolve(listening));
+    listening.once('error', reject);
+  }).catch(async (err) => {
+    await emulator?.close(); // a bad port throws at once, a taken one fails later: either way
     throw err;
   });
   return {

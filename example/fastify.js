@@ -17,6 +17,8 @@ const page = (body) => `<!doctype html><meta charset="utf-8"><title>DingTalk log
 /** The DingTalk settings: from the environment, or the emulator's when DINGTALK_CLIENT_ID is unset. */
 async function settings(env) {
   if (!env.DINGTALK_CLIENT_ID) {
+    // A missing variable must not turn a production app into one that logs anybody in.
+    if (env.NODE_ENV === 'production') throw new Error('DINGTALK_CLIENT_ID must be set when NODE_ENV=production');
     const emulator = await createDingTalkEmulator();
     const dingtalk = { ...emulator.strategyOptions(), callbackURL: '/auth/dingtalk/callback' };
     return { emulator, dingtalk, sessionSecret: randomBytes(32).toString('hex') };

@@ -6,7 +6,6 @@
 // DINGTALK_CLIENT_SECRET, DINGTALK_CORP_ID (the organization the app is installed in) and SESSION_SECRET,
 // then open the app from DingTalk's workbench: the page's domain must be the one registered for the app.
 const { randomBytes } = require('node:crypto');
-const { once } = require('node:events');
 const express = require('express');
 const session = require('express-session');
 const { Passport } = require('passport');
@@ -39,16 +38,20 @@ const logInScript = `(async function () {
     var late = new Promise(function (_resolve, reject) {
       timer = setTimeout(function () { reject(new Error('DingTalk did not answer within 5 s.')); }, 5000);
     });
-    // dd.requestAuthCode needs DingTalk 7.0.45 or later on phones, 7.0.50 on desktops.
-    var request = window.dd.requestAuthCode({ corpId: config.corpId, clientId: config.clientId });
+    // dd.requestAuthCode needs DingTalk 7.0.45 or later on phones, 7.0.50 on desktops; older clients
+    // have only the previous API, which finds the app by the page's domain.
+    var request = typeof window.dd.requestAuthCode === 'function'
+      ? window.dd.requestAuthCode({ corpId: config.corpId, clientId: config.clientId })
+      : window.dd.runtime.permission.requestAuthCode({ corpId: config.corpId });
     var code = (await Promise.race([request, late])).code;
     var response = await fetch(config.inAppPath, {
       method: 'POST',
+      credentials: 'same-origin',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ code: code }),
     });
     var answer = await response.json().catch(function () { return {}; });
-    if (!response.ok) throw new Error((answer.reason || 'HTTP ' + response.status) + ': ' + answer.message);
+    if (!response.ok) throw new Error((answer.reason || 'HTTP ' + response.status) + ': ' + (answer.message || 'refused'));
     status.textContent = 'Logged in as ' + answer.user.name + '. / 已登录。';
     // ?logged-in: if the session cookie did not stick, the page says so rather than log in again and again.
     window.location.replace('/?logged-in');
@@ -63,6 +66,8 @@ const logInScript = `(async function () {
 /** The DingTalk settings: from the environment, or the emulator's when DINGTALK_CLIENT_ID is unset. */
 async function settings(env) {
   if (!env.DINGTALK_CLIENT_ID) {
+    // A missing variable must not turn a production app into one that logs anybody in.
+    if (env.NODE_ENV === 'production') throw new Error('DINGTALK_CLIENT_ID must be set when NODE_ENV=production');
     const emulator = await createDingTalkEmulator();
     // The emulator serves a stand-in for dingtalk.open.js, which asks it (the "client") for codes.
     const dingtalk = emulator.inAppStrategyOptions();
@@ -93,9 +98,10 @@ async function start({ port = 3000, host = '127.0.0.1', env = process.env } = {}
   passport.deserializeUser((user, done) => done(null, user));
 
   const app = express();
-  // sameSite 'lax' keeps the cookie off other sites' posts (login CSRF); secure 'auto' marks it Secure
-  // over https (behind a TLS proxy, add app.set('trust proxy', 1)). The default MemoryStore suits one
-  // process in development: give production a real store.
+  // sameSite 'lax' keeps the cookie off other sites' posts, such as a forged logout (the strategy itself
+  // refuses cross-site logins); secure 'auto' marks it Secure over https (behind a TLS proxy, add
+  // app.set('trust proxy', 1)). The default MemoryStore suits one process in development: give
+  // production a real store.
   const cookie = { sameSite: 'lax', secure: 'auto' };
   app.use(session({ secret: sessionSecret, resave: false, saveUninitialized: false, cookie }));
   app.use(passport.session());
@@ -107,8 +113,14 @@ async function start({ port = 3000, host = '127.0.0.1', env = process.env } = {}
 <form method="post" action="/logout"><button>Log out</button></form>`),
       );
     }
+    // After a logout or a lost session cookie, signing in again silently would loop: offer a link.
+    if ('logged-out' in req.query) return res.send(page('<p>Logged out. <a href="/">Sign in again</a></p>'));
     if ('logged-in' in req.query) {
-      return res.send(page('<p role="alert">Logged in, but the browser did not keep the session cookie.</p>'));
+      return res.send(
+        page(
+          '<p role="alert">Logged in, but the browser did not keep the session cookie. <a href="/">Try again</a></p>',
+        ),
+      );
     }
     // corpId and clientId are not secrets: the page hands them to dd.requestAuthCode.
     const config = { corpId: dingtalk.corpId, clientId: dingtalk.clientID, inAppPath };
@@ -130,9 +142,12 @@ async function start({ port = 3000, host = '127.0.0.1', env = process.env } = {}
       req.logIn(user, (loginErr) => (loginErr ? next(loginErr) : res.json({ user: { id: user.id, name: user.name } })));
     })(req, res, next);
   };
+  // Each post costs a DingTalk request: in production, rate-limit this route (such as express-rate-limit).
   app.post(inAppPath, express.json({ limit: '1kb' }), inAppLogin);
   app.post('/logout', (req, res, next) => {
-    req.logout((err) => (err ? next(err) : res.redirect('/')));
+    // Only a session with a user: logout saves a fresh session, which anonymous posts would pile up.
+    if (!req.user) return res.redirect('/?logged-out');
+    req.logout((err) => (err ? next(err) : res.redirect('/?logged-out')));
   });
   app.use((err, req, res, _next) => {
     // express.json()'s refusals (broken JSON, over 1 kB) are exposed 4xx errors: the client's mistake.
@@ -148,10 +163,12 @@ async function start({ port = 3000, host = '127.0.0.1', env = process.env } = {}
     res.status(status).json({ reason: refused ? 'malformed_request' : 'server_error', message });
   });
 
-  // No callback: Express 5 would call it with the error (such as EADDRINUSE) too. once() rejects on 'error'.
-  const server = app.listen(port, host);
-  await once(server, 'listening').catch(async (err) => {
-    await emulator?.close();
+  // No listen callback: Express 5 would call it with the error (such as EADDRINUSE) too.
+  const server = await new Promise((resolve, reject) => {
+    const listening = app.listen(port, host).once('listening', () => resolve(listening));
+    listening.once('error', reject);
+  }).catch(async (err) => {
+    await emulator?.close(); // a bad port throws at once, a taken one fails later: either way
     throw err;
   });
   return {

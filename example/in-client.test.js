@@ -74,7 +74,20 @@ describe('example/in-client.js with the emulator', () => {
 
     const logout = await browser.post('/logout');
     assert.equal(logout.status, 302);
+    // Logged out: no silent login straight back, a link to sign in again.
+    assert.equal(logout.headers.location, '/?logged-out');
+    const loggedOut = await browser.get('/?logged-out');
+    assert.match(loggedOut.text, /Logged out\. <a href="\/">Sign in again<\/a>/);
+    assert.doesNotMatch(loggedOut.text, /<script/);
     assert.doesNotMatch((await browser.get('/')).text, /Hello/);
+  });
+
+  it('stores no session for a logout by someone not logged in', async () => {
+    // passport's logout saves a fresh session: anonymous posts would pile them up in the store.
+    const logout = await request(app.url).post('/logout');
+    assert.equal(logout.status, 302);
+    assert.equal(logout.headers.location, '/?logged-out');
+    assert.equal(logout.headers['set-cookie'], undefined);
   });
 
   it('refuses a used code, and one that is not a code, with 401 and the reason as JSON', async () => {
@@ -104,7 +117,7 @@ describe('example/in-client.js with the emulator', () => {
 
   it('answers a page after a login whose session cookie was lost, instead of logging in again', async () => {
     const home = await request(app.url).get('/?logged-in');
-    assert.match(home.text, /did not keep the session cookie/);
+    assert.match(home.text, /did not keep the session cookie\. <a href="\/">Try again<\/a>/);
     assert.doesNotMatch(home.text, /<script/);
   });
 });

@@ -5,7 +5,6 @@
 // needed). For the real DingTalk set DINGTALK_CLIENT_ID, DINGTALK_CLIENT_SECRET, DINGTALK_CALLBACK_URL
 // (registered in the developer console, ending in /auth/dingtalk/callback) and SESSION_SECRET.
 const { randomBytes } = require('node:crypto');
-const { once } = require('node:events');
 const { Router } = require('@koa/router');
 const Koa = require('koa');
 const { KoaPassport } = require('koa-passport');
@@ -19,6 +18,8 @@ const page = (body) => `<!doctype html><meta charset="utf-8"><title>DingTalk log
 /** The DingTalk settings: from the environment, or the emulator's when DINGTALK_CLIENT_ID is unset. */
 async function settings(env) {
   if (!env.DINGTALK_CLIENT_ID) {
+    // A missing variable must not turn a production app into one that logs anybody in.
+    if (env.NODE_ENV === 'production') throw new Error('DINGTALK_CLIENT_ID must be set when NODE_ENV=production');
     const emulator = await createDingTalkEmulator();
     const dingtalk = { ...emulator.strategyOptions(), callbackURL: '/auth/dingtalk/callback' };
     return { emulator, dingtalk, sessionSecret: randomBytes(32).toString('hex') };
@@ -92,9 +93,11 @@ async function start({ port = 3000, host = '127.0.0.1', env = process.env } = {}
   });
   app.use(router.routes());
 
-  const server = app.listen(port, host);
-  await once(server, 'listening').catch(async (err) => {
-    await emulator?.close();
+  const server = await new Promise((resolve, reject) => {
+    const listening = app.listen(port, host).once('listening', () => resolve(listening));
+    listening.once('error', reject);
+  }).catch(async (err) => {
+    await emulator?.close(); // a bad port throws at once, a taken one fails later: either way
     throw err;
   });
   return {

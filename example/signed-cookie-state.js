@@ -6,7 +6,6 @@
 // For the real DingTalk set DINGTALK_CLIENT_ID, DINGTALK_CLIENT_SECRET, DINGTALK_CALLBACK_URL,
 // STATE_SECRET and TOKEN_SECRET (each secret ≥ 32 bytes, the same on every instance).
 const { createHmac, randomBytes, timingSafeEqual } = require('node:crypto');
-const { once } = require('node:events');
 const express = require('express');
 const { Passport } = require('passport');
 const { Strategy: DingTalkStrategy, SignedCookieStateStore } = require('passport-dingtalk-oauth2');
@@ -31,6 +30,8 @@ function readToken(token, secret) {
 /** The DingTalk settings: from the environment, or the emulator's when DINGTALK_CLIENT_ID is unset. */
 async function settings(env) {
   if (!env.DINGTALK_CLIENT_ID) {
+    // A missing variable must not turn a production app into one that logs anybody in.
+    if (env.NODE_ENV === 'production') throw new Error('DINGTALK_CLIENT_ID must be set when NODE_ENV=production');
     const emulator = await createDingTalkEmulator();
     const dingtalk = { ...emulator.strategyOptions(), callbackURL: '/auth/dingtalk/callback' };
     return { emulator, dingtalk, stateSecret: randomBytes(32).toString('hex'), tokenSecret: randomBytes(32) };
@@ -81,10 +82,12 @@ async function start({ port = 3000, host = '127.0.0.1', env = process.env } = {}
     res.status(err.status ?? 500).json({ message: 'DingTalk login is unavailable: please try again later.' });
   });
 
-  // No callback: Express 5 would call it with the error (such as EADDRINUSE) too. once() rejects on 'error'.
-  const server = app.listen(port, host);
-  await once(server, 'listening').catch(async (err) => {
-    await emulator?.close();
+  // No listen callback: Express 5 would call it with the error (such as EADDRINUSE) too.
+  const server = await new Promise((resolve, reject) => {
+    const listening = app.listen(port, host).once('listening', () => resolve(listening));
+    listening.once('error', reject);
+  }).catch(async (err) => {
+    await emulator?.close(); // a bad port throws at once, a taken one fails later: either way
     throw err;
   });
   return {

@@ -3,13 +3,14 @@
 // every example it embeds is the file the tests run.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { describe, it } from 'node:test';
 import MarkdownIt from 'markdown-it';
 
 const root = join(__dirname, '..');
-const markdown = new MarkdownIt();
+// html: GitHub and npmjs.com render the HTML in Markdown, links included.
+const markdown = new MarkdownIt({ html: true });
 
 /** A README is a landing page: the rest lives in docs/. */
 const readmeLimit = 12_000;
@@ -51,6 +52,14 @@ function slug(text: string): string {
     .replace(/ /g, '-');
 }
 
+/** The targets of `href="…"` and `src="…"` in a piece of HTML. */
+function htmlTargets(html: string): string[] {
+  return [...html.matchAll(/\b(?:href|src)\s*=\s*["']([^"']*)["']/gi)].map(([, target]) => target as string);
+}
+
+/** The files git tracks: a repository link must name one of them (or a folder holding some), not a build output. */
+const tracked = execFileSync('git', ['ls-files', '-z'], { cwd: root, encoding: 'utf8' }).split('\0').filter(Boolean);
+
 interface ParsedDocument {
   anchors: Set<string>;
   links: string[];
@@ -90,8 +99,12 @@ function parse(path: string): ParsedDocument {
         unclosedFences.push(token.map[0] + 1);
       }
     }
+    // Links, images and the href/src of inline or block HTML all take a reader somewhere.
+    if (token.type === 'html_block') links.push(...htmlTargets(token.content));
     for (const child of token.children ?? []) {
       if (child.type === 'link_open') links.push(child.attrGet('href') ?? '');
+      if (child.type === 'image') links.push(child.attrGet('src') ?? '');
+      if (child.type === 'html_inline') links.push(...htmlTargets(child.content));
     }
   });
   const document = { anchors, links, unclosedFences };
@@ -125,13 +138,26 @@ describe('the documentation', () => {
         });
       }
 
-      it('links to files of the repository that exist, a folder as tree/ and a file as blob/', () => {
+      it('links to files git tracks in the repository, over https, a folder as tree/ and a file as blob/', () => {
+        const repositoryPath = repository.replace(/^https:\/\//, '');
         const broken = parse(path)
-          .links.filter((href) => href.startsWith(`${repository}/`))
+          .links.filter((href) =>
+            href
+              .replace(/^https?:\/\//i, '')
+              .toLowerCase()
+              .startsWith(`${repositoryPath}/`.toLowerCase()),
+          )
           .filter((href) => {
-            const [, kind, file] = /^[^#]+?\/(blob|tree)\/main\/([^#]*)/.exec(href) ?? [];
-            if (!kind || file === undefined || !existsSync(join(root, file))) return true;
-            return statSync(join(root, file)).isDirectory() !== (kind === 'tree');
+            if (!href.startsWith(`${repository}/`)) return true;
+            const [, kind, file, anchor] = /^[^#]+?\/(blob|tree)\/main\/([^#]*)(?:#(.*))?$/.exec(href) ?? [];
+            if (!kind || file === undefined) return true;
+            const folder = file.replace(/\/$/, '');
+            const isFile = tracked.includes(folder);
+            const isFolder = !isFile && tracked.some((tracked) => tracked.startsWith(`${folder}/`));
+            if (kind === 'blob' ? !isFile : !isFolder) return true;
+            return (
+              anchor !== undefined && folder.endsWith('.md') && !parse(folder).anchors.has(decodeURIComponent(anchor))
+            );
           });
         assert.deepEqual(broken, []);
       });
@@ -179,13 +205,23 @@ describe('the documentation', () => {
   for (const path of paths.filter((file) => file.endsWith('.md') && !file.endsWith('.zh-CN.md'))) {
     const chinese = path.replace(/\.md$/, '.zh-CN.md');
     if (!existsSync(join(root, chinese))) continue;
-    it(`${chinese} has ${path}'s headings in the same order, and each links to the other`, () => {
+    it(`${chinese} has ${path}'s headings and code blocks in the same order, and each links to the other`, () => {
       const levels = (file: string) =>
         markdown
           .parse(readFileSync(join(root, file), 'utf8'), {})
           .filter((token) => token.type === 'heading_open')
           .map((token) => token.tag);
       assert.deepEqual(levels(chinese), levels(path));
+      // The same examples too: code blocks of the same languages in the same order, and the same embedded files.
+      const blocks = (file: string) =>
+        markdown
+          .parse(readFileSync(join(root, file), 'utf8'), {})
+          .filter((token) => token.type === 'fence')
+          .map((token) => token.info.trim());
+      assert.deepEqual(blocks(chinese), blocks(path));
+      const embedded = (file: string) =>
+        [...readFileSync(join(root, file), 'utf8').matchAll(/<!-- (\S+) -->\n```/g)].map(([, name]) => name);
+      assert.deepEqual(embedded(chinese), embedded(path));
       assert.ok(
         parse(path).links.some((href) => href.endsWith(chinese.split('/').pop() as string)),
         path,

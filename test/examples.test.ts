@@ -86,6 +86,19 @@ async function listen(
 
 describe('Express (example/express.js): passport and express-session', () => {
   describeCompleteApp('Express', loadExample('express.js'));
+
+  it('stores no session for a logout by someone not logged in', async () => {
+    const app = await loadExample('express.js').start({ port: 0, host: '127.0.0.1', env: {} });
+    try {
+      // passport's logout saves a fresh session: anonymous posts would pile them up in the store.
+      const logout = await request(app.url).post('/logout').redirects(0);
+      assert.equal(logout.status, 302);
+      assert.equal(logout.headers.location, '/');
+      assert.equal(logout.headers['set-cookie'], undefined);
+    } finally {
+      await app.close();
+    }
+  });
 });
 
 describe('node example/<file>.js, as a user runs it', () => {
@@ -138,7 +151,32 @@ describe('node example/<file>.js, as a user runs it', () => {
     });
   }
 
-  for (const file of ['express.js', 'koa.js', 'fastify.js', 'signed-cookie-state.js']) {
+  for (const file of ['express.js', 'koa.js', 'fastify.js', 'signed-cookie-state.js', 'in-client.js']) {
+    it(`${file} refuses to start with the emulator when NODE_ENV=production and DINGTALK_CLIENT_ID is unset`, async () => {
+      const child = run(file, { NODE_ENV: 'production' });
+      const [line, [code]] = await Promise.all([firstLine(child.stderr as NodeJS.ReadableStream), once(child, 'exit')]);
+      assert.equal(line, 'DINGTALK_CLIENT_ID must be set when NODE_ENV=production');
+      assert.equal(code, 1);
+    });
+
+    it(`${file}'s start() on a port that cannot be, rejects and closes its emulator, so the process ends`, async () => {
+      const script = `require(${JSON.stringify(join(root, 'example', file))}).start({ port: -1, env: {} })
+        .then(() => console.log('started'), (err) => console.log(err.code));`;
+      const child = spawn(process.execPath, ['-e', script], { cwd: root });
+      children.add(child);
+      let stdout = '';
+      child.stdout.on('data', (chunk) => {
+        stdout += String(chunk);
+      });
+      // An emulator left running keeps the process alive: then the timer ends the wait instead.
+      const timer = setTimeout(() => child.kill(), 10_000);
+      const [code, signal] = await once(child, 'exit');
+      clearTimeout(timer);
+      assert.equal(signal, null, 'the process did not end by itself: the emulator is still listening');
+      assert.equal(code, 0);
+      assert.equal(stdout.trim(), 'ERR_SOCKET_BAD_PORT');
+    });
+
     it(`${file} with its port taken names the port and PORT= to pick another, and exits with 1`, async () => {
       const taken = createServer();
       await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));

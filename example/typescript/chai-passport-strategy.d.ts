@@ -1,5 +1,8 @@
 // Types for chai-passport-strategy 3, which publishes none. Copy this file into your project, in a folder
-// your tsconfig.json includes: it types the plugin and adds `chai.passport` to chai's types (@types/chai@4).
+// your tsconfig.json includes: it types the plugin and adds `chai.passport` to chai 4's types (@types/chai@4;
+// chai 5 is an ES module with types of its own, which this does not fit). The reference below lets a
+// build that includes this file but never imports chai (an app's tsconfig with "types": ["node"]) compile.
+/// <reference types="chai" />
 declare module 'chai-passport-strategy' {
   import type { EventEmitter } from 'node:events';
 

@@ -60,14 +60,32 @@ describe('example/in-client.js in a real browser', () => {
     assert.deepEqual(errors, []);
     await page.screenshot({ path: join(screenshotDir, 'in-client-example-logged-in.png') });
 
-    // Log out: inside the client the page logs the member in again, as DingTalk users expect.
-    const again = page.waitForResponse((response) => response.url() === `${app.url}/auth/dingtalk/in-app`);
+    // Log out: the logged-out page does not sign the member in again at once, and offers a link that does.
     await page.click('button');
+    await page.waitForURL(`${app.url}/?logged-out`);
+    assert.equal(emulator.counters.requests.userInfo, 1, 'no silent login right after logging out');
+    const again = page.waitForResponse((response) => response.url() === `${app.url}/auth/dingtalk/in-app`);
+    await page.click('text=Sign in again');
     assert.equal((await again).status(), 200);
-    // #user is on the page the script goes to next, not on the logged-out page that posted the code.
     await page.locator('#user').waitFor();
     assert.equal(await page.locator('#user').innerText(), 'Hello, 张三 (union-zhangsan)');
     assert.equal(emulator.counters.requests.userInfo, 2);
+    await page.close();
+  });
+
+  it('logs in through the previous JSAPI on a client older than dd.requestAuthCode', async () => {
+    await inside.clearCookies();
+    const page = await inside.newPage();
+    // A client before 7.0.45 (phones) or 7.0.50 (desktops): dd.requestAuthCode is missing.
+    await page.route('**/emulator/dd.js', async (route) => {
+      const response = await route.fetch();
+      await route.fulfill({ response, body: `${await response.text()}\ndelete window.dd.requestAuthCode;` });
+    });
+    emulator.resetCounters();
+    await page.goto(app.url);
+    await page.waitForURL(`${app.url}/?logged-in`);
+    assert.equal(await page.locator('#user').innerText(), 'Hello, 张三 (union-zhangsan)');
+    assert.equal(emulator.counters.requests.userInfo, 1);
     await page.close();
   });
 

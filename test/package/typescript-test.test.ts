@@ -63,6 +63,17 @@ describe('the TypeScript chai-passport-strategy test (example/typescript), with 
     assert.deepEqual({ pass, fail }, { pass: tests, fail: 0 });
   });
 
+  it("lets a build that includes the declaration but never imports chai compile (an app's own tsconfig)", async () => {
+    await writeFile(join(project, 'app.ts'), 'export const app = 1;\n');
+    const config = {
+      extends: './tsconfig.json',
+      compilerOptions: { noEmit: true },
+      files: ['app.ts', exampleFiles[0]],
+    };
+    await writeFile(join(project, 'tsconfig.app.json'), JSON.stringify(config, null, 2));
+    await tsc(['-p', 'tsconfig.app.json', '--strict'], project);
+  });
+
   it('compiles and passes as an ES module (strategy.test.mts) with the same files', async () => {
     const esm = join(project, 'esm');
     await mkdir(esm);
