@@ -3,7 +3,8 @@ import { isRejectedAuthCode } from '../api/token-failure';
 import { OrganizationNotServed } from '../organization/app-tokens';
 import type { DingTalkMember } from '../organization/member-directory';
 import { isCorpId } from '../organization/options';
-import { answerKey, isThenable, LoginAnswer, type PassportActions, perRequest } from '../passport/answer';
+import { answerKey, LoginAnswer, type PassportActions, perRequest } from '../passport/answer';
+import { callHook } from '../passport/call-hook';
 import { type DingTalkChallenge, refusal } from '../passport/challenge';
 import { callVerify, type VerifyCallback } from '../passport/verify';
 import { withMember } from './member-profile';
@@ -158,27 +159,16 @@ const sharedHooks = {
   },
   userProfile(this: Guarded, accessToken: string, done: ProfileCallback): void {
     const login = this[answerKey];
-    let heard = false;
-    const deliver: ProfileCallback = (err, profile) => {
-      if (heard) return;
-      heard = true;
+    callHook(login.userProfile, this, [accessToken], 'userProfile', (err, profile) => {
       // A throw from here on (a profile getter, what the profile answer leads to) is the login's
-      // error: the catch below hands it to deliver, which has been heard already.
+      // error, not the hook's: the hook has been heard already.
       try {
         if (err || !login.memberLookup) done(err, withCorpId(profile, login.corpId));
         else lookUpMember(this, login, profile, done);
       } catch (thrown) {
         login.error(thrown);
       }
-    };
-    let result: unknown;
-    try {
-      result = login.userProfile.call(this, accessToken, deliver);
-    } catch (thrown) {
-      deliver(thrown);
-      return;
-    }
-    if (isThenable(result)) result.then(undefined, (err: unknown) => deliver(err || new Error('userProfile rejected')));
+    });
   },
 };
 
@@ -204,50 +194,50 @@ function lookUpMember(attempt: Guarded, login: BrowserLogin, profile: unknown, d
     done(new Error('passport-dingtalk-oauth2: memberLookup is on, but the strategy’s lookupMember is not a function'));
     return;
   }
-  let heard = false;
-  const found: LookupMemberCallback = (err, member) => {
-    if (heard) return;
-    heard = true;
-    // Whatever the answer holds (a getter that throws, a profile field that cannot be set), the
-    // login gets one answer, and nothing escapes into the hook's own promise.
-    try {
-      if (err instanceof OrganizationNotServed) login.fail(refusal('unknown_organization', err.message), 403);
-      else if (err) done(err);
-      else if (!member) login.fail(refusal('not_a_member', notAMember(corpId)), 403);
-      else {
-        // Read once: a getter may answer differently each time.
-        const { userId, details } = member as { userId?: unknown; details?: DingTalkMember['details'] };
-        if (typeof userId !== 'string' || userId.length === 0) {
-          done(
-            new Error(
-              'passport-dingtalk-oauth2: lookupMember gave neither a member (an object with a userId) nor false',
-            ),
-          );
-        } else {
-          const merged = withMember(profile as object, details ? { userId, details } : { userId }, corpId);
-          login.memberConfirmed = true;
-          done(null, merged);
-        }
-      }
-    } catch (thrown) {
-      login.error(thrown);
-    }
-  };
-  let result: unknown;
-  try {
-    result = lookupMember.call(attempt, unionId, corpId, found);
-  } catch (thrown) {
-    found(thrown);
-    return;
-  }
   // An async override may return the member (or false) instead of calling done.
-  if (isThenable(result)) {
-    result.then(
-      (returned) => {
-        if (returned !== undefined) found(null, returned as DingTalkMember | false);
-      },
-      (err: unknown) => found(err || new Error('lookupMember rejected')),
-    );
+  const isMember = (returned: unknown) => returned !== undefined;
+  callHook(
+    lookupMember,
+    attempt,
+    [unionId, corpId],
+    'lookupMember',
+    (err, member) => {
+      // Whatever the answer holds (a getter that throws, a profile field that cannot be set), the
+      // login gets one answer, and nothing escapes into the hook's own promise.
+      try {
+        takeMember(login, profile, corpId, err, member, done);
+      } catch (thrown) {
+        login.error(thrown);
+      }
+    },
+    isMember,
+  );
+}
+
+/** The lookup's answer: a member's profile on to verify, or the login's refusal or error. */
+function takeMember(
+  login: BrowserLogin,
+  profile: unknown,
+  corpId: string,
+  err: unknown,
+  member: unknown,
+  done: ProfileCallback,
+): void {
+  if (err instanceof OrganizationNotServed) login.fail(refusal('unknown_organization', err.message), 403);
+  else if (err) done(err);
+  else if (!member) login.fail(refusal('not_a_member', notAMember(corpId)), 403);
+  else {
+    // Read once: a getter may answer differently each time.
+    const { userId, details } = member as { userId?: unknown; details?: DingTalkMember['details'] };
+    if (typeof userId !== 'string' || userId.length === 0) {
+      done(
+        new Error('passport-dingtalk-oauth2: lookupMember gave neither a member (an object with a userId) nor false'),
+      );
+      return;
+    }
+    const merged = withMember(profile as object, details ? { userId, details } : { userId }, corpId);
+    login.memberConfirmed = true;
+    done(null, merged);
   }
 }
 

@@ -1,7 +1,8 @@
 import type { Request } from 'express';
 import { OrganizationNotServed } from '../organization/app-tokens';
 import { isCorpId } from '../organization/options';
-import { answerKey, callBack, isThenable, LoginAnswer, type PassportActions, perRequest } from '../passport/answer';
+import { answerKey, callBack, LoginAnswer, type PassportActions, perRequest } from '../passport/answer';
+import { callHook } from '../passport/call-hook';
 import { refusal } from '../passport/challenge';
 import { callVerify, type VerifyCallback } from '../passport/verify';
 import { isRejectedInAppCode } from './client';
@@ -139,19 +140,19 @@ function profileOf(strategy: InAppStrategy, code: string, corpId: string): Promi
           new Error('passport-dingtalk-oauth2: userProfile gave no profile (an object with a non-empty string id)'),
         );
     };
-    const result: unknown = strategy.userProfile(code, corpId, (err, profile) => {
-      if (err) reject(err);
-      else deliver(profile);
-    });
     // An async override may return the profile instead of calling done.
-    if (isThenable(result)) {
-      result.then(
-        (returned) => {
-          if (returned !== undefined && returned !== null) deliver(returned);
-        },
-        (error: unknown) => reject(error || new Error('userProfile rejected')),
-      );
-    }
+    const isProfile = (returned: unknown) => returned !== undefined && returned !== null;
+    callHook(
+      strategy.userProfile,
+      strategy,
+      [code, corpId],
+      'userProfile',
+      (err, profile) => {
+        if (err) reject(err);
+        else deliver(profile);
+      },
+      isProfile,
+    );
   });
 }
 
