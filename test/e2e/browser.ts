@@ -50,3 +50,20 @@ export async function launchChromium({ userAgent }: LaunchOptions = {}): Promise
     },
   };
 }
+
+/**
+ * As a tester does on the emulator's client page: picks who is signed in to the emulated DingTalk
+ * client, then signs them in. `screenshot`, when given, is where the page is saved once picked.
+ */
+export async function signInToEmulatedClient(
+  page: Page,
+  clientPageURL: string,
+  unionId: string,
+  screenshot?: string,
+): Promise<void> {
+  await page.goto(clientPageURL);
+  await page.check(`[data-union-id="${unionId}"]`);
+  if (screenshot) await page.screenshot({ path: join(screenshotDir, screenshot) });
+  await page.click('#sign-in');
+  await page.waitForURL(clientPageURL);
+}

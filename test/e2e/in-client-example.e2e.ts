@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { DingTalkEmulator } from 'passport-dingtalk-oauth2/testing';
-import { type Browser, launchChromium, screenshotDir } from './browser';
+import { type Browser, launchChromium, screenshotDir, signInToEmulatedClient } from './browser';
 
 const { start } = require('../../example/in-client.js') as {
   start(options: { port: number; host: string; env: Record<string, string> }): Promise<{
@@ -44,10 +44,7 @@ describe('example/in-client.js in a real browser', () => {
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
     // As the printed instructions say: pick who is signed in to the client, then open the app.
-    await page.goto(emulator.clientPageURL);
-    await page.check('[data-union-id="union-zhangsan"]');
-    await page.click('#sign-in');
-    await page.waitForURL(emulator.clientPageURL);
+    await signInToEmulatedClient(page, emulator.clientPageURL, 'union-zhangsan');
 
     emulator.resetCounters();
     await page.goto(app.url);

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { DingTalkEmulator } from 'passport-dingtalk-oauth2/testing';
-import { type Browser, launchChromium, screenshotDir } from './browser';
+import { type Browser, launchChromium, screenshotDir, signInToEmulatedClient } from './browser';
 
 // The demo exactly as `npm run demo` runs it, on a free port, against the emulator.
 const { startDemo } = require('../../example/server.js') as {
@@ -56,11 +56,7 @@ describe('the demo inside the DingTalk client, in a real browser', () => {
   it('logs 张三 in silently: no consent page, one app token, and the profile says in-app', async () => {
     const page = await inside.newPage();
     // As a tester does: 张三 signed in to the emulated client.
-    await page.goto(emulator.clientPageURL);
-    await page.check('[data-union-id="union-zhangsan"]');
-    await page.screenshot({ path: join(screenshotDir, '7-emulator-client.png') });
-    await page.click('#sign-in');
-    await page.waitForURL(emulator.clientPageURL);
+    await signInToEmulatedClient(page, emulator.clientPageURL, 'union-zhangsan', '7-emulator-client.png');
 
     emulator.resetCounters();
     // A slow code exchange, to see the page that waits for it.
