@@ -43,7 +43,7 @@ export { InAppStrategy } from './in-app/strategy';
 export type { InAppVerifyFunction, InAppVerifyFunctionWithRequest, InAppVerifyResult } from './in-app/verify';
 export type { DingTalkInAppUserInfo } from './in-app/wire';
 export type { AccessTokenRequestContext, GetAccessTokenFunction } from './organization/app-tokens';
-export type { DingTalkMember } from './organization/member-directory';
+export type { DingTalkMember } from './organization/client';
 export type { DingTalkUnionIdResult, DingTalkUserDetails } from './organization/wire';
 export type { DingTalkAuthenticateCallback, DingTalkAuthenticateInfo } from './passport/authenticate-types';
 export type { DingTalkChallenge, FailureReason } from './passport/challenge';

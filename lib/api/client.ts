@@ -1,25 +1,19 @@
 import { DingTalkError, DingTalkResponseError } from './errors';
-import { type HttpSettings, sendRequest } from './http';
+import type { Settings } from '../passport/settings';
+import { sendRequest } from './http';
 import { type Profile, parseProfile } from './profile';
 import { interpretResponse } from './response';
 import { isHeaderSafeToken, parseTokenResponse } from './token';
 import type { DingTalkTokenResponse, DingTalkUserInfo } from './wire';
 
-export interface DingTalkClientSettings {
-  clientID: string;
-  clientSecret: string;
-  tokenURL: URL;
-  userProfileURL: URL;
-  http: HttpSettings;
-}
 
 const jsonHeaders = { 'content-type': 'application/json', accept: 'application/json' };
 
 /** Talks to DingTalk's v1.0 API: the token endpoint and the contact "me" endpoint. */
 export class DingTalkClient {
-  readonly #settings: DingTalkClientSettings;
+  readonly #settings: Settings;
 
-  constructor(settings: DingTalkClientSettings) {
+  constructor(settings: Settings) {
     this.#settings = settings;
   }
 
@@ -42,7 +36,7 @@ export class DingTalkClient {
       throw new DingTalkError('profile', 'the access token is not one DingTalk issues: an HTTP header cannot carry it');
     }
     const secrets = [accessToken, this.#settings.clientSecret];
-    const response = await sendRequest(this.#settings.http, {
+    const response = await sendRequest(this.#settings, {
       endpoint: 'profile',
       url: this.#settings.userProfileURL,
       method: 'GET',
@@ -58,9 +52,9 @@ export class DingTalkClient {
 
   /** `body` is DingTalk's JSON body, the app's credentials and the grant; `grantSecret` its code or token. */
   async #requestToken(body: Record<string, string>, grantSecret: string): Promise<DingTalkTokenResponse> {
-    const { clientSecret, tokenURL, http } = this.#settings;
+    const { clientSecret, tokenURL } = this.#settings;
     const secrets = [clientSecret, grantSecret];
-    const response = await sendRequest(http, {
+    const response = await sendRequest(this.#settings, {
       endpoint: 'token',
       url: tokenURL,
       method: 'POST',

@@ -2,10 +2,13 @@
 export type CallbackQuery =
   /** No authCode and no error: this request starts a login. */
   | { kind: 'start' }
-  /** The user authorized: exchange `code`; `query` is the query as read, for {@link presentCodeToPassport}. */
-  | { kind: 'authorized'; code: string; query: ReadQuery }
-  /** DingTalk or the user refused; `error` is DingTalk's reason, `state` the state it echoed. */
-  | { kind: 'refused'; error: string; state: string | undefined }
+  /**
+   * The user authorized: exchange `code`. `query` is the query as read; `present` says that
+   * passport-oauth2 would not find `code` in `req.query` (see {@link presentQuery}).
+   */
+  | { kind: 'authorized'; code: string; query: Query; present: boolean }
+  /** DingTalk or the user refused; `error` is DingTalk's reason. */
+  | { kind: 'refused'; error: string; query: Query }
   /** Not something DingTalk sends: parameters repeated, nested, far too long, or in the body. */
   | { kind: 'malformed'; reason: string };
 
@@ -21,7 +24,7 @@ const maxLengths = { code: 1024, state: 4096, error: 1024 } as const;
 
 /**
  * Reads the callback parameters. DingTalk sends `authCode` (some flows also `code` with the same
- * value); `authCode` wins. Nothing is written here: see {@link presentCodeToPassport}.
+ * value); `authCode` wins. Nothing is written here: see {@link presentQuery}.
  */
 export function readCallbackQuery(req: CallbackRequest): CallbackQuery {
   const read = queryOf(req);
@@ -37,7 +40,7 @@ export function readCallbackQuery(req: CallbackRequest): CallbackQuery {
   if (state !== undefined && state.length > maxLengths.state) {
     return { kind: 'malformed', reason: 'the "state" parameter is too long' };
   }
-  if (error) return { kind: 'refused', error: error.slice(0, maxLengths.error), state };
+  if (error) return { kind: 'refused', error: error.slice(0, maxLengths.error), query };
   if (authCode && code && authCode !== code) {
     return { kind: 'malformed', reason: 'the "authCode" and "code" parameters differ' };
   }
@@ -50,7 +53,7 @@ export function readCallbackQuery(req: CallbackRequest): CallbackQuery {
   // way around the checks made here: a callback parameter in the body is refused.
   const inBody = bodyParameter(req.body, given ? codeAndState : codeOnly);
   if (inBody) return { kind: 'malformed', reason: `the "${inBody}" parameter must be in the query, not the body` };
-  if (given) return { kind: 'authorized', code: given, query: read };
+  if (given) return { kind: 'authorized', code: given, query, present: !read.fromRequest || code !== given };
   // passport-oauth2 reads `req.query.code` as a plain property, inherited ones too (a polluted
   // prototype, an odd query parser): such a code is not one the checks above have seen.
   if ((query as { code?: unknown }).code)
@@ -59,20 +62,17 @@ export function readCallbackQuery(req: CallbackRequest): CallbackQuery {
 }
 
 /**
- * Lets passport-oauth2 find DingTalk's `authCode` where it looks, `req.query.code`. The app's own
- * request object is kept (state stores and verify write to it), and gets an own `query` property
- * with `code` added: assigning would be lost on Express 5, whose `req.query` getter parses the URL
- * afresh on every read, and would rewrite the URL on koa-passport, whose setter does so.
+ * Shows passport-oauth2 the query it reads (`req.query.code`, `.state`, `.error`), for a
+ * framework whose `req.query` lacks it (node:http has none, DingTalk's `authCode` is not `code`).
+ * Returns a function that puts the request's own query back.
  */
-export function presentCodeToPassport(req: CallbackRequest, query: ReadQuery, code: string): void {
-  // The query as readCallbackQuery read it: on Express 5 another read of req.query parses again.
-  if (query.fromRequest && query.values.code === code) return;
-  Object.defineProperty(req, 'query', {
-    value: { ...query.values, code },
-    configurable: true,
-    enumerable: true,
-    writable: true,
-  });
+export function presentQuery(req: CallbackRequest, query: Query): () => void {
+  const own = Object.getOwnPropertyDescriptor(req, 'query');
+  Object.defineProperty(req, 'query', { value: query, configurable: true, enumerable: true, writable: true });
+  return () => {
+    if (own) Object.defineProperty(req, 'query', own);
+    else delete req.query;
+  };
 }
 
 const invalid = Symbol('invalid');
@@ -95,8 +95,10 @@ function bodyParameter(body: unknown, names: readonly string[]): string | undefi
 }
 
 /** A request's query parameters; `fromRequest` when they are `req.query` (not parsed here from the URL). */
-export interface ReadQuery {
-  values: Record<string, unknown>;
+type Query = Record<string, unknown>;
+
+interface ReadQuery {
+  values: Query;
   fromRequest: boolean;
 }
 

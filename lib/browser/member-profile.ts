@@ -1,29 +1,13 @@
 import type { Profile } from '../api/profile';
-import type { DingTalkMember } from '../organization/member-directory';
-import { addMemberDetails } from '../organization/member-fields';
-import type { DingTalkUserDetails } from '../organization/wire';
+import type { DingTalkMember } from '../organization/client';
+import { addMemberDetails, type MemberFields } from '../organization/member-fields';
 
 /**
  * The profile of a browser login with `memberLookup`: the user as `users/me` describes them, and
  * who they are in the organization they picked, with the same names and meanings as
  * `InAppProfile`, so one member gets the same fields whichever way they log in.
  */
-export interface MemberProfile extends Profile {
-  /** The member's id in the organization (`userid`), for DingTalk's organization APIs. */
-  userId: string;
-  /** The organization the user picked, and is a member of. */
-  corpId: string;
-  /** True for an administrator of the organization (user/get's `admin`); absent with `skipUserDetails`. */
-  isAdmin?: boolean;
-  /** Job title, from the details. */
-  title?: string;
-  /** Employee number (工号), from the details. */
-  jobNumber?: string;
-  /** Ids of the member's departments, from the details. */
-  departmentIds?: number[];
-  /** user/get's `result`, unless `skipUserDetails`. */
-  _details?: DingTalkUserDetails;
-}
+export interface MemberProfile extends Omit<Profile, 'corpId'>, MemberFields {}
 
 /**
  * `profile` with the member's fields: a copy (same prototype), so that a profile a stub or a cache
@@ -38,7 +22,6 @@ export function withMember(profile: object, member: DingTalkMember, corpId: stri
   if (details) {
     if (typeof details.admin === 'boolean') merged.isAdmin = details.admin;
     addMemberDetails(merged, details);
-    merged._details = details;
   }
   return merged;
 }

@@ -1,27 +1,15 @@
 import type { Agent as HttpAgent } from 'node:http';
 
-import type OAuth2Strategy = require('passport-oauth2');
-
-import type { FetchFunction, HttpSettings } from '../api/http';
+import type { FetchFunction } from '../api/http';
 import type { GetAccessTokenFunction } from '../organization/app-tokens';
-import {
-  isLoopback,
-  optionPrefix as prefix,
-  readAppCredentials,
-  readEndpointURL,
-  readFlag,
-  readHttpSettings,
-  requireText,
-  requireTextOption,
-} from '../passport/option-readers';
+import { dingtalkURLs } from '../passport/settings';
 import type { StateStore } from '../passport/state-store';
-import { type MemberLookupSettings, readMemberLookup } from './member-lookup-options';
 
 /** Where DingTalk's browser OAuth lives unless the options say otherwise. */
 export const defaultURLs = {
-  authorizationURL: 'https://login.dingtalk.com/oauth2/auth',
-  tokenURL: 'https://api.dingtalk.com/v1.0/oauth2/userAccessToken',
-  userProfileURL: 'https://api.dingtalk.com/v1.0/contact/users/me',
+  authorizationURL: dingtalkURLs.authorizationURL,
+  tokenURL: dingtalkURLs.tokenURL,
+  userProfileURL: dingtalkURLs.userProfileURL,
 } as const;
 
 /**
@@ -146,148 +134,4 @@ export interface StrategyOptionsWithRequestSkippingProfile extends StrategyOptio
   skipUserProfile: boolean | SkipUserProfileFunction;
   /** Not with `skipUserProfile`: the lookup starts from the profile's unionId. */
   memberLookup?: false;
-}
-
-/** The options after validation, with every default filled in. */
-export interface ResolvedOptions {
-  oauth2: OAuth2Strategy.StrategyOptions | OAuth2Strategy.StrategyOptionsWithRequest;
-  clientID: string;
-  clientSecret: string;
-  tokenURL: URL;
-  userProfileURL: URL;
-  http: HttpSettings;
-  allowHttpCallbackURL: boolean;
-  allowedCorpIds: ReadonlySet<string> | undefined;
-  memberLookup: MemberLookupSettings | undefined;
-}
-
-/**
- * Validates the caller's options and fills in the defaults. The caller's object is only read:
- * the result is built field by field, so nothing unknown reaches passport-oauth2.
- */
-export function resolveOptions(options: StrategyOptionsBase & { passReqToCallback?: boolean }): ResolvedOptions {
-  const { clientID, clientSecret } = readAppCredentials(options, 'Strategy');
-  const callbackURL = requireTextOption(options, 'callbackURL', 'a redirect URL registered for the app');
-  const allowHttpCallbackURL = readFlag(options.allowHttpCallbackURL, 'allowHttpCallbackURL');
-  const callbackProblem = allowHttpCallbackURL ? undefined : insecureCallbackURL(callbackURL);
-  if (callbackProblem) throw new TypeError(callbackProblem);
-  const authorizationURL = readURL(options, 'authorizationURL', false);
-  // The client secret and tokens travel to these two: never in clear text over a network.
-  const tokenURL = readURL(options, 'tokenURL', true);
-  const userProfileURL = readURL(options, 'userProfileURL', true);
-  const scope = readScope(options.scope, options.memberLookup === true);
-  const http = readHttpSettings(options);
-  const skipUserProfile = readSkipUserProfile(options.skipUserProfile);
-  const passReqToCallback = readFlag(options.passReqToCallback, 'passReqToCallback');
-  const allowedCorpIds = readAllowedCorpIds(options.allowedCorpIds, scope);
-  const memberLookup = readMemberLookup(options, scope, allowedCorpIds, { clientID, clientSecret }, http);
-
-  const oauth2: OAuth2Strategy.StrategyOptions | OAuth2Strategy.StrategyOptionsWithRequest = {
-    clientID,
-    clientSecret,
-    callbackURL,
-    authorizationURL: authorizationURL.href,
-    tokenURL: tokenURL.href,
-    scope,
-    scopeSeparator: ' ',
-    skipUserProfile,
-    passReqToCallback,
-  } as OAuth2Strategy.StrategyOptions | OAuth2Strategy.StrategyOptionsWithRequest;
-  if (options.state !== undefined) oauth2.state = options.state;
-  if (options.store !== undefined) oauth2.store = options.store as OAuth2Strategy.StateStore;
-  if (options.proxy !== undefined) oauth2.proxy = options.proxy;
-  if (options.sessionKey !== undefined)
-    oauth2.sessionKey = requireText(options.sessionKey, 'sessionKey', 'a session key');
-  return {
-    oauth2,
-    clientID,
-    clientSecret,
-    tokenURL,
-    userProfileURL,
-    http,
-    allowedCorpIds,
-    allowHttpCallbackURL,
-    memberLookup,
-  };
-}
-
-function readURL(options: StrategyOptionsBase, name: keyof typeof defaultURLs, carriesSecrets: boolean): URL {
-  return readEndpointURL(options[name], name, defaultURLs[name], carriesSecrets);
-}
-
-/**
- * Why an absolute callback URL may not be used, if it may not: DingTalk redirects the browser to
- * it with the authorization code, which plain http would show to the network. Loopback is fine
- * (development, the emulator); a relative URL is checked once resolved, per request.
- */
-export function insecureCallbackURL(callbackURL: string): string | undefined {
-  // Most callback URLs are https: no parsing for them (a relative one is checked on every login).
-  if (!/^http:/i.test(callbackURL)) return undefined;
-  let url: URL;
-  try {
-    url = new URL(callbackURL);
-  } catch {
-    return undefined;
-  }
-  if (url.protocol !== 'http:' || isLoopback(url.hostname)) return undefined;
-  return (
-    `${prefix} the callback URL ${url.origin}${url.pathname} uses plain http, which would show DingTalk's ` +
-    'authorization code to the network: use https (behind a TLS proxy, make the app trust it: ' +
-    "Express app.set('trust proxy', 1), Koa app.proxy = true, Fastify trustProxy: true), " +
-    'or set allowHttpCallbackURL: true for an intranet reached over http only'
-  );
-}
-
-function readScope(scope: unknown, memberLookup: boolean): string[] {
-  if (scope === undefined) return memberLookup ? ['openid', 'corpid'] : ['openid'];
-  const scopes = typeof scope === 'string' ? scope.split(' ') : scope;
-  if (!Array.isArray(scopes) || !scopes.every((item) => typeof item === 'string')) {
-    throw new TypeError(`${prefix} the "scope" option must be a string or an array of strings`);
-  }
-  const cleaned = scopes.map((item) => item.trim()).filter((item) => item.length > 0);
-  // DingTalk separates scopes with spaces; a comma makes it reject or ignore the scope.
-  if (cleaned.length === 0 || cleaned.some((item) => item.includes(','))) {
-    throw new TypeError(`${prefix} the "scope" option lists scopes separated by spaces, such as "openid corpid"`);
-  }
-  return cleaned;
-}
-
-function readAllowedCorpIds(allowed: unknown, scope: readonly string[]): ReadonlySet<string> | undefined {
-  if (allowed === undefined) return undefined;
-  if (!Array.isArray(allowed) || allowed.length === 0 || !allowed.every((id) => typeof id === 'string' && id !== '')) {
-    throw new TypeError(`${prefix} the "allowedCorpIds" option must be a non-empty array of corpIds`);
-  }
-  // Without corpid in the scope DingTalk never says which organization the user picked.
-  if (!scope.includes('corpid')) {
-    throw new TypeError(`${prefix} the "allowedCorpIds" option needs the scope "openid corpid"`);
-  }
-  return new Set(allowed as string[]);
-}
-
-function readSkipUserProfile(skip: unknown): boolean | SkipUserProfileFunction {
-  if (skip === undefined) return false;
-  if (typeof skip === 'boolean') return skip;
-  if (typeof skip === 'function' && skip.length >= 2) return skip as SkipUserProfileFunction;
-  if (typeof skip === 'function') {
-    // passport-oauth2 calls the one-parameter form with no argument; this package passes the token,
-    // and waits for an async function's answer (a promise is not a yes).
-    const decide = skip as (accessToken: string) => unknown;
-    return (accessToken: string, done: (err: unknown, skip?: boolean) => void) => {
-      let answer: unknown;
-      try {
-        answer = decide(accessToken);
-      } catch (error) {
-        return done(error);
-      }
-      if (answer instanceof Promise) {
-        answer.then(
-          (result) => done(null, Boolean(result)),
-          (error: unknown) => done(error || new Error('skipUserProfile rejected')),
-        );
-      } else {
-        done(null, Boolean(answer));
-      }
-    };
-  }
-  throw new TypeError(`${prefix} the "skipUserProfile" option must be a boolean or a function`);
 }

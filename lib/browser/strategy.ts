@@ -5,22 +5,20 @@ import OAuth2Strategy = require('passport-oauth2');
 import { DingTalkClient } from '../api/client';
 import { DingTalkError } from '../api/errors';
 import type { Profile } from '../api/profile';
-import { MemberDirectory } from '../organization/member-directory';
-import { callBack } from '../passport/answer';
+import { OrganizationClient } from '../organization/client';
+import { answerKey, callBack } from '../passport/answer';
 import { refusal } from '../passport/challenge';
+import { insecureCallbackURL, missingCorpIdScope, readSettings, type Settings, scopeHasCorpId } from '../passport/settings';
 import { buildAuthorizationParams, type DingTalkAuthenticateOptions } from './authorization-params';
-import { presentCodeToPassport, readCallbackQuery } from './callback-request';
+import { presentQuery, readCallbackQuery } from './callback-request';
 import { resolveCallbackURL } from './callback-url';
-import { BrowserLogin, type LookupMemberCallback, type PassportAttempt } from './login';
-import { missingCorpIdScope, scopeHasCorpId } from './member-lookup-options';
+import { guardVerify, type Login, type LookupMemberCallback, loginFor, type PassportAttempt } from './login';
 import type { MemberProfile } from './member-profile';
-import {
-  insecureCallbackURL,
-  resolveOptions,
-  type StrategyOptions,
-  type StrategyOptionsSkippingProfile,
-  type StrategyOptionsWithRequest,
-  type StrategyOptionsWithRequestSkippingProfile,
+import type {
+  StrategyOptions,
+  StrategyOptionsSkippingProfile,
+  StrategyOptionsWithRequest,
+  StrategyOptionsWithRequestSkippingProfile,
 } from './options';
 import type {
   VerifyFunction,
@@ -38,26 +36,12 @@ type AnyStrategyOptions =
 /** The profile verify receives: a {@link MemberProfile} with `memberLookup: true`. */
 export type ProfileOf<TLookup extends boolean> = TLookup extends true ? MemberProfile : Profile;
 
-/** `memberLookup` as the strategy runs it. */
-interface MemberLookup {
-  directory: MemberDirectory;
-  skipUserDetails: boolean;
-}
-
 type TokenCallback = (err: unknown, accessToken?: string, refreshToken?: string, results?: object) => void;
-
-/** The `oauth` client's fields passport-oauth2 builds a state store's metadata from. */
-interface OAuth2Client {
-  _authorizeUrl: string;
-  _accessTokenUrl: string;
-  _clientId: string;
-}
 
 /** passport-oauth2's own fields this strategy reads, per request. */
 interface OAuth2Fields {
   _callbackURL?: string;
   _trustProxy?: boolean;
-  _oauth2: OAuth2Client;
 }
 
 /**
@@ -80,10 +64,9 @@ export class Strategy<TLookup extends boolean = false> extends OAuth2Strategy {
   override name = 'dingtalk';
   // Plain (not #private) members: passport calls authenticate() on Object.create(strategy), and
   // #private members fail their brand check on such an object.
+  private readonly _settings: Settings;
   private readonly _dingtalkClient: DingTalkClient;
-  private readonly _allowedCorpIds: ReadonlySet<string> | undefined;
-  private readonly _allowHttpCallbackURL: boolean;
-  private readonly _memberLookup: MemberLookup | undefined;
+  private readonly _organization: OrganizationClient | undefined;
 
   // One overload per verify form. An inline arrow gets its parameter types from the first
   // overload TypeScript tries, so only the four-parameter form can be written unannotated; type
@@ -126,17 +109,12 @@ export class Strategy<TLookup extends boolean = false> extends OAuth2Strategy {
     if (typeof verify !== 'function') {
       throw new TypeError('passport-dingtalk-oauth2: new Strategy(options, verify) needs a verify function');
     }
-    const resolved = resolveOptions(options);
-    super(resolved.oauth2 as OAuth2Strategy.StrategyOptions, verify as OAuth2Strategy.VerifyFunction);
-    const client = new DingTalkClient(resolved);
+    const settings = readSettings(options, 'Strategy');
+    super(passportOAuth2Options(settings), guardVerify(verify as never) as OAuth2Strategy.VerifyFunction);
+    this._settings = settings;
+    const client = new DingTalkClient(settings);
     this._dingtalkClient = client;
-    this._allowedCorpIds = resolved.allowedCorpIds;
-    this._allowHttpCallbackURL = resolved.allowHttpCallbackURL;
-    const lookup = resolved.memberLookup;
-    this._memberLookup = lookup && {
-      directory: new MemberDirectory(lookup.directory),
-      skipUserDetails: lookup.skipUserDetails,
-    };
+    this._organization = settings.memberLookup ? new OrganizationClient(settings) : undefined;
     // passport-oauth2 keeps the secret on its `oauth` client, where util.inspect and JSON.stringify
     // would print it (a logged strategy). Still readable: passport-oauth2-refresh copies it.
     Object.defineProperty(this._oauth2, '_clientSecret', { enumerable: false });
@@ -173,9 +151,8 @@ export class Strategy<TLookup extends boolean = false> extends OAuth2Strategy {
    * test may replace it, and a subclass may override it (an async override may return the answer).
    */
   lookupMember(unionId: string, corpId: string, done: LookupMemberCallback): void {
-    const lookup = this._memberLookup;
-    const member = lookup
-      ? lookup.directory.memberOf(unionId, corpId, lookup.skipUserDetails)
+    const member = this._organization
+      ? this._organization.memberOf(unionId, corpId)
       : Promise.reject(new Error('passport-dingtalk-oauth2: lookupMember needs the option memberLookup: true'));
     callBack(this, member, done);
   }
@@ -196,83 +173,84 @@ export class Strategy<TLookup extends boolean = false> extends OAuth2Strategy {
    * `authCode` as `req.query.code`.
    */
   override authenticate(req: Request, options: DingTalkAuthenticateOptions = {}): void {
-    const attempt = this as unknown as PassportAttempt;
-    const login = new BrowserLogin(attempt, req, this._allowedCorpIds, this._memberLookup !== undefined);
+    const login = loginFor(this as unknown as PassportAttempt, req);
     try {
-      this._dingtalkLogin(login, req, options);
+      startOrFinish(login, req, options);
     } catch (thrown) {
       // A hook outside passport-oauth2's own try (authorizationParams, a store's store()) threw.
-      login.error(thrown);
+      login[answerKey].error(thrown);
     }
-    login.endOfAuthenticate();
+    login[answerKey].endOfAuthenticate();
   }
+}
 
-  private _dingtalkLogin(login: BrowserLogin, req: Request, options: DingTalkAuthenticateOptions): void {
-    const callback = readCallbackQuery(req);
-    if (callback.kind === 'malformed') {
-      login.fail(refusal('malformed_callback', `Invalid DingTalk callback: ${callback.reason}.`), 400);
-      return;
-    }
-    if (
-      callback.kind === 'start' &&
-      this._memberLookup &&
-      options.scope !== undefined &&
-      !scopeHasCorpId(options.scope)
-    ) {
-      login.error(new Error(`passport-dingtalk-oauth2: the scope of this login drops "corpid": ${missingCorpIdScope}`));
-      return;
-    }
-    const fields = this as unknown as OAuth2Fields;
-    const configured = options.callbackURL || fields._callbackURL;
-    let callbackURL: string | undefined;
-    if (configured) {
-      callbackURL = resolveCallbackURL(req, configured, fields._trustProxy);
-      if (!callbackURL) {
-        login.error(unresolvableCallbackURL());
-        return;
-      }
-      // The configured absolute URL was checked at construction; a resolved or per-request one is checked here.
-      const insecure =
-        this._allowHttpCallbackURL || callbackURL === fields._callbackURL
-          ? undefined
-          : insecureCallbackURL(callbackURL);
-      if (insecure) {
-        login.error(new Error(insecure));
-        return;
-      }
-    }
-    if (callback.kind === 'refused') {
-      // passport-oauth2 would answer anything but access_denied with a server error; DingTalk
-      // publishes no list of its values, and none of them is the app's fault. The value is
-      // anyone's to choose (a crafted link): it is repeated only when it looks like an error code.
-      const said = /^[A-Za-z0-9_.-]{1,64}$/.test(callback.error) ? callback.error : undefined;
-      const message = `DingTalk login was not authorized${said ? `: ${said}` : '.'}`;
-      const oauth2 = fields._oauth2;
-      const meta = {
-        authorizationURL: oauth2._authorizeUrl,
-        tokenURL: oauth2._accessTokenUrl,
-        clientID: oauth2._clientId,
-        callbackURL,
-      };
-      const refused = refusal('access_denied', message, said ? { dingtalkError: said } : undefined);
-      login.refuse(callback.state, meta, refused);
-      return;
-    }
-    // One absolute callback URL for both legs: the state store sees the same `meta.callbackURL`
-    // in store() and verify(), and passport-oauth2's own resolution (which reads
-    // `req.connection`, absent on Fastify) never runs.
-    // passport-oauth2 reads the configured URL itself: a copy of the options only for a resolved one.
-    const resolved: DingTalkAuthenticateOptions =
-      callbackURL && callbackURL !== configured ? { ...options, callbackURL } : options;
-    let state: string | undefined;
-    if (callback.kind === 'authorized') {
-      presentCodeToPassport(req, callback.query, callback.code);
-      const sent = callback.query.values.state;
-      if (typeof sent === 'string') state = sent;
-    }
-    const guarded = login.guard(state);
-    OAuth2Strategy.prototype.authenticate.call(guarded, req, resolved);
+/** What passport-oauth2 is built with: the settings it knows, and nothing unknown. */
+function passportOAuth2Options(settings: Settings): OAuth2Strategy.StrategyOptions {
+  const { clientID, clientSecret, callbackURL, scope, skipUserProfile, passReqToCallback } = settings;
+  const options: Record<string, unknown> = {
+    clientID,
+    clientSecret,
+    callbackURL,
+    authorizationURL: settings.authorizationURL.href,
+    tokenURL: settings.tokenURL.href,
+    scope,
+    scopeSeparator: ' ',
+    skipUserProfile,
+    passReqToCallback,
+  };
+  for (const name of ['state', 'store', 'proxy', 'sessionKey'] as const) {
+    if (settings[name] !== undefined) options[name] = settings[name];
   }
+  return options as unknown as OAuth2Strategy.StrategyOptions;
+}
+
+/**
+ * Refuses first what DingTalk never sends, then hands the login to passport-oauth2 with
+ * `authCode` as `req.query.code`, and DingTalk's `error=` as a callback whose state is checked
+ * first, as for any callback (so that the store uses it up and a forged refusal is told apart),
+ * then failing with `access_denied`.
+ */
+function startOrFinish(login: Login, req: Request, options: DingTalkAuthenticateOptions): void {
+  const answer = login[answerKey];
+  const callback = readCallbackQuery(req);
+  if (callback.kind === 'malformed') {
+    return answer.fail(refusal('malformed_callback', `Invalid DingTalk callback: ${callback.reason}.`), 400);
+  }
+  const settings = login._settings;
+  if (callback.kind === 'start' && settings.memberLookup && options.scope !== undefined && !scopeHasCorpId(options.scope)) {
+    return answer.error(new Error(`passport-dingtalk-oauth2: the scope of this login drops "corpid": ${missingCorpIdScope}`));
+  }
+  const fields = login as unknown as OAuth2Fields;
+  const configured = options.callbackURL || fields._callbackURL;
+  let callbackURL: string | undefined;
+  if (configured) {
+    callbackURL = resolveCallbackURL(req, configured, fields._trustProxy);
+    if (!callbackURL) return answer.error(unresolvableCallbackURL());
+    // The configured absolute URL was checked at construction; a resolved or per-request one is checked here.
+    const insecure =
+      settings.allowHttpCallbackURL || callbackURL === fields._callbackURL ? undefined : insecureCallbackURL(callbackURL);
+    if (insecure) return answer.error(new Error(insecure));
+  }
+  if (callback.kind === 'refused') {
+    // passport-oauth2 would answer anything but access_denied with a server error; DingTalk
+    // publishes no list of its values, and none of them is the app's fault. The value is
+    // anyone's to choose (a crafted link): it is repeated only when it looks like an error code.
+    const said = /^[A-Za-z0-9_.-]{1,64}$/.test(callback.error) ? callback.error : undefined;
+    const message = `DingTalk login was not authorized${said ? `: ${said}` : '.'}`;
+    answer.refused = refusal('access_denied', message, said ? { dingtalkError: said } : undefined);
+    // passport-oauth2 checks the state of a callback with a code only; the token step then
+    // gives the refusal without asking DingTalk. The app's handlers see the query as it came.
+    answer.restoreQuery = presentQuery(req, { ...callback.query, error: undefined, code: 'refused' });
+  } else if (callback.kind === 'authorized') {
+    if (callback.present) presentQuery(req, { ...callback.query, code: callback.code });
+    const sent = callback.query.state;
+    if (typeof sent === 'string') answer.state = sent;
+  }
+  // One absolute callback URL for both legs: the state store sees the same `meta.callbackURL`
+  // in store() and verify(), and passport-oauth2's own resolution (which reads
+  // `req.connection`, absent on Fastify) never runs.
+  const resolved = callbackURL && callbackURL !== configured ? { ...options, callbackURL } : options;
+  OAuth2Strategy.prototype.authenticate.call(login, req, resolved);
 }
 
 function unresolvableCallbackURL(): Error {

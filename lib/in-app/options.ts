@@ -1,23 +1,15 @@
 import type { Agent as HttpAgent } from 'node:http';
 import type { Request } from 'express';
 
-import type { FetchFunction, HttpSettings } from '../api/http';
+import type { FetchFunction } from '../api/http';
 import type { GetAccessTokenFunction } from '../organization/app-tokens';
-import { isCorpId, organizationDefaultURLs, readGetAccessToken } from '../organization/options';
-import {
-  optionPrefix,
-  readAppCredentials,
-  readEndpointURL,
-  readFlag,
-  readHttpSettings,
-  requireTextOption,
-} from '../passport/option-readers';
+import { dingtalkURLs } from '../passport/settings';
 
 /** Where DingTalk's in-client login (免登) lives unless the options say otherwise. */
 export const inAppDefaultURLs = {
-  accessTokenURL: organizationDefaultURLs.accessTokenURL,
-  userInfoURL: 'https://oapi.dingtalk.com/topapi/v2/user/getuserinfo',
-  userDetailsURL: organizationDefaultURLs.userDetailsURL,
+  accessTokenURL: dingtalkURLs.accessTokenURL,
+  userInfoURL: dingtalkURLs.userInfoURL,
+  userDetailsURL: dingtalkURLs.userDetailsURL,
 } as const;
 
 /**
@@ -69,58 +61,4 @@ export interface InAppStrategyOptions extends InAppStrategyOptionsBase {
 export interface InAppStrategyOptionsWithRequest extends InAppStrategyOptionsBase {
   /** `true`: verify receives `req` as its first argument. */
   passReqToCallback: true;
-}
-
-/** The options after validation, with every default filled in. */
-export interface ResolvedInAppOptions {
-  clientID: string;
-  clientSecret: string;
-  corpId: string | CorpIdFunction;
-  getAccessToken: GetAccessTokenFunction | undefined;
-  skipUserDetails: boolean;
-  passReqToCallback: boolean;
-  accessTokenURL: URL;
-  userInfoURL: URL;
-  userDetailsURL: URL;
-  http: HttpSettings;
-}
-
-/** Validates the caller's options (only reading them) and fills in the defaults. */
-export function resolveInAppOptions(
-  options: InAppStrategyOptionsBase & { passReqToCallback?: boolean },
-): ResolvedInAppOptions {
-  const { clientID, clientSecret } = readAppCredentials(options, 'InAppStrategy');
-  const getAccessToken = readGetAccessToken(options.getAccessToken);
-  const corpId = readCorpIdOption(options, getAccessToken !== undefined);
-  return {
-    clientID,
-    clientSecret,
-    corpId,
-    getAccessToken,
-    skipUserDetails: readFlag(options.skipUserDetails, 'skipUserDetails'),
-    passReqToCallback: readFlag(options.passReqToCallback, 'passReqToCallback'),
-    // Each of the three carries a secret: the app secret, or the app token in the query.
-    accessTokenURL: readEndpointURL(options.accessTokenURL, 'accessTokenURL', inAppDefaultURLs.accessTokenURL, true),
-    userInfoURL: readEndpointURL(options.userInfoURL, 'userInfoURL', inAppDefaultURLs.userInfoURL, true),
-    userDetailsURL: readEndpointURL(options.userDetailsURL, 'userDetailsURL', inAppDefaultURLs.userDetailsURL, true),
-    http: readHttpSettings(options),
-  };
-}
-
-function readCorpIdOption(options: { corpId?: unknown }, suppliesTokens: boolean): string | CorpIdFunction {
-  const value = options.corpId;
-  if (typeof value === 'function') {
-    // The strategy's own token is the internal app's, for its one organization: a corpId chosen
-    // per request needs a token for that organization, which only the app can get.
-    if (!suppliesTokens) {
-      throw new TypeError(
-        `${optionPrefix} a "corpId" function (a third-party app) needs the "getAccessToken" option: ` +
-          "the strategy's own token is an internal app's, valid for its one organization",
-      );
-    }
-    return value as CorpIdFunction;
-  }
-  const corpId = requireTextOption(options, 'corpId', "the organization's corpId, or a function of the request");
-  if (!isCorpId(corpId)) throw new TypeError(`${optionPrefix} the "corpId" option is not a DingTalk corpId`);
-  return corpId;
 }

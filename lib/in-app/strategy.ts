@@ -1,20 +1,14 @@
 import type { Request } from 'express';
-import { OrganizationNotServed } from '../organization/app-tokens';
-import { isCorpId } from '../organization/options';
-import { answerKey, callBack, LoginAnswer, type PassportActions, perRequest } from '../passport/answer';
+
+import { OrganizationClient } from '../organization/client';
+import { answerKey, callBack, LoginAnswer, type PassportActions } from '../passport/answer';
 import { callHook } from '../passport/call-hook';
-import { refusal } from '../passport/challenge';
+import { refusal, refusalOf } from '../passport/challenge';
+import { isCorpId, readSettings } from '../passport/settings';
 import { callVerify, type VerifyCallback } from '../passport/verify';
-import { isRejectedInAppCode } from './client';
 import { crossSiteRefusal, readInAppCode } from './code-request';
-import { InAppLogin } from './login';
-import {
-  type CorpIdFunction,
-  type InAppStrategyOptions,
-  type InAppStrategyOptionsWithRequest,
-  resolveInAppOptions,
-} from './options';
-import type { InAppProfile } from './profile';
+import type { CorpIdFunction, InAppStrategyOptions, InAppStrategyOptionsWithRequest } from './options';
+import { type InAppProfile, parseInAppProfile } from './profile';
 import type { InAppVerifyFunction, InAppVerifyFunctionWithRequest } from './verify';
 
 type ProfileCallback = (err?: unknown, profile?: InAppProfile) => void;
@@ -45,7 +39,7 @@ export class InAppStrategy {
   protected readonly _passReqToCallback: boolean;
   /** The organization, or the function that names it per request. */
   protected readonly _corpId: string | CorpIdFunction;
-  private readonly _inAppLogin: InAppLogin;
+  private readonly _organization: OrganizationClient;
 
   /** `verify(profile, done)`. Throws a `TypeError` naming any invalid option. */
   constructor(options: InAppStrategyOptions, verify: InAppVerifyFunction);
@@ -58,11 +52,11 @@ export class InAppStrategy {
     if (typeof verify !== 'function') {
       throw new TypeError('passport-dingtalk-oauth2: new InAppStrategy(options, verify) needs a verify function');
     }
-    const resolved = resolveInAppOptions(options);
+    const settings = readSettings(options, 'InAppStrategy');
     this._verify = verify as AnyVerify;
-    this._passReqToCallback = resolved.passReqToCallback;
-    this._corpId = resolved.corpId;
-    this._inAppLogin = new InAppLogin(resolved);
+    this._passReqToCallback = settings.passReqToCallback;
+    this._corpId = settings.corpId;
+    this._organization = new OrganizationClient(settings);
   }
 
   /**
@@ -70,7 +64,8 @@ export class InAppStrategy {
    * `user/get` unless `skipUserDetails`. Calls `done(err)` with the package's typed errors.
    */
   userProfile(code: string, corpId: string, done: ProfileCallback): void {
-    callBack(this, this._inAppLogin.profileFor(code, corpId), done);
+    const user = this._organization.inAppUser(code, corpId);
+    callBack(this, user.then(({ info, raw, details }) => parseInAppProfile(info, raw, corpId, details)), done);
   }
 
   /**
@@ -80,9 +75,8 @@ export class InAppStrategy {
    * DingTalk is `error()` with a typed error whose `status` is a 5xx.
    */
   authenticate(req: Request, _options?: object): void {
-    const attempt = perRequest(this, '_inAppLogin') as this & { [answerKey]?: LoginAnswer };
     const answer = new LoginAnswer(this as PassportActions);
-    attempt[answerKey] = answer;
+    const attempt = Object.assign(Object.create(this) as this, { [answerKey]: answer });
     const read = readInAppCode(req);
     const crossSite = read.ok ? crossSiteRefusal(req) : undefined;
     if (!read.ok) answer.fail(refusal('malformed_request', read.message), 400);
@@ -111,14 +105,9 @@ async function logIn(strategy: InAppStrategy, req: Request, code: string, answer
   try {
     profile = await profileOf(strategy, code, corpId);
   } catch (error) {
-    if (error instanceof OrganizationNotServed) {
-      return answer.fail(refusal('unknown_organization', error.message), 403);
-    }
-    if (!isRejectedInAppCode(error)) throw error;
-    const said = error.subCode ? `${error.code}, sub_code ${error.subCode}` : error.code;
-    const text = error.subDescription || error.description;
-    const message = `DingTalk refused the in-client code (${said}${text ? `: ${text}` : ''}). It may have expired or been used already: ask the page for a new one.`;
-    return answer.fail(refusal('code_rejected', message), 401);
+    const refused = refusalOf(error);
+    if (!refused) throw error;
+    return answer.fail(...refused);
   }
   const verified: VerifyCallback = (err, user, info) => {
     if (err) answer.error(err);
@@ -131,28 +120,15 @@ async function logIn(strategy: InAppStrategy, req: Request, code: string, answer
 /** `userProfile`, as the app may have replaced it, called once and heard once. */
 function profileOf(strategy: InAppStrategy, code: string, corpId: string): Promise<InAppProfile> {
   return new Promise((resolve, reject) => {
-    // Whatever an override hands over, verify only ever sees an object with an id: an app that
-    // looks its user up by `profile.id` must never look up `undefined`.
-    const deliver = (profile: unknown) => {
-      if (isProfileLike(profile)) resolve(profile);
-      else
-        reject(
-          new Error('passport-dingtalk-oauth2: userProfile gave no profile (an object with a non-empty string id)'),
-        );
+    const heard = (err: unknown, profile: unknown) => {
+      // verify only ever sees an object with an id: an app that looks its user up by
+      // `profile.id` must never look up `undefined`.
+      if (err) reject(err);
+      else if (isProfileLike(profile)) resolve(profile);
+      else reject(new Error('passport-dingtalk-oauth2: userProfile gave no profile (an object with a non-empty string id)'));
     };
     // An async override may return the profile instead of calling done.
-    const isProfile = (returned: unknown) => returned !== undefined && returned !== null;
-    callHook(
-      strategy.userProfile,
-      strategy,
-      [code, corpId],
-      'userProfile',
-      (err, profile) => {
-        if (err) reject(err);
-        else deliver(profile);
-      },
-      isProfile,
-    );
+    callHook(strategy.userProfile, strategy, [code, corpId], 'userProfile', heard, (returned) => returned != null);
   });
 }
 

@@ -1,5 +1,8 @@
-import { appTokenCacheFor } from './app-token-registry';
-import { isRejectedAppToken, type OrganizationClient, type OrganizationClientSettings } from './client';
+import { createHash } from 'node:crypto';
+
+import type { Settings } from '../passport/settings';
+import { AppTokenCache } from './app-token-cache';
+import { isRejectedAppToken, type OrganizationClient } from './client';
 
 /** What the strategy tells `getAccessToken` when DingTalk refused the token it gave last time. */
 export interface AccessTokenRequestContext {
@@ -25,20 +28,31 @@ export type GetAccessTokenFunction = (
 /** Where a login's app access token comes from; `rejected` is the one DingTalk just refused. */
 export type AppTokenSource = (corpId: string, rejected: string | undefined) => Promise<string>;
 
+/** The most apps whose own token is kept per `fetch`: a process that builds strategies per tenant stays bounded. */
+const maxCachedApps = 256;
+const cachesByFetch = new WeakMap<object, Map<string, AppTokenCache>>();
+
 /**
  * The app's `getAccessToken` when it has one (a third-party app), otherwise the internal app's own
- * token from DingTalk, cached once per app in the process.
+ * token from DingTalk, cached once per app (its credentials and token URL, by a hash: the key
+ * never holds the secret) for every strategy that shares the `fetch`. The cache is looked up on
+ * each use, so the least recently used apps are the ones forgotten.
  */
-export function appTokenSource(
-  client: OrganizationClient,
-  settings: OrganizationClientSettings,
-  getAccessToken: GetAccessTokenFunction | undefined,
-): AppTokenSource {
-  if (getAccessToken) return suppliedTokens(getAccessToken);
-  const { clientID, clientSecret, accessTokenURL, http } = settings;
-  const cache = appTokenCacheFor(clientID, clientSecret, accessTokenURL, http.fetch);
+export function appTokenSource(client: OrganizationClient, settings: Settings): AppTokenSource {
+  if (settings.getAccessToken) return suppliedTokens(settings.getAccessToken);
+  let caches = cachesByFetch.get(settings.fetch);
+  if (!caches) cachesByFetch.set(settings.fetch, (caches = new Map()));
+  const apps = caches;
+  const key = createHash('sha256')
+    .update(JSON.stringify([settings.clientID, settings.clientSecret, settings.accessTokenURL.href]))
+    .digest('base64');
   const fetchToken = () => client.fetchAppToken();
   return (_corpId, rejected) => {
+    let cache = apps.get(key);
+    if (cache) apps.delete(key);
+    else if (apps.size >= maxCachedApps) apps.delete(apps.keys().next().value as string);
+    cache ??= new AppTokenCache();
+    apps.set(key, cache);
     if (rejected !== undefined) cache.forget(rejected);
     return cache.get(fetchToken);
   };

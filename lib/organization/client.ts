@@ -1,52 +1,54 @@
 import { DingTalkAPIError, type DingTalkEndpoint, DingTalkError, DingTalkResponseError } from '../api/errors';
-import { type HttpSettings, sendRequest } from '../api/http';
+import { nonEmptyString } from '../api/profile';
 import { interpretResponse, isPlainObject } from '../api/response';
 import { isHeaderSafeToken, parseTokenResponse } from '../api/token';
+import { sendRequest } from '../api/http';
+import type { DingTalkInAppUserInfo } from '../in-app/wire';
+import type { Settings } from '../passport/settings';
 import type { AppToken } from './app-token-cache';
+import { type AppTokenSource, appTokenSource, OrganizationSession } from './app-tokens';
+import type { DingTalkUnionIdResult, DingTalkUserDetails } from './wire';
 
-/** What the organization endpoints need: the app's credentials and how to reach DingTalk. */
-export interface OrganizationClientSettings {
-  clientID: string;
-  clientSecret: string;
-  accessTokenURL: URL;
-  http: HttpSettings;
+/** A member of the organization, as `lookupMember` hands it over. */
+export interface DingTalkMember {
+  /** The member's id in the organization (`userid`). */
+  userId: string;
+  /** `topapi/v2/user/get`'s `result`, unless `skipUserDetails`. */
+  details?: DingTalkUserDetails;
 }
 
-/** An oapi answer's `result`, parsed and as the whole body came. */
+/** An oapi answer's `result`, and the body it came in. */
 export interface OapiResult<T> {
   json: T;
   raw: string;
 }
 
 const jsonHeaders = { 'content-type': 'application/json', accept: 'application/json' };
-
-// DingTalk's documented lifetime of an app token (7200 s). An answer that leaves `expireIn` out,
-// or says something absurd, is taken to mean it; a lifetime under a minute would make every
-// login fetch a token, which DingTalk throttles.
+// DingTalk documents 7200 s. A shorter answer is kept that long (at least a minute, so a bogus 0
+// cannot make every login fetch), a longer one no longer than documented.
 const documentedLifetimeSeconds = 7200;
 const shortestLifetimeSeconds = 60;
-
-function lifetimeOf(seconds: number | undefined): number {
-  if (seconds === undefined || seconds <= 0) return documentedLifetimeSeconds;
-  return Math.min(Math.max(seconds, shortestLifetimeSeconds), documentedLifetimeSeconds);
-}
+// getbyunionid's "no such user in this organization".
+const notFound = '60121';
 
 /**
- * Talks to the endpoints that answer for an organization with the app's own access token: the
- * token itself (api.dingtalk.com, v1.0 errors by HTTP status) and the oapi calls
- * (oapi.dingtalk.com, which answers HTTP 200 and puts its error in `errcode`).
+ * An organization, asked with the app's access token, for both strategies: the app token
+ * itself, who a unionId is (`topapi/user/getbyunionid`), a member's details (`topapi/v2/user/get`)
+ * and the in-client code's user (`topapi/v2/user/getuserinfo`).
  */
 export class OrganizationClient {
-  readonly #settings: OrganizationClientSettings;
+  readonly #settings: Settings;
+  readonly #tokens: AppTokenSource;
 
-  constructor(settings: OrganizationClientSettings) {
+  constructor(settings: Settings) {
     this.#settings = settings;
+    this.#tokens = appTokenSource(this, settings);
   }
 
-  /** `POST /v1.0/oauth2/accessToken` with `{ appKey, appSecret }`: an internal app's own token. */
+  /** `POST /v1.0/oauth2/accessToken`: the internal app's own token. */
   async fetchAppToken(): Promise<AppToken> {
-    const { clientID, clientSecret, accessTokenURL, http } = this.#settings;
-    const response = await sendRequest(http, {
+    const { clientID, clientSecret, accessTokenURL } = this.#settings;
+    const response = await sendRequest(this.#settings, {
       endpoint: 'app-token',
       url: accessTokenURL,
       method: 'POST',
@@ -54,57 +56,90 @@ export class OrganizationClient {
       body: JSON.stringify({ appKey: clientID, appSecret: clientSecret }),
       secrets: [clientSecret],
     });
-    // The same answer shape as the user token's: the same parser checks the token and reads expireIn.
     const token = parseTokenResponse(interpretResponse('app-token', response, [clientSecret]));
     if (!token) throw new DingTalkResponseError('app-token', response.status, 'answered without an accessToken');
-    return { accessToken: token.accessToken, expireIn: lifetimeOf(token.expireIn) };
+    const seconds = token.expireIn === undefined || token.expireIn <= 0 ? documentedLifetimeSeconds : token.expireIn;
+    const expireIn = Math.min(Math.max(seconds, shortestLifetimeSeconds), documentedLifetimeSeconds);
+    return { accessToken: token.accessToken, expireIn };
   }
 
-  /**
-   * `POST <endpointURL>?access_token=…` with a JSON body, for its `result`. `bodySecrets` are the
-   * values of `body` no error may quote (a login code).
-   */
-  async callOapi(
+  /** Who `unionId` is in `corpId`: a member, with their details unless `skipUserDetails`, or `false`. */
+  async memberOf(unionId: string, corpId: string): Promise<DingTalkMember | false> {
+    const session = new OrganizationSession(this.#tokens, corpId);
+    let found: DingTalkUnionIdResult;
+    try {
+      found = (await this.#call(session, 'member-lookup', this.#settings.getByUnionIdURL, { unionid: unionId })).json;
+    } catch (error) {
+      if (error instanceof DingTalkAPIError && error.code === notFound) return false;
+      throw error;
+    }
+    // 0: an employee; anything else (1: an external contact) is no member.
+    if (String(found.contact_type) !== '0') return false;
+    const userId = nonEmptyString(found.userid);
+    if (!userId) throw new DingTalkResponseError('member-lookup', 200, 'answered without a userid');
+    if (this.#settings.skipUserDetails) return { userId };
+    return { userId, details: (await this.#details(session, userId)).json };
+  }
+
+  /** The user an in-client code belongs to, with their details unless `skipUserDetails`. */
+  async inAppUser(code: string, corpId: string) {
+    const session = new OrganizationSession(this.#tokens, corpId);
+    const info = await this.#call(session, 'userinfo', this.#settings.userInfoURL, { code }, [code]);
+    const { json } = info as OapiResult<DingTalkInAppUserInfo>;
+    for (const field of ['unionid', 'userid'] as const) {
+      if (typeof json[field] !== 'string' || json[field].length === 0) {
+        throw new DingTalkResponseError('userinfo', 200, `answered without a ${field}`);
+      }
+    }
+    const details = this.#settings.skipUserDetails ? undefined : await this.#details(session, json.userid);
+    return { info: json, raw: info.raw, details: details?.json };
+  }
+
+  #details(session: OrganizationSession, userId: string): Promise<OapiResult<DingTalkUserDetails>> {
+    const body = { userid: userId, language: 'zh_CN' };
+    return this.#call(session, 'user-details', this.#settings.userDetailsURL, body);
+  }
+
+  /** One oapi request with the session's app token, whose answer must be `errcode: 0` with a `result`. */
+  #call(
+    session: OrganizationSession,
     endpoint: DingTalkEndpoint,
     endpointURL: URL,
-    accessToken: string,
     body: Record<string, string>,
-    bodySecrets: readonly string[],
+    bodySecrets: readonly string[] = [],
   ): Promise<OapiResult<Record<string, unknown>>> {
-    // The token travels in the query string, which an HTTP client quotes in its errors: it is cut
-    // out of them (sendRequest's secrets) and refused here when no URL could carry it as it is.
-    if (!isHeaderSafeToken(accessToken)) {
-      throw new DingTalkError(endpoint, 'the app access token is not one DingTalk issues (it must be visible ASCII)');
-    }
-    const url = new URL(endpointURL);
-    url.searchParams.set('access_token', accessToken);
-    const secrets = [accessToken, this.#settings.clientSecret, ...bodySecrets];
-    const response = await sendRequest(this.#settings.http, {
-      endpoint,
-      url,
-      method: 'POST',
-      headers: jsonHeaders,
-      body: JSON.stringify(body),
-      secrets,
+    return session.call(async (accessToken) => {
+      if (!isHeaderSafeToken(accessToken)) {
+        throw new DingTalkError(endpoint, 'the app access token is not one DingTalk issues (it must be visible ASCII)');
+      }
+      // oapi takes the app token in the query string: never in a log line or an error.
+      const url = new URL(endpointURL);
+      url.searchParams.set('access_token', accessToken);
+      const secrets = [accessToken, this.#settings.clientSecret, ...bodySecrets];
+      const response = await sendRequest(this.#settings, {
+        endpoint,
+        url,
+        method: 'POST',
+        headers: jsonHeaders,
+        body: JSON.stringify(body),
+        secrets,
+      });
+      const json = interpretResponse(endpoint, response, secrets);
+      if (json.errcode !== 0 && json.errcode !== '0') {
+        throw new DingTalkResponseError(endpoint, response.status, 'answered without errcode 0');
+      }
+      if (!isPlainObject(json.result)) {
+        throw new DingTalkResponseError(endpoint, response.status, 'answered without a result object');
+      }
+      return { json: json.result, raw: response.body };
     });
-    const json = interpretResponse(endpoint, response, secrets);
-    // The oapi's success is errcode 0 (a number, or "0" as its calling guide writes it), never
-    // the mere presence of a result.
-    if (json.errcode !== 0 && json.errcode !== '0') {
-      throw new DingTalkResponseError(endpoint, response.status, 'answered without errcode 0');
-    }
-    if (!isPlainObject(json.result)) {
-      throw new DingTalkResponseError(endpoint, response.status, 'answered without a result object');
-    }
-    return { json: json.result, raw: response.body };
   }
 }
 
-// 40014 不合法的access_token, 42001 access_token超时 (DingTalk's "服务端API错误码"); oapi wraps them
-// as the sub_code of 88 鉴权异常 (docs/dingtalk-answers.md).
+// 40014: an invalid access token; 42001: an expired one. DingTalk also nests them under errcode 88.
 const refusedTokenCodes = new Set(['40014', '42001']);
 
-/** True when DingTalk refused the app access token, which is then fetched again. */
+/** DingTalk refused the app access token: a new one may do. */
 export function isRejectedAppToken(error: unknown): error is DingTalkAPIError {
   if (!(error instanceof DingTalkAPIError)) return false;
   return refusedTokenCodes.has(error.code) || (error.code === '88' && refusedTokenCodes.has(error.subCode ?? ''));

@@ -65,14 +65,6 @@ interface AnsweredAttempt {
   [answerKey]?: LoginAnswer;
 }
 
-/**
- * The object to run one request on: passport's own `Object.create(strategy)`, or, for a strategy
- * passport was handed as an instance (it owns `ownField`), a copy, so that nothing of this
- * request is written to the shared instance.
- */
-export function perRequest<T extends object>(attempt: T, ownField: string): T {
-  return Object.hasOwn(attempt, ownField) ? (Object.create(attempt) as T) : attempt;
-}
 
 /**
  * Hands `work`'s outcome to a node-style callback, as the strategies' `userProfile` does. A throw

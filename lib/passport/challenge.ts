@@ -1,3 +1,7 @@
+import { DingTalkAPIError } from '../api/errors';
+import { isRejectedAuthCode } from '../api/token-failure';
+import { OrganizationNotServed } from '../organization/app-tokens';
+
 /**
  * Why a login ended in `fail()`, for an app that shows its own text in its own language:
  * - `access_denied`: DingTalk redirected back with `error=` (the user cancelled or was refused);
@@ -52,4 +56,24 @@ export interface DingTalkChallenge {
 /** Builds the challenge of a failure this package decides, with its machine-readable reason. */
 export function refusal(reason: FailureReason, message: string, extra?: object): DingTalkChallenge {
   return { ...extra, message, reason };
+}
+
+/**
+ * DingTalk's answers that end a login in `fail()` rather than `error()`, one mapping for both
+ * strategies: a code DingTalk refused (401), an organization the app does not serve (403).
+ */
+export function refusalOf(error: unknown): [DingTalkChallenge, number] | undefined {
+  if (error instanceof OrganizationNotServed) return [refusal('unknown_organization', error.message), 403];
+  if (!(error instanceof DingTalkAPIError)) return undefined;
+  if (error.endpoint === 'userinfo' && (error.code === '40078' || (error.code === '88' && error.subCode === '40078'))) {
+    // 40078: the in-client code is unknown, expired or used: the page asks for another.
+    const said = error.subCode ? `${error.code}, sub_code ${error.subCode}` : error.code;
+    const text = error.subDescription || error.description;
+    const message = `DingTalk refused the in-client code (${said}${text ? `: ${text}` : ''}). It may have expired or been used already: ask the page for a new one.`;
+    return [refusal('code_rejected', message), 401];
+  }
+  if (error.endpoint !== 'token' || !isRejectedAuthCode(error)) return undefined;
+  const said = error.description ? `${error.code}: ${error.description}` : error.code;
+  const message = `DingTalk refused the authorization code (${said}). It may have expired or been used already: please log in again.`;
+  return [refusal('code_rejected', message), 401];
 }
