@@ -1,60 +1,26 @@
 import { Strategy } from './browser/strategy';
 
-export {
-  DingTalkAPIError,
-  type DingTalkAPIErrorDetails,
-  type DingTalkEndpoint,
-  DingTalkError,
-  DingTalkNetworkError,
-  DingTalkResponseError,
-  DingTalkTimeoutError,
-} from './api/errors';
+export * from './api/errors';
 export type { FetchFunction, FetchRequestInit, FetchResponse } from './api/http';
 export type { Profile } from './api/profile';
-export type { DingTalkTokenResponse, DingTalkUserInfo } from './api/wire';
+export type * from './api/wire';
 export type { DingTalkAuthenticateOptions } from './browser/authorization-params';
 export type { LookupMemberCallback } from './browser/login';
 export type { MemberProfile } from './browser/member-profile';
-export {
-  defaultURLs,
-  type SkipUserProfileFunction,
-  type StrategyOptions,
-  type StrategyOptionsBase,
-  type StrategyOptionsSkippingProfile,
-  type StrategyOptionsWithRequest,
-  type StrategyOptionsWithRequestSkippingProfile,
-} from './browser/options';
+export * from './browser/options';
 export { type ProfileOf, Strategy } from './browser/strategy';
-export type {
-  VerifyFunction,
-  VerifyFunctionWithParams,
-  VerifyFunctionWithRequest,
-  VerifyFunctionWithRequestAndParams,
-} from './browser/verify';
-export {
-  type CorpIdFunction,
-  type InAppStrategyOptions,
-  type InAppStrategyOptionsBase,
-  type InAppStrategyOptionsWithRequest,
-  inAppDefaultURLs,
-} from './in-app/options';
+export type * from './browser/verify';
+export * from './in-app/options';
 export type { InAppProfile } from './in-app/profile';
 export { InAppStrategy } from './in-app/strategy';
-export type { InAppVerifyFunction, InAppVerifyFunctionWithRequest, InAppVerifyResult } from './in-app/verify';
-export type { DingTalkInAppUserInfo } from './in-app/wire';
+export type * from './in-app/verify';
+export type * from './in-app/wire';
 export type { AccessTokenRequestContext, GetAccessTokenFunction } from './organization/app-tokens';
 export type { DingTalkMember } from './organization/client';
-export type { DingTalkUnionIdResult, DingTalkUserDetails } from './organization/wire';
-export type { DingTalkAuthenticateCallback, DingTalkAuthenticateInfo } from './passport/authenticate-types';
+export type * from './organization/wire';
+export type * from './passport/authenticate-types';
 export type { DingTalkChallenge, FailureReason } from './passport/challenge';
-export type {
-  StateStore,
-  StateStoreMeta,
-  StateStoreStoreCallback,
-  StateStoreVerify,
-  StateStoreVerifyCallback,
-  StateStoreVerifyWithMeta,
-} from './passport/state-store';
+export type * from './passport/state-store';
 export type { VerifyCallback } from './passport/verify';
 export { SignedCookieStateStore, type SignedCookieStateStoreOptions } from './state/signed-cookie-store';
 export default Strategy;

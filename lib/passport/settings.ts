@@ -60,39 +60,42 @@ type Options = Record<string, unknown>;
 /** Reads one option: its value (undefined when left out), its name, and the whole options object. */
 type Reader = (value: unknown, name: string, options: Options) => unknown;
 type Owner = 'Strategy' | 'InAppStrategy';
+const both: readonly Owner[] = ['Strategy', 'InAppStrategy'];
+const browser: readonly Owner[] = ['Strategy'];
+const inApp: readonly Owner[] = ['InAppStrategy'];
 
 /** Each option once: which constructors take it, and how it is read. */
 const table: Record<string, [readonly Owner[], Reader]> = {
-  clientID: [both(), text('the ClientId (AppKey) from the DingTalk developer console')],
-  clientSecret: [both(), text('the ClientSecret (AppSecret) from the DingTalk developer console')],
-  callbackURL: [browser(), text('a redirect URL registered for the app')],
-  corpId: [inApp(), readCorpId],
-  passReqToCallback: [both(), flag],
-  allowHttpCallbackURL: [browser(), flag],
-  memberLookup: [browser(), flag],
-  skipUserDetails: [both(), flag],
+  clientID: [both, text('the ClientId (AppKey) from the DingTalk developer console')],
+  clientSecret: [both, text('the ClientSecret (AppSecret) from the DingTalk developer console')],
+  callbackURL: [browser, text('a redirect URL registered for the app')],
+  corpId: [inApp, readCorpId],
+  passReqToCallback: [both, flag],
+  allowHttpCallbackURL: [browser, flag],
+  memberLookup: [browser, flag],
+  skipUserDetails: [both, flag],
   // The client secret and tokens travel to all but the authorize page: never in clear text.
-  authorizationURL: [browser(), endpoint(false)],
-  tokenURL: [browser(), endpoint(true)],
-  userProfileURL: [browser(), endpoint(true)],
-  accessTokenURL: [both(), endpoint(true)],
-  getByUnionIdURL: [browser(), endpoint(true)],
-  userDetailsURL: [both(), endpoint(true)],
-  userInfoURL: [inApp(), endpoint(true)],
-  scope: [browser(), readScope],
-  skipUserProfile: [browser(), readSkipUserProfile],
-  allowedCorpIds: [browser(), readAllowedCorpIds],
-  getAccessToken: [both(), functionOption('a function (corpId) => Promise<string>')],
+  authorizationURL: [browser, endpoint(false)],
+  tokenURL: [browser, endpoint(true)],
+  userProfileURL: [browser, endpoint(true)],
+  accessTokenURL: [both, endpoint(true)],
+  getByUnionIdURL: [browser, endpoint(true)],
+  userDetailsURL: [both, endpoint(true)],
+  userInfoURL: [inApp, endpoint(true)],
+  scope: [browser, readScope],
+  skipUserProfile: [browser, readSkipUserProfile],
+  allowedCorpIds: [browser, readAllowedCorpIds],
+  getAccessToken: [both, functionOption('a function (corpId) => Promise<string>')],
   // setTimeout's largest delay: a longer one overflows and fires after 1 ms, aborting every request.
-  timeout: [both(), positive(10_000, 'milliseconds', 2 ** 31 - 1)],
-  maxResponseBytes: [both(), positive(1024 * 1024, 'bytes', Number.MAX_VALUE)],
-  fetch: [both(), (value) => functionOption('a function')(value, 'fetch') ?? nodeFetch],
-  agent: [both(), readAgent],
+  timeout: [both, positive(10_000, 'milliseconds', 2 ** 31 - 1)],
+  maxResponseBytes: [both, positive(1024 * 1024, 'bytes', Number.MAX_VALUE)],
+  fetch: [both, (value) => functionOption('a function')(value, 'fetch') ?? nodeFetch],
+  agent: [both, readAgent],
   // passport-oauth2's own, passed to it as they are.
-  state: [browser(), (value) => value],
-  store: [browser(), (value) => value],
-  proxy: [browser(), (value) => value],
-  sessionKey: [browser(), (value) => (value === undefined ? undefined : text('a session key')(value, 'sessionKey', {}))],
+  state: [browser, (value) => value],
+  store: [browser, (value) => value],
+  proxy: [browser, (value) => value],
+  sessionKey: [browser, (value) => (value === undefined ? undefined : text('a session key')(value, 'sessionKey', {}))],
 };
 
 /** The options that only have a meaning with `memberLookup: true`. */
@@ -153,16 +156,6 @@ function checkBrowserRules(settings: Settings, given: Options): void {
         'since that token answers for its own organization only; a third-party app passes getAccessToken instead',
     );
   }
-}
-
-function both(): readonly Owner[] {
-  return ['Strategy', 'InAppStrategy'];
-}
-function browser(): readonly Owner[] {
-  return ['Strategy'];
-}
-function inApp(): readonly Owner[] {
-  return ['InAppStrategy'];
 }
 
 /**
