@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Authenticator } from '@fastify/passport';
 import secureSession from '@fastify/secure-session';
@@ -68,6 +68,18 @@ function answer(errors: unknown[], err: unknown, user: unknown, info: unknown, s
 
 type Started = { url: string; close(): Promise<void> };
 
+async function listen(server: Server): Promise<Started> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
 async function startExpress(options: InAppTestAppOptions, errors: unknown[]): Promise<Started> {
   const passport = new Passport();
   passport.use(new InAppStrategy(options.inApp, keepProfile));
@@ -97,16 +109,7 @@ async function startExpress(options: InAppTestAppOptions, errors: unknown[]): Pr
     res.json({ user: req.user });
   });
   app.get('/me', (req, res) => res.json({ user: req.user ?? null }));
-  const server = createServer(app);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return listen(createServer(app));
 }
 
 async function startKoa(options: InAppTestAppOptions, errors: unknown[]): Promise<Started> {
@@ -141,16 +144,7 @@ async function startKoa(options: InAppTestAppOptions, errors: unknown[]): Promis
     ctx.body = { user: ctx.state.user ?? null };
   });
   app.use(router.routes());
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return listen(createServer(app.callback()));
 }
 
 async function startFastify(options: InAppTestAppOptions, errors: unknown[]): Promise<Started> {
