@@ -119,30 +119,22 @@ function assertError(outcome: Outcome, message: RegExp): Error & { status?: numb
 
 describe('the token answer and the profile verify is given', () => {
   const plain = (token: Json, me: Json = userMeBody) =>
-    strategyOn(dingtalk({ userAccessToken: () => token, me: () => me }), {
-      memberLookup: false,
-      allowedCorpIds: undefined,
-    });
+    strategyOn(dingtalk({ userAccessToken: () => token, me: () => me }), { memberLookup: false });
 
   it('hands verify DingTalk’s token answer as params, numbers read and fields of the wrong type dropped', async () => {
-    for (const [answer, params] of [
-      [
-        { ...tokenBody, newField: 'x' },
-        { ...tokenBody, newField: 'x' },
-      ],
-      [
-        { accessToken: 'a', expireIn: '7200' },
-        { accessToken: 'a', expireIn: 7200 },
-      ],
-      [{ accessToken: 'a', expireIn: 'x', refreshToken: {}, corpId: 7 }, { accessToken: 'a' }],
-      [{ accessToken: 'a', expireIn: null }, { accessToken: 'a' }],
+    for (const [what, answer, params] of [
+      ['as sent, new fields too', { ...tokenBody, newField: 'x' }, { ...tokenBody, newField: 'x' }],
+      ['a numeric string', { accessToken: 'a', expireIn: '7200' }, { accessToken: 'a', expireIn: 7200 }],
+      ['wrong types', { accessToken: 'a', expireIn: 'x', refreshToken: {}, corpId: 7 }, { accessToken: 'a' }],
+      ['null', { accessToken: 'a', expireIn: null }, { accessToken: 'a' }],
     ] as const) {
       const { strategy, verified } = plain(answer);
       assert.equal((await callback(strategy, 'code')).action, 'success');
-      assert.deepEqual(verified[0]?.params, params);
+      assert.deepEqual(verified[0]?.params, params, what);
     }
-    for (const accessToken of ['', 42])
+    for (const accessToken of ['', 42]) {
       assertError(await callback(plain({ accessToken }).strategy, 'code'), /accessToken/);
+    }
   });
 
   it('maps every field of users/me to the portable profile, the unionId as id', async () => {
@@ -168,26 +160,28 @@ describe('the token answer and the profile verify is given', () => {
   });
 
   it('leaves out what DingTalk did not send, sent masked or of the wrong type, and lists an email once', async () => {
-    for (const [me, expected] of [
-      [{}, { displayName: '', emails: undefined, photos: undefined, phoneNumbers: undefined, openId: undefined }],
+    const none = { displayName: '', emails: undefined, photos: undefined, phoneNumbers: undefined, openId: undefined };
+    for (const [what, me, expected] of [
+      ['nothing', {}, none],
       [
+        'one email twice',
         { email: 'A@example.com', loginEmail: 'a@EXAMPLE.com' },
         { emails: [{ value: 'A@example.com', verified: false }] },
       ],
-      [{ loginEmail: 'b@example.com', email: '' }, { emails: [{ value: 'b@example.com', verified: false }] }],
-      [{ mobile: '155****3240', stateCode: '86' }, { phoneNumbers: undefined }],
-      [{ mobile: '13800000000' }, { phoneNumbers: [{ value: '13800000000' }] }],
-      [{ mobile: '5550100', stateCode: '+1' }, { phoneNumbers: [{ value: '+15550100' }] }],
       [
-        { nick: {}, email: 42, loginEmail: 7, avatarUrl: [], mobile: null },
-        { displayName: '', emails: undefined, photos: undefined },
+        'loginEmail only',
+        { loginEmail: 'b@example.com', email: '' },
+        { emails: [{ value: 'b@example.com', verified: false }] },
       ],
+      ['a masked mobile', { mobile: '155****3240', stateCode: '86' }, { phoneNumbers: undefined }],
+      ['no state code', { mobile: '13800000000' }, { phoneNumbers: [{ value: '13800000000' }] }],
+      ['a state code with +', { mobile: '5550100', stateCode: '+1' }, { phoneNumbers: [{ value: '+15550100' }] }],
+      ['wrong types', { nick: {}, email: 42, loginEmail: 7, avatarUrl: [], mobile: null }, none],
     ] as const) {
       const { strategy, profiles } = plain({ accessToken: 'a' }, { unionId: 'u1', ...me });
       await callback(strategy, 'code');
       const profile = profiles()[0] as unknown as Json;
-      for (const [key, value] of Object.entries(expected))
-        assert.deepEqual(profile[key], value, `${JSON.stringify(me)}: ${key}`);
+      for (const [key, value] of Object.entries(expected)) assert.deepEqual(profile[key], value, `${what}: ${key}`);
       if (Object.keys(me).length === 0)
         assert.deepEqual(Object.keys(profile).sort(), ['_json', '_raw', 'displayName', 'id', 'provider', 'unionId']);
       assert.deepEqual(profile._json, { unionId: 'u1', ...me }, 'the answer stays in _json as sent');
@@ -683,25 +677,23 @@ describe('the app token: one per app, kept and renewed', () => {
     let lifetime = 7200;
     const fake = directory(() => ({ accessToken: `token-${fake.count('accessToken')}`, expireIn: lifetime }));
     const strategy = app(fake);
-    const expect = async (token: number, requests: number) => {
-      assert.equal(await lookup(strategy), `with-token-${token}`);
+    // [ms to wait, the token the login uses, token requests so far, the lifetime of the next tokens]
+    for (const [wait, token, requests, next = lifetime] of [
+      [0, 1, 1],
+      [(7200 - 600) * 1000 - 1, 1, 1],
+      [1, 1, 2],
+      [0, 2, 2, 60],
+      [7200 * 1000, 3, 3],
+      [29_999, 3, 3],
+      [1, 3, 4],
+      [0, 4, 4],
+    ]) {
+      t.mock.timers.tick(wait);
+      assert.equal(await lookup(strategy), `with-token-${token}`, `after ${wait} ms`);
+      lifetime = next;
       await settle();
-      assert.equal(fake.count('accessToken'), requests);
-    };
-    await expect(1, 1);
-    t.mock.timers.tick((7200 - 600) * 1000 - 1);
-    await expect(1, 1);
-    t.mock.timers.tick(1);
-    await expect(1, 2);
-    await expect(2, 2);
-    lifetime = 60;
-    t.mock.timers.tick(7200 * 1000);
-    await expect(3, 3);
-    t.mock.timers.tick(29_999);
-    await expect(3, 3);
-    t.mock.timers.tick(1);
-    await expect(3, 4);
-    await expect(4, 4);
+      assert.equal(fake.count('accessToken'), requests, `after ${wait} ms`);
+    }
   });
 
   /** A token endpoint the test answers, request by request: a token, or a refusal. */
@@ -775,15 +767,8 @@ describe('the app token: one per app, kept and renewed', () => {
     const tenants = Array.from({ length: 1000 }, (_, i) => app(fake, { clientID: `dingtenant${i}` }));
     for (const tenant of tenants) await lookup(tenant);
     assert.equal(fake.count('accessToken'), 1000);
-    assert.equal(
-      await lookup(tenants[999] as Strategy<boolean>),
-      `with-dingtenant999-token-1000`,
-      'the last app’s is kept',
-    );
-    assert.equal(
-      await lookup(tenants[0] as Strategy<boolean>),
-      'with-dingtenant0-token-1001',
-      'the first app’s was let go',
-    );
+    const tenant = (i: number) => lookup(tenants[i] as Strategy<boolean>);
+    assert.equal(await tenant(999), 'with-dingtenant999-token-1000', 'the last app’s token is kept');
+    assert.equal(await tenant(0), 'with-dingtenant0-token-1001', 'the first app’s token was let go');
   });
 });
