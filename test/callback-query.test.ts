@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type CallbackRequest, presentCodeToPassport, readCallbackQuery } from '../lib/browser/callback-request';
+import { type CallbackRequest, presentQuery, readCallbackQuery } from '../lib/browser/callback-request';
 
-/** What the read says, without the query it carries for presentCodeToPassport. */
+/** What the read says, without the query it carries for presentQuery. */
 function read(req: CallbackRequest) {
-  const { query: _query, ...said } = readCallbackQuery(req) as { query?: unknown };
+  const {
+    query: _query,
+    present: _present,
+    ...said
+  } = readCallbackQuery(req) as { query?: unknown; present?: unknown };
   return said;
 }
 
@@ -12,7 +16,7 @@ function read(req: CallbackRequest) {
 function present(req: CallbackRequest): void {
   const callback = readCallbackQuery(req);
   assert.equal(callback.kind, 'authorized');
-  if (callback.kind === 'authorized') presentCodeToPassport(req, callback.query, callback.code);
+  if (callback.kind === 'authorized' && callback.present) presentQuery(req, { ...callback.query, code: callback.code });
 }
 
 describe('callback query', () => {
@@ -33,10 +37,9 @@ describe('callback query', () => {
   });
 
   it('reports an error parameter as a refusal, even next to a code', () => {
-    assert.deepEqual(readCallbackQuery({ query: { error: 'access_denied', state: 's', authCode: 'c' } }), {
+    assert.deepEqual(read({ query: { error: 'access_denied', state: 's', authCode: 'c' } }), {
       kind: 'refused',
       error: 'access_denied',
-      state: 's',
     });
   });
 
