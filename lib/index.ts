@@ -1,16 +1,38 @@
 import { Strategy } from './browser/strategy';
 
-export * from './api/errors';
+export {
+  DingTalkAPIError,
+  type DingTalkAPIErrorDetails,
+  type DingTalkEndpoint,
+  DingTalkError,
+  DingTalkNetworkError,
+  DingTalkResponseError,
+  DingTalkTimeoutError,
+} from './api/errors';
 export type { FetchFunction, FetchRequestInit, FetchResponse } from './api/http';
 export type { Profile } from './api/profile';
 export type * from './api/wire';
 export type { DingTalkAuthenticateOptions } from './browser/authorization-params';
 export type { LookupMemberCallback } from './browser/login';
 export type { MemberProfile } from './browser/member-profile';
-export * from './browser/options';
+export {
+  defaultURLs,
+  type SkipUserProfileFunction,
+  type StrategyOptions,
+  type StrategyOptionsBase,
+  type StrategyOptionsSkippingProfile,
+  type StrategyOptionsWithRequest,
+  type StrategyOptionsWithRequestSkippingProfile,
+} from './browser/options';
 export { type ProfileOf, Strategy } from './browser/strategy';
 export type * from './browser/verify';
-export * from './in-app/options';
+export {
+  type CorpIdFunction,
+  type InAppStrategyOptions,
+  type InAppStrategyOptionsBase,
+  type InAppStrategyOptionsWithRequest,
+  inAppDefaultURLs,
+} from './in-app/options';
 export type { InAppProfile } from './in-app/profile';
 export { InAppStrategy } from './in-app/strategy';
 export type * from './in-app/verify';
