@@ -580,9 +580,10 @@ describe('the authorize redirect a login starts with', () => {
     assert.deepEqual(await redirectOf({ corpId: 42, orgType: {}, exclusiveLogin: 'yes' }), plain);
     const routeOptions = Object.freeze({ corpId: 'dingA', orgType: 'management', exclusiveLogin: true });
     for (let run = 0; run < 2; run++) {
-      assert.deepEqual(await redirectOf({ ...routeOptions, exclusiveCorpId: 'dingB' }), {
+      assert.deepEqual(await redirectOf({ ...routeOptions, exclusiveCorpId: 'dingB', state: 'fixed-state' }), {
         ...plain,
         ...{ corpId: 'dingA', org_type: 'management', exclusiveLogin: 'true', exclusiveCorpId: 'dingB' },
+        state: 'fixed-state',
       });
     }
   });
