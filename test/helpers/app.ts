@@ -26,8 +26,6 @@ export interface TestAppOptions {
   maxHeaderSize?: number;
   /** Where express-session keeps sessions; default its memory store. */
   sessionStore?: session.Store;
-  /** The strategy class, such as an app's subclass; default Strategy. */
-  StrategyClass?: typeof Strategy;
   /** A body parser for every route, as apps often install globally. */
   bodyParser?: 'urlencoded' | 'json';
   /** Leave errors to Express's own final handler (it answers with `err.status`), not the test's. */
@@ -57,8 +55,7 @@ export const keepEverything: VerifyFunctionWithParams = (accessToken, refreshTok
 export async function startApp(options: TestAppOptions): Promise<TestApp> {
   const express = (options.express === 4 ? express4 : express5) as typeof express5;
   const passport = new Passport();
-  const StrategyClass = options.StrategyClass ?? Strategy;
-  const strategy = new StrategyClass(
+  const strategy = new Strategy(
     options.strategy as StrategyOptions,
     (options.verify ?? keepEverything) as VerifyFunction,
   );
