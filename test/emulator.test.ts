@@ -1,21 +1,202 @@
+// The DingTalk emulator (lib/testing) over real HTTP, as DingTalk's clients talk to it: the browser
+// login (consent page, token, profile), the in-client login (app token, getuserinfo, user/get, the
+// client page, dd.js), the member lookup (getbyunionid), faults, counters, setup and the command line.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { Agent, createServer, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { Agent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import { runInNewContext } from 'node:vm';
 import { Strategy } from '../lib/index';
 import {
   createDingTalkEmulator,
   type DingTalkEmulator,
   type DingTalkEmulatorOptions,
   defaultEmulatorUsers,
+  type EmulatorFault,
+  type EmulatorOrganization,
   type EmulatorUser,
 } from '../lib/testing/index';
-import { startEmulatorCLI } from './helpers/emulator-cli';
-import { type Answer, emulators, send } from './helpers/emulator-http';
+
+type JSONObject = Record<string, unknown>;
+
+/** An answer: its body as text, and as JSON when it is JSON (else `{}`). */
+type Answer = { status: number; headers: Headers; text: string; json: JSONObject };
+
+/** The emulators a describe block started, closed in its `after`. */
+function emulators() {
+  const started: DingTalkEmulator[] = [];
+  after(() => Promise.all(started.map((emulator) => emulator.close())));
+  return async (options: DingTalkEmulatorOptions = {}) => {
+    const emulator = await createDingTalkEmulator({ host: '127.0.0.1', port: 0, ...options });
+    started.push(emulator);
+    return emulator;
+  };
+}
+
+function parseJSON(text: string): JSONObject {
+  try {
+    return JSON.parse(text) as JSONObject;
+  } catch {
+    return {};
+  }
+}
+
+/** A request whose redirects are answered as they come, never followed. */
+async function send(url: string, init: RequestInit = {}): Promise<Answer> {
+  const response = await fetch(url, { redirect: 'manual', ...init });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, text, json: parseJSON(text) };
+}
+
+const contentTypes = { json: 'application/json', form: 'application/x-www-form-urlencoded', text: 'text/plain' };
+
+/** A POST of `body` encoded as `type`; a string body is sent as it is. */
+function post(url: string, body: unknown, type: keyof typeof contentTypes = 'json'): Promise<Answer> {
+  const encoded =
+    typeof body === 'string'
+      ? body
+      : type === 'form'
+        ? new URLSearchParams(body as Record<string, string>).toString()
+        : JSON.stringify(body);
+  return send(url, { method: 'POST', headers: { 'content-type': contentTypes[type] }, body: encoded });
+}
+
+/** A clock a test moves by hand. */
+function manualClock() {
+  let now = Date.parse('2026-01-01T00:00:00Z');
+  return { now: () => now, advanceSeconds: (seconds: number) => (now += seconds * 1000) };
+}
+
+/** Resolves once `condition` holds, polling. */
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
+/** What an answer must be: `text` equal or matched, the `json` fields given, the `headers` given (null: absent). */
+type Expected = {
+  status?: number;
+  text?: string | RegExp;
+  json?: JSONObject;
+  headers?: Record<string, string | RegExp | null>;
+};
+
+function assertAnswer(answer: Answer, expected: Expected, what: string): void {
+  if (expected.status !== undefined) assert.equal(answer.status, expected.status, what);
+  if (typeof expected.text === 'string') assert.equal(answer.text, expected.text, what);
+  else if (expected.text) assert.match(answer.text, expected.text, what);
+  const fields = Object.keys(expected.json ?? {}).map((key) => [key, answer.json[key]]);
+  if (expected.json) assert.deepEqual(Object.fromEntries(fields), expected.json, what);
+  for (const [name, value] of Object.entries(expected.headers ?? {})) {
+    if (value instanceof RegExp) assert.match(answer.headers.get(name) ?? '', value, `${what}: ${name}`);
+    else assert.equal(answer.headers.get(name), value, `${what}: ${name}`);
+  }
+}
+
+const requestIdPattern = /^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/;
+
+/** DingTalk's v1.0 error: `status`, JSON `{ code, message, requestid }`, the id in x-acs-request-id. */
+function v1Error(answer: Answer, status: number, code: string, message?: string | RegExp): JSONObject {
+  assert.equal(answer.status, status, answer.text);
+  assert.equal(answer.headers.get('content-type'), 'application/json;charset=utf-8');
+  assert.equal(answer.json.code, code, answer.text);
+  assert.equal(typeof answer.json.message, 'string');
+  if (typeof message === 'string') assert.equal(answer.json.message, message);
+  else if (message) assert.match(answer.json.message as string, message);
+  assert.match(answer.json.requestid as string, requestIdPattern);
+  assert.equal(answer.headers.get('x-acs-request-id'), answer.json.requestid);
+  return answer.json;
+}
+
+/** Checks the oapi answer shape (HTTP 200, errcode, errmsg, request_id) and returns the body. */
+function oapiAnswer(answer: Answer): JSONObject {
+  assert.equal(answer.status, 200, answer.text);
+  assert.equal(answer.headers.get('content-type'), 'application/json;charset=utf-8');
+  assert.equal(answer.headers.get('x-acs-request-id'), null, 'oapi has no v1.0 request id header');
+  assert.equal(typeof answer.json.errcode, 'number', answer.text);
+  assert.equal(typeof answer.json.errmsg, 'string');
+  assert.match(answer.json.request_id as string, /^[0-9a-z]{13}$/);
+  return answer.json;
+}
+
+/** The `result` of an oapi answer that succeeded. */
+function oapiResult(answer: Answer): JSONObject {
+  const json = oapiAnswer(answer);
+  assert.equal(json.errcode, 0, answer.text);
+  assert.equal(json.errmsg, 'ok');
+  return json.result as JSONObject;
+}
+
+/** An oapi error: `errcode` and `errmsg`, and nothing else but the request id. */
+function assertOAPIError(answer: Answer, errcode: number, errmsg: string): void {
+  const json = oapiAnswer(answer);
+  assert.deepEqual({ ...json, request_id: undefined }, { errcode, errmsg, request_id: undefined }, answer.text);
+}
+
+/**
+ * A refused app token as topapi answers it: errcode 88 (鉴权异常), the actual code in `sub_code`
+ * (a live probe's log; cryozerolabs/n8n-nodes-dingtalk#12), never errcode 40014 itself.
+ */
+function assertWrappedTokenError(answer: Answer, subCode: string, subMessage: string): void {
+  const json = oapiAnswer(answer);
+  assert.deepEqual(json, {
+    errcode: 88,
+    sub_code: subCode,
+    sub_msg: subMessage,
+    errmsg: `ding talk error[subcode=${subCode},submsg=${subMessage}]`,
+    request_id: json.request_id,
+  });
+}
+
+type Encoding = 'json' | 'form' | 'query';
+
+/** An oapi POST: the app token in the query, `params` in a JSON or form body or in the query. */
+function oapi(
+  url: string,
+  token: string | undefined,
+  params: Record<string, string | undefined>,
+  encoding: Encoding = 'json',
+): Promise<Answer> {
+  const target = new URL(url);
+  if (token !== undefined) target.searchParams.set('access_token', token);
+  const fields: Record<string, string> = {};
+  for (const [name, value] of Object.entries(params)) if (value !== undefined) fields[name] = value;
+  if (encoding !== 'query') return post(String(target), fields, encoding);
+  for (const [name, value] of Object.entries(fields)) target.searchParams.set(name, value);
+  return send(String(target), { method: 'POST' });
+}
+
+const getUserInfo = (emulator: DingTalkEmulator, token: string | undefined, code?: string, encoding?: Encoding) =>
+  oapi(emulator.userInfoURL, token, { code }, encoding);
+const getUserDetails = (emulator: DingTalkEmulator, token: string | undefined, params: Record<string, string>) =>
+  oapi(emulator.userDetailsURL, token, params);
+const getByUnionId = (emulator: DingTalkEmulator, token: string | undefined, unionid?: string, encoding?: Encoding) =>
+  oapi(emulator.getByUnionIdURL, token, { unionid }, encoding);
+/** getuserinfo's result for `code`, by default a fresh code of the member signed in to the client. */
+const userInfo = async (emulator: DingTalkEmulator, token: string, code = emulator.issueInAppCode()) =>
+  oapiResult(await getUserInfo(emulator, token, code));
+const userDetails = async (emulator: DingTalkEmulator, token: string, userid: string, language?: string) =>
+  oapiResult(await getUserDetails(emulator, token, language ? { userid, language } : { userid }));
+const lookUp = async (emulator: DingTalkEmulator, token: string, unionid: string) => {
+  const answer = await getByUnionId(emulator, token, unionid);
+  assert.deepEqual(Object.keys(answer.json), ['errcode', 'errmsg', 'result', 'request_id']);
+  return oapiResult(answer);
+};
+
+const appCredentials = (e: DingTalkEmulator) => ({ appKey: e.clientID, appSecret: e.clientSecret });
+
+/** The app token `/v1.0/oauth2/accessToken` hands out: the in-client organization's. */
+async function appToken(emulator: DingTalkEmulator): Promise<string> {
+  const answer = await post(emulator.appAccessTokenURL, appCredentials(emulator));
+  assert.equal(answer.status, 200, answer.text);
+  return answer.json.accessToken as string;
+}
+
+/** Asks the emulated client for a code the way dd.js does: a text/plain POST. */
+const mintCode = (emulator: DingTalkEmulator, body: unknown) =>
+  post(`${emulator.url}/emulator/client/auth-code`, typeof body === 'string' ? body : JSON.stringify(body), 'text');
 
 const callback = 'http://127.0.0.1:3000/auth/dingtalk/callback';
 
@@ -48,41 +229,54 @@ function hiddenFields(html: string): URLSearchParams {
   return fields;
 }
 
-interface Radio {
-  value: string;
-  unionId: string;
-  corpId: string | undefined;
-  checked: boolean;
-}
+type Radio = Partial<Record<'value' | 'unionId' | 'corpId' | 'userId', string>> & { checked: boolean };
 
-function accountRadios(html: string): Radio[] {
-  return [...html.matchAll(/<input type="radio" name="account"([^>]*)>/g)].map((match) => {
+/** The radios of a page: `account` on the consent page, `unionId` on the client page. */
+function radios(html: string, name: 'account' | 'unionId' = 'account'): Radio[] {
+  return [...html.matchAll(new RegExp(`<input type="radio" name="${name}"([^>]*)>`, 'g'))].map((match) => {
     const attributes = match[1] ?? '';
-    const attribute = (name: string) => {
-      const found = new RegExp(` ${name}="([^"]*)"`).exec(attributes);
+    const attribute = (key: string) => {
+      const found = new RegExp(` ${key}="([^"]*)"`).exec(attributes);
       return found ? unescapeHTML(found[1] ?? '') : undefined;
     };
-    return {
-      value: attribute('value') ?? '',
-      unionId: attribute('data-union-id') ?? '',
-      corpId: attribute('data-corp-id'),
-      checked: / checked\b/.test(attributes),
-    };
+    const [value, unionId, corpId, userId] = ['value', 'data-union-id', 'data-corp-id', 'data-user-id'].map(attribute);
+    return { value, unionId, corpId, userId, checked: / checked\b/.test(attributes) };
   });
 }
 
-/** Opens the consent page and returns the form a browser would post for `choose`. */
+/** A radio as `unionId@corpId` (or `unionId#userId` on the client page), `*` when checked. */
+const choice = (radio: Radio) =>
+  `${radio.unionId}${radio.corpId ? `@${radio.corpId}` : ''}${radio.userId ? `#${radio.userId}` : ''}${radio.checked ? '*' : ''}`;
+const choices = (html: string, name?: 'account' | 'unionId') => radios(html, name).map(choice);
+
+/** The consent page's accounts, as {@link choice} writes them. */
+async function consentChoices(emulator: DingTalkEmulator, overrides: Record<string, string> = {}) {
+  return choices((await send(authorizeURL(emulator, overrides))).text);
+}
+
+/** user/get's leader_in_dept for a member of `deptIds` who leads `led`. */
+const leaders = (deptIds: number[], led: number[]) =>
+  deptIds.map((dept_id) => ({ dept_id, leader: led.includes(dept_id) }));
+
+/** A user, `open-<unionId>` as openId. */
+const person = (
+  unionId: string,
+  nick: string,
+  organizations: EmulatorOrganization[],
+  more: Partial<EmulatorUser> = {},
+) => ({ unionId, openId: `open-${unionId}`, nick, organizations, ...more }) as EmulatorUser;
+
+/** Opens the consent page and returns the form a browser would post for the radio `pick` finds. */
 async function consentForm(
   emulator: DingTalkEmulator,
   overrides: Record<string, string | undefined> = {},
-  choose?: (radios: Radio[]) => Radio | undefined,
+  pick: (radio: Radio) => boolean = (radio) => radio.checked,
 ): Promise<URLSearchParams> {
   const page = await send(authorizeURL(emulator, overrides));
   assert.equal(page.status, 200, page.text);
   const form = hiddenFields(page.text);
-  const radios = accountRadios(page.text);
-  const chosen = choose ? choose(radios) : radios.find((radio) => radio.checked);
-  assert.ok(chosen, 'an account to choose');
+  const chosen = radios(page.text).find(pick);
+  assert.ok(chosen?.value, 'an account to choose');
   form.set('account', chosen.value);
   return form;
 }
@@ -90,30 +284,16 @@ async function consentForm(
 function postConsent(emulator: DingTalkEmulator, form: URLSearchParams, decision = 'authorize'): Promise<Answer> {
   const body = new URLSearchParams(form);
   body.set('decision', decision);
-  return send(`${emulator.url}/oauth2/consent`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: body.toString(),
-  });
+  return post(`${emulator.url}/oauth2/consent`, body.toString(), 'form');
 }
 
-async function exchange(emulator: DingTalkEmulator, body: object): Promise<Answer & { json: Record<string, unknown> }> {
-  const answer = await send(emulator.tokenURL, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  return { ...answer, json: JSON.parse(answer.text) as Record<string, unknown> };
+/** A token request with the app's credentials and grantType authorization_code unless `fields` say otherwise. */
+function exchange(emulator: DingTalkEmulator, fields: JSONObject): Promise<Answer> {
+  const { clientID: clientId, clientSecret } = emulator;
+  return post(emulator.tokenURL, { clientId, clientSecret, grantType: 'authorization_code', ...fields });
 }
 
-function exchangeCode(emulator: DingTalkEmulator, code: string) {
-  return exchange(emulator, {
-    clientId: emulator.clientID,
-    clientSecret: emulator.clientSecret,
-    code,
-    grantType: 'authorization_code',
-  });
-}
+const exchangeCode = (emulator: DingTalkEmulator, code: string) => exchange(emulator, { code });
 
 async function accessTokenFor(emulator: DingTalkEmulator, unionId?: string): Promise<string> {
   const answer = await exchangeCode(emulator, emulator.issueAuthCode(unionId ? { unionId } : {}));
@@ -121,25 +301,34 @@ async function accessTokenFor(emulator: DingTalkEmulator, unionId?: string): Pro
   return answer.json.accessToken as string;
 }
 
-async function fetchProfile(emulator: DingTalkEmulator, token: string | undefined, path = '') {
+function fetchProfile(emulator: DingTalkEmulator, token: string | undefined, path = ''): Promise<Answer> {
   const headers: Record<string, string> = token === undefined ? {} : { 'x-acs-dingtalk-access-token': token };
-  const answer = await send(emulator.userProfileURL + path, { headers });
-  return { ...answer, json: JSON.parse(answer.text) as Record<string, unknown> };
+  return send(emulator.userProfileURL + path, { headers });
 }
 
-/** Checks DingTalk's v1.0 error shape and returns the code. */
-function assertDingTalkError(answer: Answer, status: number): Record<string, unknown> {
-  assert.equal(answer.status, status, answer.text);
-  assert.equal(answer.headers.get('content-type'), 'application/json;charset=utf-8');
-  const json = JSON.parse(answer.text) as Record<string, unknown>;
-  assert.equal(typeof json.code, 'string');
-  assert.equal(typeof json.message, 'string');
-  assert.match(json.requestid as string, /^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/);
-  assert.equal(answer.headers.get('x-acs-request-id'), json.requestid);
-  return json;
+/**
+ * 甲 is a member of dingone; 乙 is a member of dingtwo and an external contact of dingone; 丙 is
+ * an external contact of dingone with the default userid (the unionId).
+ */
+function usersWithAnExternalContact(): EmulatorUser[] {
+  return [
+    person('union-jia', '甲', [{ corpId: 'dingone', name: '一号公司', userId: 'jia' }]),
+    person('union-yi', '乙', [{ corpId: 'dingtwo', name: '二号公司', userId: 'yi' }], {
+      externalContactOf: [{ corpId: 'dingone', userId: 'yi-contact' }],
+    }),
+    person('union-bing', '丙', [], { externalContactOf: [{ corpId: 'dingone' }] }),
+  ];
 }
 
-describe('emulator: authorize page', () => {
+/** 丁, a member of dingcorp in departments 1, 5 and 9 with `fields`, and the owner, 老板. */
+function memberWith(fields: object): EmulatorUser[] {
+  return [
+    person('union-ding', '丁', [{ corpId: 'dingcorp', name: '丁公司', userId: 'ding', deptIds: [1, 5, 9], ...fields }]),
+    person('union-boss', '老板', [{ corpId: 'dingcorp', name: '丁公司', userId: 'boss', sysLevel: 100 }]),
+  ];
+}
+
+describe('emulator: the consent page (GET /oauth2/auth)', () => {
   const start = emulators();
   let emulator: DingTalkEmulator;
   before(async () => {
@@ -152,80 +341,74 @@ describe('emulator: authorize page', () => {
     assert.equal(page.headers.get('content-type'), 'text/html;charset=utf-8');
     assert.match(page.text, /<html lang="zh-CN">/);
     assert.match(page.text, /<meta charset="utf-8">/);
-    const radios = accountRadios(page.text);
-    assert.deepEqual(
-      radios.map((radio) => radio.unionId),
-      ['union-zhangsan', 'union-lisi', 'union-wangwu'],
-    );
-    assert.deepEqual(
-      radios.map((radio) => radio.corpId),
-      [undefined, undefined, undefined],
-    );
-    assert.deepEqual(
-      radios.map((radio) => radio.checked),
-      [true, false, false],
-    );
+    assert.deepEqual(choices(page.text), ['union-zhangsan*', 'union-lisi', 'union-wangwu']);
     for (const nick of ['张三', '李四', '王五']) assert.ok(page.text.includes(nick), nick);
     assert.match(page.text, /<button [^>]*id="authorize"[^>]*>授权 \/ Authorize<\/button>/);
     assert.match(page.text, /<button [^>]*id="cancel"[^>]*>取消 \/ Cancel<\/button>/);
     assert.match(page.text, /<form method="post" action="\/oauth2\/consent"/);
   });
 
-  const invalid: [string, Record<string, string | undefined>, string][] = [
-    ['a missing client_id', { client_id: undefined }, 'missing_client_id'],
-    ['an unknown client_id', { client_id: 'dingsomeoneelse' }, 'invalid_client_id'],
-    ['a missing redirect_uri', { redirect_uri: undefined }, 'missing_redirect_uri'],
-    ['an unregistered redirect_uri', { redirect_uri: 'https://evil.example.com/steal' }, 'unregistered_redirect_uri'],
-    ['a javascript: redirect_uri', { redirect_uri: 'javascript:alert(1)' }, 'invalid_redirect_uri'],
-    ['a relative redirect_uri', { redirect_uri: '/callback' }, 'invalid_redirect_uri'],
-    ['a redirect_uri with a fragment', { redirect_uri: `${callback}#top` }, 'invalid_redirect_uri'],
-    ['a redirect_uri with credentials', { redirect_uri: 'http://user:pw@127.0.0.1/cb' }, 'invalid_redirect_uri'],
-    ['response_type=token', { response_type: 'token' }, 'unsupported_response_type'],
-    ['a missing response_type', { response_type: undefined }, 'unsupported_response_type'],
-    ['a missing prompt', { prompt: undefined }, 'missing_prompt'],
-    ['prompt=login', { prompt: 'login' }, 'invalid_prompt'],
-    ['a missing scope', { scope: undefined }, 'missing_scope'],
-    ['a comma-separated scope', { scope: 'openid,corpid' }, 'comma_separated_scope'],
-    ['a scope without openid', { scope: 'corpid' }, 'missing_openid'],
-    ['an unknown scope', { scope: 'openid email' }, 'invalid_scope'],
-    ['exclusiveLogin without exclusiveCorpId', { exclusiveLogin: 'true' }, 'missing_exclusive_corp_id'],
-  ];
-  for (const [what, overrides, code] of invalid) {
-    it(`answers ${what} with a 400 page and no redirect`, async () => {
-      const page = await send(authorizeURL(emulator, overrides));
-      assert.equal(page.status, 400);
+  it('answers a bad request with a 400 page naming the error (and what to do), never redirecting', async () => {
+    /** The parameters changed (or a string added to the query), the error, and what the page says. */
+    const refused: [Record<string, string | undefined> | string, string, string[]?][] = [
+      [{ client_id: undefined }, 'missing_client_id'],
+      [{ client_id: 'dingsomeoneelse' }, 'invalid_client_id'],
+      [{ redirect_uri: undefined }, 'missing_redirect_uri'],
+      [{ redirect_uri: 'https://evil.example.com/x' }, 'unregistered_redirect_uri', ['redirectURIs', '--redirect-uri']],
+      [{ redirect_uri: 'javascript:alert(1)' }, 'invalid_redirect_uri'],
+      [{ redirect_uri: '/callback' }, 'invalid_redirect_uri'],
+      [{ redirect_uri: `${callback}#top` }, 'invalid_redirect_uri'],
+      [{ redirect_uri: 'http://user:pw@127.0.0.1/cb' }, 'invalid_redirect_uri'],
+      [`&redirect_uri=${encodeURIComponent('https://evil.example.com/')}`, 'duplicate_parameter'],
+      [{ response_type: 'token' }, 'unsupported_response_type'],
+      [{ response_type: undefined }, 'unsupported_response_type'],
+      [{ prompt: undefined }, 'missing_prompt', ['prompt=consent', '403']],
+      [{ prompt: 'login' }, 'invalid_prompt'],
+      [{ scope: undefined }, 'missing_scope'],
+      [{ scope: 'openid,corpid' }, 'comma_separated_scope'],
+      [{ scope: 'corpid' }, 'missing_openid'],
+      [{ scope: 'openid email' }, 'invalid_scope'],
+      [{ exclusiveLogin: 'true' }, 'missing_exclusive_corp_id'],
+    ];
+    for (const [change, code, says = []] of refused) {
+      const url = typeof change === 'string' ? authorizeURL(emulator) + change : authorizeURL(emulator, change);
+      const page = await send(url);
+      assert.equal(page.status, 400, code);
       assert.equal(page.headers.get('location'), null);
       assert.equal(page.headers.get('content-type'), 'text/html;charset=utf-8');
       assert.match(page.text, new RegExp(`data-error="${code}"`));
       assert.ok(!page.text.includes('evil.example.com'), 'the refused redirect_uri is not even linked');
-    });
-  }
-
-  it('says how to register a redirect_uri with the emulator when one is refused', async () => {
-    const page = await send(authorizeURL(emulator, { redirect_uri: 'https://evil.example.com/steal' }));
-    assert.match(page.text, /redirectURIs/);
-    assert.match(page.text, /--redirect-uri/);
+      for (const text of says) assert.ok(page.text.includes(text), `${code}: ${text}`);
+    }
   });
 
-  it('explains that DingTalk requires prompt=consent', async () => {
-    const page = await send(authorizeURL(emulator, { prompt: undefined }));
-    assert.match(page.text, /prompt=consent/);
-    assert.match(page.text, /403/);
-  });
-
-  it('refuses a parameter sent twice', async () => {
-    const page = await send(
-      `${authorizeURL(emulator)}&redirect_uri=${encodeURIComponent('https://evil.example.com/')}`,
-    );
-    assert.equal(page.status, 400);
-    assert.match(page.text, /data-error="duplicate_parameter"/);
+  it('accepts any loopback redirect_uri by default, else only the registered ones, compared after normalisation', async () => {
+    const registered = await start({ redirectURIs: ['https://app.example.com/auth/callback'] });
+    const expect = async (target: DingTalkEmulator, status: number, uris: string[]) => {
+      for (const uri of uris) assert.equal((await send(authorizeURL(target, { redirect_uri: uri }))).status, status);
+    };
+    await expect(emulator, 200, ['http://localhost:8080/cb', 'https://127.0.0.1/cb', 'http://[::1]:3000/cb?x=1']);
+    await expect(emulator, 400, [
+      'http://127.0.0.1.evil.example/cb',
+      'http://localhost@evil.example/',
+      'ftp://127.0.0.1/',
+    ]);
+    await expect(registered, 200, ['HTTPS://App.Example.com:443/auth/callback']);
+    await expect(registered, 400, [
+      callback,
+      'https://app.example.com/auth/callback/',
+      'https://app.example.com/auth/callback?next=/',
+      'https://app.example.com/auth/callback/../../evil',
+      'http://app.example.com/auth/callback',
+      'https://app.example.com.evil.example/auth/callback',
+    ]);
   });
 
   it('accepts a scope encoded with + or repeated spaces', async () => {
     const page = await send(authorizeURL(emulator).replace('scope=openid', 'scope=openid++corpid'));
     assert.equal(page.status, 200, page.text);
     assert.equal(hiddenFields(page.text).get('scope'), 'openid  corpid');
-    assert.ok(accountRadios(page.text).every((radio) => radio.corpId !== undefined));
+    assert.ok(radios(page.text).every((radio) => radio.corpId !== undefined));
   });
 
   it('escapes everything it renders', async () => {
@@ -234,109 +417,49 @@ describe('emulator: authorize page', () => {
     assert.equal(page.status, 200);
     assert.ok(!page.text.includes('<script>'));
     assert.equal(hiddenFields(page.text).get('state'), hostile);
-    const custom = await start({
-      users: [{ unionId: 'u"1', openId: 'o1', nick: '<b>Bob</b>', organizations: [{ corpId: 'c<1>', name: 'A&B' }] }],
-    });
+    const custom = await start({ users: [person('u"1', '<b>Bob</b>', [{ corpId: 'c<1>', name: 'A&B' }])] });
     const customPage = await send(authorizeURL(custom, { scope: 'openid corpid' }));
     assert.ok(!customPage.text.includes('<b>Bob'));
     assert.ok(customPage.text.includes('&lt;b&gt;Bob&lt;/b&gt;'));
     assert.ok(customPage.text.includes('A&amp;B'));
-    assert.deepEqual(accountRadios(customPage.text)[0], {
-      value: JSON.stringify(['u"1', 'c<1>']),
-      unionId: 'u"1',
-      corpId: 'c<1>',
-      checked: true,
-    });
+    const [radio] = radios(customPage.text);
+    assert.deepEqual([radio?.value, radio && choice(radio)], [JSON.stringify(['u"1', 'c<1>']), 'u"1@c<1>*']);
   });
 
-  it('offers each user with each of their organizations when the scope has corpid', async () => {
-    const page = await send(authorizeURL(emulator, { scope: 'openid corpid' }));
-    const radios = accountRadios(page.text);
-    assert.deepEqual(
-      radios.map((radio) => [radio.unionId, radio.corpId]),
-      [
-        ['union-zhangsan', 'dingemulatorcorp0001'],
-        ['union-zhangsan', 'dingemulatorcorp0002'],
-        ['union-lisi', 'dingemulatorcorp0003'],
-        ['union-wangwu', 'dingemulatorcorp0002'],
-      ],
-    );
+  it('with scope corpid offers each user with each organization, pre-selecting the one corpId names', async () => {
+    const page = await send(authorizeURL(emulator, { scope: 'openid corpid', corpId: 'dingemulatorcorp0003' }));
+    assert.deepEqual(choices(page.text), [
+      'union-zhangsan@dingemulatorcorp0001',
+      'union-zhangsan@dingemulatorcorp0002',
+      'union-lisi@dingemulatorcorp0003*',
+      'union-wangwu@dingemulatorcorp0002',
+    ]);
     assert.ok(page.text.includes('示例科技有限公司'));
     assert.ok(page.text.includes('测试教育集团'));
   });
 
-  it('pre-selects the organization named by corpId', async () => {
-    const page = await send(authorizeURL(emulator, { scope: 'openid corpid', corpId: 'dingemulatorcorp0003' }));
-    const checked = accountRadios(page.text).filter((radio) => radio.checked);
-    assert.deepEqual(
-      checked.map((radio) => [radio.unionId, radio.corpId]),
-      [['union-lisi', 'dingemulatorcorp0003']],
-    );
-  });
-
-  it('offers only members of the organization for an exclusive login', async () => {
-    const page = await send(
-      authorizeURL(emulator, {
-        exclusiveLogin: 'true',
-        exclusiveCorpId: 'dingemulatorcorp0002',
-        scope: 'openid corpid',
-      }),
-    );
-    assert.deepEqual(
-      accountRadios(page.text).map((radio) => [radio.unionId, radio.corpId]),
-      [
-        ['union-zhangsan', 'dingemulatorcorp0002'],
-        ['union-wangwu', 'dingemulatorcorp0002'],
-      ],
-    );
-  });
-
-  it('offers no account, and cannot authorize, when nobody is in the exclusive organization', async () => {
-    const page = await send(authorizeURL(emulator, { exclusiveLogin: 'true', exclusiveCorpId: 'dingnobody' }));
+  it('offers only members of the organization for an exclusive login, and none can authorize when nobody is', async () => {
+    const exclusive = { exclusiveLogin: 'true', scope: 'openid corpid' };
+    assert.deepEqual(await consentChoices(emulator, { ...exclusive, exclusiveCorpId: 'dingemulatorcorp0002' }), [
+      'union-zhangsan@dingemulatorcorp0002*',
+      'union-wangwu@dingemulatorcorp0002',
+    ]);
+    const page = await send(authorizeURL(emulator, { ...exclusive, exclusiveCorpId: 'dingnobody' }));
     assert.equal(page.status, 200);
-    assert.deepEqual(accountRadios(page.text), []);
+    assert.deepEqual(radios(page.text), []);
     assert.match(page.text, /id="no-account"/);
     assert.match(page.text, /id="authorize" disabled/);
   });
-
-  it('accepts only the registered redirect URLs, compared after normalisation', async () => {
-    const registered = await start({ redirectURIs: ['https://app.example.com/auth/callback'] });
-    const accepted = await send(
-      authorizeURL(registered, { redirect_uri: 'HTTPS://App.Example.com:443/auth/callback' }),
-    );
-    assert.equal(accepted.status, 200, accepted.text);
-    for (const uri of [
-      callback,
-      'https://app.example.com/auth/callback/',
-      'https://app.example.com/auth/callback?next=/',
-      'https://app.example.com/auth/callback/../../evil',
-      'http://app.example.com/auth/callback',
-      'https://app.example.com.evil.example/auth/callback',
-    ]) {
-      const refused = await send(authorizeURL(registered, { redirect_uri: uri }));
-      assert.equal(refused.status, 400, uri);
-      assert.equal(refused.headers.get('location'), null);
-    }
-  });
-
-  it('accepts any loopback redirect_uri by default, and nothing else', async () => {
-    for (const uri of ['http://localhost:8080/cb', 'https://127.0.0.1/cb', 'http://[::1]:3000/cb?x=1']) {
-      assert.equal((await send(authorizeURL(emulator, { redirect_uri: uri }))).status, 200, uri);
-    }
-    for (const uri of ['http://127.0.0.1.evil.example/cb', 'http://localhost@evil.example/cb', 'ftp://127.0.0.1/']) {
-      assert.equal((await send(authorizeURL(emulator, { redirect_uri: uri }))).status, 400, uri);
-    }
-  });
 });
 
-describe('emulator: consent', () => {
+describe('emulator: consent (POST /oauth2/consent)', () => {
   const start = emulators();
   let emulator: DingTalkEmulator;
   before(async () => {
     emulator = await start();
   });
 
-  it('redirects with a new authCode and the state exactly as received', async () => {
+  it('redirects with a new authCode, the same as `code` (which exchanges), and the state exactly as received', async () => {
     const state = 'a b+c/=&ü';
     const redirectURI = 'http://127.0.0.1:3000/cb?next=%2Fhome&x=a%20b';
     const answer = await postConsent(emulator, await consentForm(emulator, { state, redirect_uri: redirectURI }));
@@ -345,36 +468,13 @@ describe('emulator: consent', () => {
     assert.ok(location.startsWith(`${redirectURI}&authCode=`), location);
     const params = new URL(location).searchParams;
     assert.match(params.get('authCode') ?? '', /^[0-9a-f]{32}$/);
-    // The same value as `code` too, as DingTalk's redirect carries it.
+    // DingTalk's redirect carries `code` too, which is what a plain OAuth 2 callback reads.
     assert.deepEqual(params.getAll('code'), [params.get('authCode')]);
     assert.equal(params.get('state'), state);
     assert.equal(params.get('next'), '/home');
     assert.equal(params.get('error'), null);
-    const tokens = await exchangeCode(emulator, params.get('authCode') ?? '');
+    const tokens = await exchangeCode(emulator, params.get('code') ?? '');
     assert.equal(tokens.status, 200, tokens.text);
-  });
-
-  it('lets a callback that reads only `code` (a plain OAuth 2 app) exchange it', async () => {
-    // The app's callback, as a passport-oauth2 app writes it: `code` from the query, nothing else.
-    const plainApp = createServer(async (req, res) => {
-      const code = new URL(req.url ?? '/', 'http://app').searchParams.get('code') ?? '';
-      const tokens = await exchangeCode(emulator, code);
-      res.writeHead(tokens.status === 200 ? 200 : 400, { 'content-type': 'text/plain' });
-      res.end(tokens.status === 200 ? 'logged in' : `refused: ${tokens.text}`);
-    });
-    await new Promise<void>((resolve) => plainApp.listen(0, '127.0.0.1', resolve));
-    try {
-      const { port } = plainApp.address() as AddressInfo;
-      const redirectURI = `http://127.0.0.1:${port}/cb`;
-      const answer = await postConsent(emulator, await consentForm(emulator, { redirect_uri: redirectURI }));
-      assert.equal(answer.status, 302);
-      const back = await send(answer.headers.get('location') ?? '');
-      assert.equal(back.status, 200, back.text);
-      assert.equal(back.text, 'logged in');
-    } finally {
-      plainApp.closeAllConnections();
-      await new Promise<void>((resolve) => plainApp.close(() => resolve()));
-    }
   });
 
   it('adds no state when the app sent none, and keeps an empty one', async () => {
@@ -385,10 +485,8 @@ describe('emulator: consent', () => {
   });
 
   it('logs in as the account chosen, with the organization chosen as corpId', async () => {
-    const form = await consentForm(emulator, { scope: 'openid corpid' }, (radios) =>
-      radios.find((radio) => radio.unionId === 'union-zhangsan' && radio.corpId === 'dingemulatorcorp0002'),
-    );
-    const answer = await postConsent(emulator, form);
+    const pick = (radio: Radio) => choice(radio) === 'union-zhangsan@dingemulatorcorp0002';
+    const answer = await postConsent(emulator, await consentForm(emulator, { scope: 'openid corpid' }, pick));
     const code = new URL(answer.headers.get('location') ?? '').searchParams.get('authCode') ?? '';
     const tokens = await exchangeCode(emulator, code);
     assert.equal(tokens.json.corpId, 'dingemulatorcorp0002');
@@ -406,7 +504,7 @@ describe('emulator: consent', () => {
     assert.equal(location.searchParams.has('authCode'), false);
   });
 
-  it('checks every posted field again and never redirects a tampered form', async () => {
+  it('checks every posted field again and never redirects a tampered form, nor one that is not urlencoded', async () => {
     const form = await consentForm(emulator, { scope: 'openid corpid' });
     const tampered: [string, (fields: URLSearchParams) => void][] = [
       ['redirect_uri', (fields) => fields.set('redirect_uri', 'https://evil.example.com/cb')],
@@ -416,155 +514,128 @@ describe('emulator: consent', () => {
       ['account', (fields) => fields.set('account', JSON.stringify(['union-lisi', 'dingemulatorcorp0001']))],
       ['missing account', (fields) => fields.delete('account')],
     ];
-    for (const [what, change] of tampered) {
+    const answers: Answer[] = [];
+    for (const [, change] of tampered) {
       const fields = new URLSearchParams(form);
       change(fields);
-      const answer = await postConsent(emulator, fields);
-      assert.equal(answer.status, 400, what);
-      assert.equal(answer.headers.get('location'), null, what);
+      answers.push(await postConsent(emulator, fields));
     }
-    const noDecision = await postConsent(emulator, form, 'maybe');
-    assert.equal(noDecision.status, 400);
-  });
-
-  it('takes the consent form only as application/x-www-form-urlencoded', async () => {
-    const form = await consentForm(emulator);
-    form.set('decision', 'authorize');
-    const answer = await send(`${emulator.url}/oauth2/consent`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(Object.fromEntries(form)),
-    });
-    assert.equal(answer.status, 400);
-    assert.equal(answer.headers.get('location'), null);
+    answers.push(await postConsent(emulator, form, 'maybe'));
+    answers.push(await post(`${emulator.url}/oauth2/consent`, { ...Object.fromEntries(form), decision: 'authorize' }));
+    for (const [index, answer] of answers.entries()) {
+      assert.equal(answer.status, 400, tampered[index]?.[0] ?? String(index));
+      assert.equal(answer.headers.get('location'), null);
+    }
   });
 });
 
-describe('emulator: token endpoint', () => {
+describe('emulator: the token endpoints (POST /v1.0/oauth2/userAccessToken, /v1.0/oauth2/accessToken)', () => {
   const start = emulators();
   let emulator: DingTalkEmulator;
   before(async () => {
     emulator = await start();
   });
 
-  it('exchanges a code for camelCase tokens without corpId for scope openid', async () => {
+  it('exchanges a code for camelCase tokens, with the corpId only when the scope had corpid', async () => {
     const answer = await exchangeCode(emulator, emulator.issueAuthCode());
     assert.equal(answer.status, 200);
     assert.equal(answer.headers.get('content-type'), 'application/json;charset=utf-8');
-    assert.match(
-      answer.headers.get('x-acs-request-id') ?? '',
-      /^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/,
-    );
+    assert.match(answer.headers.get('x-acs-request-id') ?? '', requestIdPattern);
     assert.deepEqual(Object.keys(answer.json), ['accessToken', 'refreshToken', 'expireIn']);
     assert.match(answer.json.accessToken as string, /^[0-9a-f]{32}$/);
     assert.match(answer.json.refreshToken as string, /^[0-9a-f]{32}$/);
     assert.equal(answer.json.expireIn, 7200);
-  });
-
-  it('adds the corpId when the scope contained corpid', async () => {
     const first = await exchangeCode(emulator, emulator.issueAuthCode({ scope: 'openid corpid' }));
     assert.equal(first.json.corpId, 'dingemulatorcorp0001');
-    const chosen = await exchangeCode(
-      emulator,
-      emulator.issueAuthCode({ unionId: 'union-wangwu', scope: 'openid corpid', corpId: 'dingemulatorcorp0002' }),
-    );
-    assert.equal(chosen.json.corpId, 'dingemulatorcorp0002');
+    const chosen = emulator.issueAuthCode({
+      unionId: 'union-wangwu',
+      scope: 'openid corpid',
+      corpId: 'dingemulatorcorp0002',
+    });
+    assert.equal((await exchangeCode(emulator, chosen)).json.corpId, 'dingemulatorcorp0002');
   });
 
-  it('accepts a code only once', async () => {
+  it('accepts a code only once, and not a made-up one', async () => {
     const code = emulator.issueAuthCode();
     assert.equal((await exchangeCode(emulator, code)).status, 200);
     const again = await exchangeCode(emulator, code);
     // The captured answer (a third party's): the code and message exactly.
-    assert.equal(assertDingTalkError(again, 400).code, 'invalidParameter.authCode.notFound');
+    v1Error(again, 400, 'invalidParameter.authCode.notFound', '不合法的临时授权码');
     assert.ok(!again.text.includes(code), 'the code is not echoed');
-    assert.equal(again.json.message, '不合法的临时授权码');
-    const madeUp = await exchangeCode(emulator, 'made-up-code');
-    assert.equal(assertDingTalkError(madeUp, 400).code, 'invalidParameter.authCode.notFound');
+    v1Error(await exchangeCode(emulator, 'made-up-code'), 400, 'invalidParameter.authCode.notFound');
   });
 
   it('refuses an expired code and honours accessTokenTTLSeconds', async () => {
-    let clock = 1_700_000_000_000;
-    const timed = await start({ now: () => clock, authCodeTTLSeconds: 60, accessTokenTTLSeconds: 120 });
+    const clock = manualClock();
+    const timed = await start({ now: clock.now, authCodeTTLSeconds: 60, accessTokenTTLSeconds: 120 });
     const fresh = timed.issueAuthCode();
     const stale = timed.issueAuthCode();
-    clock += 59_000;
+    clock.advanceSeconds(59);
     const ok = await exchangeCode(timed, fresh);
     assert.equal(ok.status, 200);
     assert.equal(ok.json.expireIn, 120);
-    clock += 2_000;
-    assert.equal(assertDingTalkError(await exchangeCode(timed, stale), 400).code, 'invalidParameter.authCode.notFound');
+    clock.advanceSeconds(2);
+    v1Error(await exchangeCode(timed, stale), 400, 'invalidParameter.authCode.notFound');
     const token = ok.json.accessToken as string;
-    clock += 117_000;
+    clock.advanceSeconds(117);
     assert.equal((await fetchProfile(timed, token)).status, 200);
-    clock += 1_000;
-    const expired = await fetchProfile(timed, token);
-    assert.equal(assertDingTalkError(expired, 400).code, 'InvalidAuthentication');
-    assert.equal(
-      assertDingTalkError(await fetchProfile(timed, undefined), 400).code,
-      'AuthenticationFailed.MissingParameter',
-    );
+    clock.advanceSeconds(1);
+    v1Error(await fetchProfile(timed, token), 400, 'InvalidAuthentication');
   });
 
-  it('answers 400 invalidClientIdOrSecret for a wrong ClientId or ClientSecret, echoes neither, and keeps the code usable', async () => {
+  it('answers 400 invalidClientIdOrSecret to wrong credentials at either endpoint, echoes neither, and keeps the code usable', async () => {
     const code = emulator.issueAuthCode();
-    const wrongSecret = await exchange(emulator, {
-      clientId: emulator.clientID,
-      clientSecret: 'not-the-secret',
-      code,
-      grantType: 'authorization_code',
-    });
-    assert.equal(assertDingTalkError(wrongSecret, 400).code, 'invalidClientIdOrSecret');
-    assert.ok(!wrongSecret.text.includes('not-the-secret'));
-    assert.ok(!wrongSecret.text.includes(code));
-    const wrongClient = await exchange(emulator, {
-      clientId: 'dingother',
-      clientSecret: emulator.clientSecret,
-      code,
-      grantType: 'authorization_code',
-    });
-    assert.equal(assertDingTalkError(wrongClient, 400).code, 'invalidClientIdOrSecret');
-    assert.ok(!wrongClient.text.includes(emulator.clientSecret));
+    const { clientID, clientSecret, tokenURL, appAccessTokenURL } = emulator;
+    const grant = { code, grantType: 'authorization_code' };
+    const attempts: [string, JSONObject, string][] = [
+      [tokenURL, { clientId: clientID, clientSecret: 'not-the-secret', ...grant }, 'not-the-secret'],
+      [tokenURL, { clientId: 'dingother', clientSecret, ...grant }, clientSecret],
+      [appAccessTokenURL, { appKey: 'dingotherapp', appSecret: clientSecret }, clientSecret],
+      [appAccessTokenURL, { appKey: clientID, appSecret: 'wrong-secret-value' }, 'wrong-secret-value'],
+      [appAccessTokenURL, { appKey: clientID, appSecret: `${clientSecret}x` }, `${clientSecret}x`],
+    ];
+    for (const [url, body, secret] of attempts) {
+      const answer = await post(url, body);
+      v1Error(answer, 400, 'invalidClientIdOrSecret', '无效的clientId或者clientSecret');
+      assert.deepEqual(Object.keys(answer.json).sort(), ['code', 'message', 'requestid']);
+      assert.ok(!answer.text.includes(secret) && !answer.text.includes(code), answer.text);
+    }
     assert.equal((await exchangeCode(emulator, code)).status, 200);
   });
 
-  it('takes JSON only: another content type or a broken body is a 400', async () => {
-    const body = {
-      clientId: emulator.clientID,
-      clientSecret: emulator.clientSecret,
-      code: 'x',
-      grantType: 'authorization_code',
-    };
-    const form = await send(emulator.tokenURL, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams(body).toString(),
-    });
-    assert.equal(assertDingTalkError(form, 400).code, 'Missingbody');
-    for (const text of ['{"clientId":', '[]', '"text"', '{"clientId": 42}']) {
-      const broken = await send(emulator.tokenURL, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json; charset=utf-8' },
-        body: text,
-      });
-      assert.equal(assertDingTalkError(broken, 400).code, 'InvalidParameter', text);
+  it('answers a malformed request to a v1.0 endpoint with DingTalk’s error JSON', async () => {
+    const { url, tokenURL, appAccessTokenURL: appURL, userProfileURL, clientID, clientSecret } = emulator;
+    const client = { clientId: clientID, clientSecret };
+    /** URL, body (none: GET; null: an empty POST), encoding, and the answer expected. */
+    const cases: [string, unknown, 'json' | 'form', number, string, RegExp?][] = [
+      [tokenURL, { ...client, code: 'x', grantType: 'authorization_code' }, 'form', 400, 'Missingbody'],
+      [tokenURL, '{"clientId":', 'json', 400, 'InvalidParameter'],
+      [tokenURL, '[]', 'json', 400, 'InvalidParameter'],
+      [tokenURL, '"text"', 'json', 400, 'InvalidParameter'],
+      [tokenURL, '{"clientId": 42}', 'json', 400, 'InvalidParameter'],
+      [tokenURL, { ...client, grantType: 'authorization_code' }, 'json', 400, 'MissingParameter', /code/],
+      [tokenURL, { ...client, grantType: 'password' }, 'json', 400, 'unsupportedGrantType'],
+      [tokenURL, { padding: 'x'.repeat(70 * 1024) }, 'json', 413, 'RequestEntityTooLarge'],
+      [tokenURL, undefined, 'json', 404, 'InvalidAction.NotFound'],
+      [appURL, appCredentials(emulator), 'form', 400, 'Missingbody', /^body is mandatory for this action\.$/],
+      [appURL, '{"appKey":', 'json', 400, 'InvalidParameter'],
+      [appURL, { appKey: clientID }, 'json', 400, 'MissingappSecret'],
+      [appURL, undefined, 'json', 404, 'InvalidAction.NotFound'],
+      [userProfileURL, null, 'json', 404, 'InvalidAction.NotFound'],
+      [`${url}/v1.0/contact/users/you`, undefined, 'json', 404, 'InvalidAction.NotFound'],
+      [`${url}/v1.0/contact/users/me/`, undefined, 'json', 404, 'InvalidAction.NotFound'],
+      [`${url}/v1.0/contact/nothing`, undefined, 'json', 404, 'InvalidAction.NotFound'],
+      [`${url}/`, undefined, 'json', 404, 'InvalidAction.NotFound'],
+    ];
+    for (const [target, body, type, status, code, message] of cases) {
+      const answer =
+        body === undefined
+          ? await send(target)
+          : body === null
+            ? await send(target, { method: 'POST' })
+            : await post(target, body, type);
+      v1Error(answer, status, code, message);
     }
-  });
-
-  it('names a missing parameter and refuses an unknown grantType', async () => {
-    const noCode = await exchange(emulator, {
-      clientId: emulator.clientID,
-      clientSecret: emulator.clientSecret,
-      grantType: 'authorization_code',
-    });
-    assert.equal(assertDingTalkError(noCode, 400).code, 'MissingParameter');
-    assert.match(noCode.json.message as string, /code/);
-    const password = await exchange(emulator, {
-      clientId: emulator.clientID,
-      clientSecret: emulator.clientSecret,
-      grantType: 'password',
-    });
-    assert.equal(assertDingTalkError(password, 400).code, 'unsupportedGrantType');
   });
 
   it('rotates the refresh token and keeps the corpId', async () => {
@@ -572,46 +643,28 @@ describe('emulator: token endpoint', () => {
       emulator,
       emulator.issueAuthCode({ unionId: 'union-lisi', scope: 'openid corpid' }),
     );
-    const refresh = (refreshToken: unknown) =>
-      exchange(emulator, {
-        clientId: emulator.clientID,
-        clientSecret: emulator.clientSecret,
-        refreshToken,
-        grantType: 'refresh_token',
-      });
+    const refresh = (refreshToken: unknown) => exchange(emulator, { refreshToken, grantType: 'refresh_token' });
     const second = await refresh(first.json.refreshToken);
     assert.equal(second.status, 200, second.text);
     assert.notEqual(second.json.accessToken, first.json.accessToken);
     assert.notEqual(second.json.refreshToken, first.json.refreshToken);
     assert.equal(second.json.corpId, 'dingemulatorcorp0003');
     assert.equal(second.json.expireIn, 7200);
-    assert.equal(assertDingTalkError(await refresh(first.json.refreshToken), 400).code, 'invalidRefreshToken');
-    const profile = await fetchProfile(emulator, second.json.accessToken as string);
-    assert.equal(profile.json.unionId, 'union-lisi');
+    v1Error(await refresh(first.json.refreshToken), 400, 'invalidRefreshToken');
+    assert.equal((await fetchProfile(emulator, second.json.accessToken as string)).json.unionId, 'union-lisi');
     assert.equal((await refresh(second.json.refreshToken)).status, 200);
-  });
-
-  it('answers 413 to a body over 64 KiB and 404 InvalidAction.NotFound to another method', async () => {
-    const large = await send(emulator.tokenURL, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ padding: 'x'.repeat(70 * 1024) }),
-    });
-    assert.equal(assertDingTalkError(large, 413).code, 'RequestEntityTooLarge');
-    const get = await send(emulator.tokenURL);
-    assert.equal(assertDingTalkError(get, 404).code, 'InvalidAction.NotFound');
   });
 });
 
-describe('emulator: current user', () => {
+describe('emulator: the current user (GET /v1.0/contact/users/me)', () => {
   const start = emulators();
   let emulator: DingTalkEmulator;
   before(async () => {
     emulator = await start();
   });
 
-  it('answers the profile of the user who logged in', async () => {
-    const profile = await fetchProfile(emulator, await accessTokenFor(emulator));
+  it('answers the profile of the user who logged in, whatever the query string', async () => {
+    const profile = await fetchProfile(emulator, await accessTokenFor(emulator), '?x=1');
     assert.equal(profile.status, 200);
     assert.equal(profile.headers.get('content-type'), 'application/json;charset=utf-8');
     assert.deepEqual(profile.json, {
@@ -626,256 +679,1008 @@ describe('emulator: current user', () => {
     });
   });
 
-  it('serves the default users’ avatars itself, so pages work offline', async () => {
-    const profile = await fetchProfile(emulator, await accessTokenFor(emulator, 'union-lisi'));
-    const avatar = await fetch(String(profile.json.avatarUrl));
-    assert.equal(avatar.status, 200);
-    assert.equal(avatar.headers.get('content-type'), 'image/svg+xml; charset=utf-8');
-    assert.match(await avatar.text(), /<svg[\s\S]*>李<\/text>/);
-    assert.equal((await fetch(`${emulator.url}/avatars/nobody.svg`)).status, 404);
-  });
-
-  it('leaves out what a user lacks', async () => {
+  it('leaves out what a user lacks, and serves the default users’ avatars itself, so pages work offline', async () => {
     const lisi = await fetchProfile(emulator, await accessTokenFor(emulator, 'union-lisi'));
     assert.equal('email' in lisi.json, false);
     assert.equal(lisi.json.mobile, '13900000002');
     const wangwu = await fetchProfile(emulator, await accessTokenFor(emulator, 'union-wangwu'));
     assert.deepEqual(Object.keys(wangwu.json).sort(), ['email', 'nick', 'openId', 'unionId', 'visitor']);
     assert.equal(wangwu.json.visitor, true);
+    const avatar = await fetch(String(lisi.json.avatarUrl));
+    assert.equal(avatar.status, 200);
+    assert.equal(avatar.headers.get('content-type'), 'image/svg+xml; charset=utf-8');
+    assert.match(await avatar.text(), /<svg[\s\S]*>李<\/text>/);
+    assert.equal((await fetch(`${emulator.url}/avatars/nobody.svg`)).status, 404);
   });
 
-  it('ignores a query string on the path', async () => {
-    const profile = await fetchProfile(emulator, await accessTokenFor(emulator), '?x=1');
-    assert.equal(profile.status, 200);
-    assert.equal(profile.json.unionId, 'union-zhangsan');
-  });
-
-  it('answers 400 AuthenticationFailed.MissingParameter without the token header', async () => {
+  it('answers 400 to a missing token header (a bearer token is not it) and to a token it does not know', async () => {
     const bearer = { authorization: `Bearer ${await accessTokenFor(emulator)}` };
     for (const answer of [
       await fetchProfile(emulator, undefined),
       await fetchProfile(emulator, ''),
-      // A bearer token is not DingTalk's header: still missing.
       await send(emulator.userProfileURL, { headers: bearer }),
     ]) {
-      const json = assertDingTalkError(answer, 400);
-      assert.equal(json.code, 'AuthenticationFailed.MissingParameter');
-      assert.equal(json.message, '缺少参数：x-acs-dingtalk-access-token');
+      v1Error(answer, 400, 'AuthenticationFailed.MissingParameter', '缺少参数：x-acs-dingtalk-access-token');
     }
+    const unknown = await fetchProfile(emulator, 'deadbeefdeadbeefdeadbeefdeadbeef');
+    v1Error(unknown, 400, 'InvalidAuthentication', '不合法的access_token');
   });
 
-  it('answers 400 InvalidAuthentication to a token it does not know', async () => {
-    const json = assertDingTalkError(await fetchProfile(emulator, 'deadbeefdeadbeefdeadbeefdeadbeef'), 400);
-    assert.equal(json.code, 'InvalidAuthentication');
-    assert.equal(json.message, '不合法的access_token');
-  });
-
-  it('answers loginEmail after email when the user has one, and refuses a blank one', async () => {
-    const [zhangsan, lisi, ...others] = defaultEmulatorUsers;
+  it('answers loginEmail after email when the user has one', async () => {
+    const [zhangsan, lisi, ...others] = defaultEmulatorUsers as EmulatorUser[];
     assert.ok(zhangsan && lisi);
-    const users: EmulatorUser[] = [
+    const users = [
       { ...zhangsan, loginEmail: 'zhangsan@corp.example' },
       { ...lisi, loginEmail: 'lisi@corp.example' },
-      ...others,
     ];
-    const withLogin = await start({ users });
+    const withLogin = await start({ users: [...users, ...others] });
     const a = await fetchProfile(withLogin, await accessTokenFor(withLogin, 'union-zhangsan'));
-    assert.equal(a.json.loginEmail, 'zhangsan@corp.example');
     const keys = Object.keys(a.json);
+    assert.equal(a.json.loginEmail, 'zhangsan@corp.example');
     assert.equal(keys.indexOf('loginEmail'), keys.indexOf('email') + 1, keys.join());
     const b = await fetchProfile(withLogin, await accessTokenFor(withLogin, 'union-lisi'));
     assert.equal(b.json.loginEmail, 'lisi@corp.example');
     assert.equal('email' in b.json, false);
     const plain = await fetchProfile(emulator, await accessTokenFor(emulator, 'union-lisi'));
     assert.equal('loginEmail' in plain.json, false);
-    for (const loginEmail of ['', 42]) {
-      await assert.rejects(
-        async () => createDingTalkEmulator({ users: [{ ...lisi, loginEmail } as EmulatorUser] }),
-        TypeError,
-      );
-    }
   });
+});
 
-  it('answers 403 with requiredScopes when the app lacks Contact.User.Read', async () => {
-    const restricted = await start({ permissions: ['Contact.User.mobile'] });
-    const answer = await fetchProfile(restricted, await accessTokenFor(restricted));
-    const json = assertDingTalkError(answer, 403);
-    assert.equal(json.code, 'Forbidden.AccessDenied.AccessTokenPermissionDenied');
-    assert.equal(json.message, '应用尚未开通所需的权限：[Contact.User.Read]');
+describe('emulator: the app’s permissions', () => {
+  const start = emulators();
+
+  it('refuses what the app has no permission for, each endpoint its own way', async () => {
+    const noRead = await start({ permissions: ['Contact.User.mobile'] });
+    const json = v1Error(
+      await fetchProfile(noRead, await accessTokenFor(noRead)),
+      403,
+      'Forbidden.AccessDenied.AccessTokenPermissionDenied',
+      '应用尚未开通所需的权限：[Contact.User.Read]',
+    );
     assert.deepEqual(json.accessdenieddetail, { requiredScopes: ['Contact.User.Read'] });
-  });
-
-  it('leaves out mobile and stateCode when the app lacks Contact.User.mobile', async () => {
+    // Without Contact.User.mobile the profile has no mobile and stateCode.
     const noMobile = await start({ permissions: ['Contact.User.Read'] });
     const profile = await fetchProfile(noMobile, await accessTokenFor(noMobile));
     assert.equal(profile.status, 200);
-    assert.equal('mobile' in profile.json, false);
-    assert.equal('stateCode' in profile.json, false);
-    assert.equal(profile.json.nick, '张三');
+    assert.deepEqual(
+      [profile.json.nick, 'mobile' in profile.json, 'stateCode' in profile.json],
+      ['张三', false, false],
+    );
+    // qyapi_base is getuserinfo's; qyapi_get_member is user/get's and getbyunionid's.
+    const noBase = await start({ permissions: ['Contact.User.Read', 'qyapi_get_member'] });
+    const baseToken = await appToken(noBase);
+    assertOAPIError(await getUserInfo(noBase, baseToken, noBase.issueInAppCode()), 60011, '没有调用该接口的权限');
+    assert.equal((await userDetails(noBase, baseToken, 'zhangsan')).userid, 'zhangsan');
+    assert.equal((await lookUp(noBase, baseToken, 'union-zhangsan')).userid, 'zhangsan');
+    const noMember = await start({ permissions: ['Contact.User.Read', 'qyapi_base'] });
+    const memberToken = await appToken(noMember);
+    assertOAPIError(await getUserDetails(noMember, memberToken, { userid: 'zhangsan' }), 60011, '没有调用该接口的权限');
+    assertOAPIError(await getByUnionId(noMember, memberToken, 'union-zhangsan'), 60011, '没有调用该接口的权限');
+    assert.equal((await userInfo(noMember, memberToken)).userid, 'zhangsan');
+  });
+});
+
+describe('emulator: the kind of app, and the answers DingTalk does not publish', () => {
+  const start = emulators();
+
+  it('lets only members of the owning organization log in to an internal app, to that organization only', async () => {
+    const emulator = await start({ app: { type: 'internal', corpId: 'dingemulatorcorp0002' } });
+    // 李四 belongs to dingemulatorcorp0003 only.
+    const as = async (unionId: string) =>
+      postConsent(emulator, await consentForm(emulator, {}, (radio) => radio.unionId === unionId));
+    const outsider = await as('union-lisi');
+    assert.equal(outsider.status, 403);
+    assert.match(outsider.text, /data-error="not_a_member"/);
+    assert.equal(outsider.headers.get('location'), null, 'no code goes back to the app');
+    assert.throws(() => emulator.issueAuthCode({ unionId: 'union-lisi' }), /not a member/);
+    // 张三 belongs to two organizations: an internal app logs in to its own only.
+    const other = { scope: 'openid corpid', corpId: 'dingemulatorcorp0001' };
+    assert.throws(() => emulator.issueAuthCode(other), /its own organization/);
+    const offered = await consentChoices(emulator, { scope: 'openid corpid' });
+    // 李四 is offered (without an organization) and refused when chosen, above.
+    assert.deepEqual(offered, [
+      'union-zhangsan@dingemulatorcorp0002*',
+      'union-lisi',
+      'union-wangwu@dingemulatorcorp0002',
+    ]);
+    // 王五 belongs to it.
+    const member = await as('union-wangwu');
+    assert.equal(member.status, 302);
+    assert.match(member.headers.get('location') ?? '', /authCode=/);
   });
 
-  it('answers DingTalk-shaped JSON to another method or an unknown path', async () => {
-    const post = await send(emulator.userProfileURL, { method: 'POST' });
-    assert.equal(assertDingTalkError(post, 404).code, 'InvalidAction.NotFound');
-    for (const path of ['/v1.0/contact/users/you', '/v1.0/contact/users/me/', '/']) {
-      const missing = await send(emulator.url + path);
-      assert.equal(assertDingTalkError(missing, 404).code, 'InvalidAction.NotFound', path);
+  it('withholds the mobile (masked in the profile, which the strategy makes no phone number of), the email, org_email and manager_userid from a third-party enterprise app', async () => {
+    const [zhangsan] = defaultEmulatorUsers as EmulatorUser[];
+    assert.ok(zhangsan?.organizations[0]);
+    const users = [{ ...zhangsan, organizations: [{ ...zhangsan.organizations[0], managerUserId: 'boss' }] }];
+    const emulator = await start({ app: { type: 'third-party-enterprise' }, users });
+    const token = await accessTokenFor(emulator);
+    assert.match(((await fetchProfile(emulator, token)).json.mobile as string) ?? '', /^\d{3}\*{4}\d{4}$/);
+    const strategy = new Strategy({ ...emulator.strategyOptions(), callbackURL: '/cb' }, (_a, _r, _p, done) =>
+      done(null, {}),
+    );
+    const profile = await new Promise<{ phoneNumbers?: unknown }>((resolve, reject) =>
+      strategy.userProfile(token, (err, value) => (err ? reject(err) : resolve(value as { phoneNumbers?: unknown }))),
+    );
+    assert.equal(profile.phoneNumbers, undefined);
+    const result = await userDetails(emulator, await appToken(emulator), 'zhangsan');
+    for (const field of ['mobile', 'state_code', 'email', 'org_email', 'manager_userid'])
+      assert.equal(result[field], undefined, field);
+    assert.deepEqual(
+      [result.name, result.unionid, result.title, result.dept_id_list, result.hired_date, result.role_list],
+      [
+        '张三',
+        'union-zhangsan',
+        '技术总监',
+        [1],
+        1551369600000,
+        [{ id: 1001, name: '主管理员', group_name: '管理员' }],
+      ],
+    );
+    assert.deepEqual(result.leader_in_dept, [{ dept_id: 1, leader: true }]);
+  });
+
+  it('answers Cancel and a used code with the values a test chooses', async () => {
+    const emulator = await start({ cancelError: 'user_cancelled', usedCodeError: 'invalidCode' });
+    const cancelled = await postConsent(emulator, await consentForm(emulator), 'cancel');
+    assert.match(cancelled.headers.get('location') ?? '', /[?&]error=user_cancelled&state=state-1$/);
+    const code = emulator.issueAuthCode();
+    assert.equal((await exchangeCode(emulator, code)).status, 200);
+    v1Error(await exchangeCode(emulator, code), 400, 'invalidCode', '不合法的临时授权码');
+  });
+});
+
+describe('emulator: the app access token (POST /v1.0/oauth2/accessToken)', () => {
+  const start = emulators();
+
+  it('answers { accessToken, expireIn }: the same token while it lives, renewed by asking, a new one once it expired', async () => {
+    const clock = manualClock();
+    const emulator = await start({ now: clock.now, accessTokenTTLSeconds: 100 });
+    const answer = await post(emulator.appAccessTokenURL, appCredentials(emulator));
+    assert.equal(answer.status, 200);
+    assert.match(answer.headers.get('x-acs-request-id') ?? '', requestIdPattern);
+    assert.deepEqual(Object.keys(answer.json).sort(), ['accessToken', 'expireIn']);
+    assert.match(answer.json.accessToken as string, /^[0-9a-f]{32}$/);
+    assert.equal(answer.json.expireIn, 100);
+    const first = answer.json.accessToken as string;
+    clock.advanceSeconds(90);
+    assert.equal(await appToken(emulator), first, 'the same token within its lifetime');
+    // 180 s after it was first issued: alive only because asking again renewed it.
+    clock.advanceSeconds(90);
+    assert.equal(await appToken(emulator), first, 'renewed, not expired');
+    assert.equal((await userInfo(emulator, first)).userid, 'zhangsan');
+    clock.advanceSeconds(100);
+    const second = await appToken(emulator);
+    assert.notEqual(second, first, 'a new token after expiry');
+    assertWrappedTokenError(await getUserInfo(emulator, first, emulator.issueInAppCode()), '42001', 'access_token超时');
+    assert.equal((await userInfo(emulator, second)).userid, 'zhangsan');
+    const defaults = await start();
+    assert.equal((await post(defaults.appAccessTokenURL, appCredentials(defaults))).json.expireIn, 7200);
+  });
+
+  it('is not a user access token, and a user access token is not an app token', async () => {
+    const emulator = await start();
+    v1Error(await fetchProfile(emulator, await appToken(emulator)), 400, 'InvalidAuthentication');
+    const userToken = await accessTokenFor(emulator);
+    assertWrappedTokenError(
+      await getUserInfo(emulator, userToken, emulator.issueInAppCode()),
+      '40014',
+      '不合法的access_token',
+    );
+  });
+});
+
+describe('emulator: oapi’s rules, the same at getuserinfo, user/get and getbyunionid', () => {
+  const start = emulators();
+
+  it('wraps a refused app token in errcode 88: 40000 blank, 40014 unknown or revoked, 42001 expired', async () => {
+    const clock = manualClock();
+    const emulator = await start({ now: clock.now });
+    const fetched = await appToken(emulator);
+    const minted = emulator.issueAppAccessToken();
+    emulator.revokeAppTokens();
+    const renewed = await appToken(emulator);
+    assert.notEqual(renewed, fetched, 'a revoked token is not answered again');
+    let code = emulator.issueInAppCode();
+    const endpoints = [
+      (token?: string) => getUserInfo(emulator, token, code),
+      (token?: string) => getUserDetails(emulator, token, { userid: 'zhangsan' }),
+      (token?: string) => getByUnionId(emulator, token, 'union-zhangsan'),
+    ];
+    for (const request of endpoints) {
+      assertWrappedTokenError(await request(undefined), '40000', 'access_token is blank');
+      assertWrappedTokenError(await request(''), '40000', 'access_token is blank');
+      for (const token of ['not-a-token', fetched, minted]) {
+        assertWrappedTokenError(await request(token), '40014', '不合法的access_token');
+      }
+      // The first time, getuserinfo's code: a refused token used it not up.
+      assert.equal(oapiAnswer(await request(renewed)).errcode, 0);
     }
+    clock.advanceSeconds(7199);
+    code = emulator.issueInAppCode();
+    clock.advanceSeconds(1);
+    for (const request of endpoints) assertWrappedTokenError(await request(renewed), '42001', 'access_token超时');
+  });
+
+  it('answers another method on HTTP 200 with errcode 43002, and a /topapi/ path it does not serve with errcode 22', async () => {
+    const emulator = await start();
+    const token = await appToken(emulator);
+    for (const url of [emulator.userInfoURL, emulator.userDetailsURL, emulator.getByUnionIdURL]) {
+      assertOAPIError(await send(`${url}?access_token=${token}`), 43002, '需要POST请求');
+    }
+    for (const [path, name] of [
+      ['/topapi/v2/user/getbymobile', 'dingtalk.oapi.v2.user.getbymobile'],
+      ['/topapi/v2/department/listsub', 'dingtalk.oapi.v2.department.listsub'],
+    ]) {
+      assertOAPIError(await oapi(`${emulator.url}${path}`, token, {}), 22, `Invalid method[${name}]`);
+    }
+    assertOAPIError(await send(`${emulator.url}/topapi/nothing`), 22, 'Invalid method[dingtalk.oapi.nothing]');
+  });
+
+  it('reads access_token from a form body as from the query, and not from a JSON body', async () => {
+    const emulator = await start();
+    const token = await appToken(emulator);
+    const form = (url: string, fields: Record<string, string>) => post(url, { access_token: token, ...fields }, 'form');
+    assert.equal(oapiResult(await form(emulator.userInfoURL, { code: emulator.issueInAppCode() })).userid, 'zhangsan');
+    assert.equal(oapiResult(await form(emulator.userDetailsURL, { userid: 'zhangsan' })).name, '张三');
+    const wrong = await post(
+      emulator.userInfoURL,
+      { access_token: 'not-a-token', code: emulator.issueInAppCode() },
+      'form',
+    );
+    assertWrappedTokenError(wrong, '40014', '不合法的access_token');
+    const inJSON = await post(emulator.userInfoURL, { access_token: token, code: emulator.issueInAppCode() });
+    assertWrappedTokenError(inJSON, '40000', 'access_token is blank');
+  });
+
+  it('gives English errmsg texts with oapiMessages: "en", the same errcodes', async () => {
+    const clock = manualClock();
+    const emulator = await start({ oapiMessages: 'en', now: clock.now });
+    const token = await appToken(emulator);
+    assertOAPIError(await getUserInfo(emulator, token, 'f'.repeat(32)), 40078, 'nonexistent temp auth code');
+    assertOAPIError(await getUserDetails(emulator, token, { userid: 'nobody' }), 60121, 'user not found');
+    assertWrappedTokenError(await getUserInfo(emulator, 'not-a-token', 'x'), '40014', 'invalid access_token');
+    assertWrappedTokenError(await getUserInfo(emulator, undefined, 'x'), '40000', 'access_token is blank');
+    assertOAPIError(await send(`${emulator.userInfoURL}?access_token=${token}`), 43002, 'require POST request');
+    emulator.inject('user-details', { kind: 'throttle', times: 1 });
+    assertOAPIError(
+      await getUserDetails(emulator, token, { userid: 'zhangsan' }),
+      90002,
+      'exceeded the max qps of this api',
+    );
+    clock.advanceSeconds(7200);
+    assertWrappedTokenError(await getUserDetails(emulator, token, { userid: 'x' }), '42001', 'access_token expired');
+    const strict = await start({ oapiMessages: 'en', unknownUserIdError: 33012, permissions: ['qyapi_get_member'] });
+    const strictToken = await appToken(strict);
+    assertOAPIError(await getUserDetails(strict, strictToken, { userid: 'nobody' }), 33012, 'invalid userid');
+    assertOAPIError(
+      await getUserInfo(strict, strictToken, strict.issueInAppCode()),
+      60011,
+      'no permission to call this api',
+    );
+    const chinese = await start({ oapiMessages: 'zh' });
+    assertOAPIError(await getUserInfo(chinese, await appToken(chinese), 'x'), 40078, '不存在的临时授权码');
+  });
+});
+
+describe('emulator: getuserinfo (POST /topapi/v2/user/getuserinfo)', () => {
+  const start = emulators();
+  let emulator: DingTalkEmulator;
+  before(async () => {
+    emulator = await start();
+  });
+
+  it('answers the member the code identifies in the shape DingTalk documents, reading the code from a JSON or form body or the query', async () => {
+    const token = await appToken(emulator);
+    const json = oapiAnswer(await getUserInfo(emulator, token, emulator.issueInAppCode()));
+    assert.deepEqual(Object.keys(json).sort(), ['errcode', 'errmsg', 'request_id', 'result']);
+    const result = oapiResult(await getUserInfo(emulator, token, emulator.issueInAppCode()));
+    assert.match(result.device_id as string, /^[0-9a-f]{32}$/);
+    assert.deepEqual(
+      { ...result, device_id: undefined },
+      {
+        userid: 'zhangsan',
+        unionid: 'union-zhangsan',
+        name: '张三',
+        sys: true,
+        sys_level: 1,
+        device_id: undefined,
+        associated_unionid: '',
+      },
+    );
+    for (const encoding of ['json', 'form', 'query'] as const) {
+      const again = await getUserInfo(emulator, token, emulator.issueInAppCode(), encoding);
+      assert.equal(oapiResult(again).device_id, result.device_id, `a stable device id per user (${encoding})`);
+      assert.notEqual(again.json.request_id, json.request_id, 'a fresh request_id');
+    }
+  });
+
+  it('answers 40078 to a used, expired, unknown or missing code, one of another organization or client, and an OAuth authCode', async () => {
+    const clock = manualClock();
+    const timed = await start({ now: clock.now });
+    const token = timed.issueAppAccessToken();
+    const used = timed.issueInAppCode();
+    assert.equal((await userInfo(timed, token, used)).userid, 'zhangsan');
+    const late = timed.issueInAppCode();
+    const inTime = timed.issueInAppCode();
+    clock.advanceSeconds(299);
+    assert.equal((await userInfo(timed, token, inTime)).userid, 'zhangsan');
+    clock.advanceSeconds(1);
+    const minted = await mintCode(timed, { corpId: 'dingemulatorcorp0001', clientId: 'dinganotherapp' });
+    assert.equal(minted.status, 200, minted.text);
+    const refused = [
+      used,
+      late,
+      timed.issueInAppCode({ unionId: 'union-wangwu', corpId: 'dingemulatorcorp0002' }),
+      minted.json.code as string,
+      timed.issueAuthCode(),
+      'f'.repeat(32),
+      undefined,
+    ];
+    for (const code of refused) assertOAPIError(await getUserInfo(timed, token, code), 40078, '不存在的临时授权码');
+    // Nor does the OAuth token exchange take an in-client code.
+    v1Error(await exchangeCode(timed, timed.issueInAppCode()), 400, 'invalidParameter.authCode.notFound');
+  });
+
+  it('answers another organization’s code with that organization’s token, and its own userid there', async () => {
+    const theirs = emulator.issueAppAccessToken('dingemulatorcorp0002');
+    const wangwu = await userInfo(
+      emulator,
+      theirs,
+      emulator.issueInAppCode({ unionId: 'union-wangwu', corpId: 'dingemulatorcorp0002' }),
+    );
+    assert.deepEqual([wangwu.userid, wangwu.sys, wangwu.sys_level], ['wangwu', false, 0]);
+    const zhangsan = emulator.issueInAppCode({ unionId: 'union-zhangsan', corpId: 'dingemulatorcorp0002' });
+    assert.equal((await userInfo(emulator, theirs, zhangsan)).userid, '083125472637');
+  });
+});
+
+describe('emulator: user/get (POST /topapi/v2/user/get)', () => {
+  const start = emulators();
+
+  it('answers everything of a member to an internal app, and the same in either language and body', async () => {
+    const emulator = await start({ app: { type: 'internal', corpId: 'dingemulatorcorp0001' } });
+    const token = await appToken(emulator);
+    const result = await userDetails(emulator, token, 'zhangsan', 'zh_CN');
+    assert.deepEqual(result, {
+      userid: 'zhangsan',
+      unionid: 'union-zhangsan',
+      name: '张三',
+      avatar: `${emulator.url}/avatars/union-zhangsan.svg`,
+      state_code: '86',
+      mobile: '13800000001',
+      hide_mobile: false,
+      title: '技术总监',
+      job_number: 'E0001',
+      email: 'zhangsan@example.com',
+      org_email: 'zhangsan@shili.example.com',
+      dept_id_list: [1],
+      hired_date: 1551369600000,
+      active: true,
+      admin: true,
+      boss: false,
+      senior: false,
+      real_authed: true,
+      exclusive_account: false,
+      leader_in_dept: [{ dept_id: 1, leader: true }],
+      role_list: [{ id: 1001, name: '主管理员', group_name: '管理员' }],
+    });
+    assert.deepEqual(await userDetails(emulator, token, 'zhangsan', 'en_US'), result);
+    const form = await post(
+      `${emulator.userDetailsURL}?access_token=${token}`,
+      { userid: 'zhangsan', language: 'en_US' },
+      'form',
+    );
+    assert.deepEqual(oapiResult(form), result);
+  });
+
+  it('answers what the organization records: org_email, hired_date, leader_in_dept, role_list, manager_userid', async () => {
+    const recorded = {
+      orgEmail: 'ding@corp.example.com',
+      hiredDate: 1_600_000_000_000,
+      leaderInDeptIds: [5],
+      roles: [
+        { id: 11, name: '财务', groupName: '职务' },
+        { id: 12, name: '子管理员', groupName: '管理员' },
+      ],
+      managerUserId: 'boss',
+    };
+    const emulator = await start({ users: memberWith(recorded), app: { type: 'internal', corpId: 'dingcorp' } });
+    const result = await userDetails(emulator, await appToken(emulator), 'ding');
+    assert.deepEqual(
+      [result.org_email, result.hired_date, result.manager_userid, result.dept_id_list],
+      ['ding@corp.example.com', 1_600_000_000_000, 'boss', [1, 5, 9]],
+    );
+    assert.deepEqual(result.leader_in_dept, leaders([1, 5, 9], [5]));
+    assert.deepEqual(result.role_list, [
+      { id: 11, name: '财务', group_name: '职务' },
+      { id: 12, name: '子管理员', group_name: '管理员' },
+    ]);
+  });
+
+  it('leaves out what the member lacks, lists no department led when given none, and marks an owner as boss', async () => {
+    const emulator = await start({ users: memberWith({ leaderInDeptIds: [], roles: [] }) });
+    const token = await appToken(emulator);
+    const result = await userDetails(emulator, token, 'ding');
+    for (const field of ['org_email', 'hired_date', 'manager_userid']) assert.ok(!(field in result), field);
+    assert.deepEqual(result.leader_in_dept, leaders([1, 5, 9], []));
+    assert.deepEqual(result.role_list, []);
+    assert.deepEqual(await userDetails(emulator, token, 'boss'), {
+      userid: 'boss',
+      unionid: 'union-boss',
+      name: '老板',
+      hide_mobile: false,
+      dept_id_list: [1],
+      active: true,
+      admin: false,
+      boss: true,
+      senior: false,
+      real_authed: true,
+      exclusive_account: false,
+    });
+    emulator.signInToClient('union-boss');
+    const boss = await userInfo(emulator, token);
+    assert.deepEqual([boss.sys, boss.sys_level], [false, 100]);
+  });
+
+  it('gives 李四 plausible records: he leads one department, and has an org_email but no email', async () => {
+    const emulator = await start();
+    const lisi = await userDetails(emulator, emulator.issueAppAccessToken('dingemulatorcorp0003'), 'lisi');
+    assert.deepEqual(lisi.leader_in_dept, leaders([1, 3], [3]));
+    assert.equal(lisi.email, undefined);
+    assert.equal(lisi.org_email, 'lisi@ceshi.example.com');
+  });
+
+  it('answers 60121 (or unknownUserIdError) to a userid that names no member of the token’s organization', async () => {
+    const emulator = await start();
+    const token = await appToken(emulator);
+    // 李四 is a member of dingemulatorcorp0003 only; 王五 of dingemulatorcorp0002, an external contact (ext-wangwu) here.
+    for (const userid of ['lisi', 'wangwu', 'ext-wangwu', 'nobody', undefined]) {
+      assertOAPIError(await oapi(emulator.userDetailsURL, token, { userid }), 60121, '找不到该用户');
+    }
+    assert.equal(
+      (await userDetails(emulator, emulator.issueAppAccessToken('dingemulatorcorp0002'), 'wangwu')).name,
+      '王五',
+    );
+    const contacts = await start({ users: usersWithAnExternalContact(), corpId: 'dingone' });
+    const contactsToken = await appToken(contacts);
+    for (const userid of ['yi-contact', 'union-bing', 'yi']) {
+      assertOAPIError(await getUserDetails(contacts, contactsToken, { userid }), 60121, '找不到该用户');
+    }
+    assert.equal((await userDetails(contacts, contactsToken, 'jia')).name, '甲');
+    for (const [unknownUserIdError, errmsg] of [
+      [33012, '无效的USERID'],
+      [60121, '找不到该用户'],
+    ] as const) {
+      const chosen = await start({ unknownUserIdError });
+      const chosenToken = await appToken(chosen);
+      for (const userid of ['lisi', 'nobody', undefined]) {
+        assertOAPIError(await oapi(chosen.userDetailsURL, chosenToken, { userid }), unknownUserIdError, errmsg);
+      }
+      assert.equal((await userDetails(chosen, chosenToken, 'zhangsan')).name, '张三');
+    }
+  });
+});
+
+describe('emulator: getbyunionid (POST /topapi/user/getbyunionid)', () => {
+  const start = emulators();
+
+  it('answers a member with contact_type 0 and each organization’s own userid, reading the unionid from any encoding', async () => {
+    const emulator = await start();
+    const token = await appToken(emulator);
+    assert.deepEqual(await lookUp(emulator, token, 'union-zhangsan'), { contact_type: 0, userid: 'zhangsan' });
+    for (const encoding of ['form', 'query'] as const) {
+      const answer = await getByUnionId(emulator, token, 'union-zhangsan', encoding);
+      assert.deepEqual(oapiResult(answer), { contact_type: 0, userid: 'zhangsan' }, encoding);
+    }
+    const second = emulator.issueAppAccessToken('dingemulatorcorp0002');
+    assert.deepEqual(await lookUp(emulator, second, 'union-zhangsan'), { contact_type: 0, userid: '083125472637' });
+    assert.deepEqual(await lookUp(emulator, second, 'union-wangwu'), { contact_type: 0, userid: 'wangwu' });
+    const third = emulator.issueAppAccessToken('dingemulatorcorp0003');
+    assert.deepEqual(await lookUp(emulator, third, 'union-lisi'), { contact_type: 0, userid: 'lisi' });
+    // The default 王五 is an external contact of the in-client organization.
+    assert.deepEqual(await lookUp(emulator, token, 'union-wangwu'), { contact_type: 1, userid: 'ext-wangwu' });
+    // 李四 is a member of dingemulatorcorp0003 only.
+    for (const unionid of ['union-lisi', 'union-nobody', '', undefined]) {
+      assertOAPIError(await getByUnionId(emulator, token, unionid), 60121, '找不到该用户');
+    }
+  });
+
+  it('answers an external contact with contact_type 1 and their userid, the unionId by default', async () => {
+    const emulator = await start({ users: usersWithAnExternalContact(), corpId: 'dingone' });
+    const token = await appToken(emulator);
+    assert.deepEqual(await lookUp(emulator, token, 'union-yi'), { contact_type: 1, userid: 'yi-contact' });
+    assert.deepEqual(await lookUp(emulator, token, 'union-bing'), { contact_type: 1, userid: 'union-bing' });
+    assert.deepEqual(await lookUp(emulator, token, 'union-jia'), { contact_type: 0, userid: 'jia' });
+    // In their own organization 乙 is a member.
+    const theirs = emulator.issueAppAccessToken('dingtwo');
+    assert.deepEqual(await lookUp(emulator, theirs, 'union-yi'), { contact_type: 0, userid: 'yi' });
+  });
+});
+
+describe('emulator: external contacts (外部联系人) are not members', () => {
+  const start = emulators();
+
+  it('offers them no organization on the consent page, no place in the client, and no code', async () => {
+    const emulator = await start({ users: usersWithAnExternalContact(), corpId: 'dingone' });
+    const offered = await consentChoices(emulator, { scope: 'openid corpid' });
+    assert.deepEqual(offered, ['union-jia@dingone*', 'union-yi@dingtwo', 'union-bing']);
+    assert.deepEqual(choices((await send(emulator.clientPageURL)).text, 'unionId'), ['union-jia#jia*']);
+    assert.throws(() => emulator.signInToClient('union-yi'), TypeError);
+    assert.throws(() => emulator.issueInAppCode({ unionId: 'union-yi' }), /not a member/);
+    assert.throws(() => emulator.issueAuthCode({ unionId: 'union-yi', scope: 'openid corpid', corpId: 'dingone' }), {
+      message: /not in the organization "dingone"/,
+    });
+    const internal = await start({ users: usersWithAnExternalContact(), app: { type: 'internal', corpId: 'dingone' } });
+    assert.throws(() => internal.issueAuthCode({ unionId: 'union-bing' }), /not a member/);
+    assert.equal(typeof internal.issueAuthCode({ unionId: 'union-jia' }), 'string');
+    // The default 王五, an external contact of dingemulatorcorp0001, is offered with his own organization only.
+    const defaults = await start();
+    const wangwu = await consentChoices(defaults, { scope: 'openid corpid' });
+    assert.deepEqual(
+      wangwu.filter((account) => account.startsWith('union-wangwu')),
+      ['union-wangwu@dingemulatorcorp0002'],
+    );
+    assert.throws(() => defaults.issueInAppCode({ unionId: 'union-wangwu' }), /not a member/);
+  });
+});
+
+describe('emulator: the DingTalk client (/emulator/client, its code minting)', () => {
+  const start = emulators();
+  let emulator: DingTalkEmulator;
+  before(async () => {
+    emulator = await start({ corpId: 'dingemulatorcorp0002' });
+  });
+  const authCodeURL = () => `${emulator.url}/emulator/client/auth-code`;
+  const signIn = (unionId: string) => post(emulator.clientPageURL, { unionId }, 'form');
+
+  it('offers the members of the in-client organization, the first one signed in', async () => {
+    const page = await send(emulator.clientPageURL);
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
+    assert.match(page.text, /钉钉客户端 \/ DingTalk client/);
+    assert.deepEqual(choices(page.text, 'unionId'), ['union-zhangsan#083125472637*', 'union-wangwu#wangwu']);
+    assert.match(page.text, /<code id="corp-id">dingemulatorcorp0002<\/code>/);
+    assert.ok(page.text.includes(`&lt;script src=&quot;${emulator.ddScriptURL}&quot;&gt;&lt;/script&gt;`));
+  });
+
+  it('mints a code for the signed-in member, readable from any origin, and signs in the member picked, not anyone else', async () => {
+    const token = await appToken(emulator);
+    const mint = async () => {
+      const answer = await mintCode(emulator, { corpId: 'dingemulatorcorp0002', clientId: emulator.clientID });
+      assert.equal(answer.status, 200, answer.text);
+      assert.equal(answer.headers.get('access-control-allow-origin'), '*');
+      assert.equal(answer.headers.get('cache-control'), 'no-store');
+      return (await userInfo(emulator, token, answer.json.code as string)).unionid;
+    };
+    assert.equal(await mint(), 'union-zhangsan');
+    const refused = await signIn('union-lisi');
+    assert.equal(refused.status, 400);
+    assert.match(refused.text, /data-error="not_a_member"/);
+    assert.equal((await post(emulator.clientPageURL, { unionId: 'union-wangwu' })).status, 400, 'JSON is not a form');
+    assert.equal(await mint(), 'union-zhangsan');
+    const switched = await signIn('union-wangwu');
+    assert.equal(switched.status, 303);
+    assert.equal(switched.headers.get('location'), '/emulator/client');
+    assert.equal(await mint(), 'union-wangwu');
+    assert.equal((await userInfo(emulator, token)).unionid, 'union-wangwu');
+    const page = await send(emulator.clientPageURL);
+    assert.deepEqual(choices(page.text, 'unionId'), ['union-zhangsan#083125472637', 'union-wangwu#wangwu*']);
+    emulator.signInToClient('union-zhangsan');
+    assert.equal(await mint(), 'union-zhangsan');
+  });
+
+  it('refuses a code without corpId or clientId, for an organization the app is not installed in, or for a broken body', async () => {
+    const cases: [unknown, number, string | RegExp][] = [
+      [{ clientId: emulator.clientID }, 1, 'corpId is required'],
+      [{ corpId: 'dingemulatorcorp0002' }, 1, 'clientId is required'],
+      [
+        { corpId: 'dingemulatorcorp0001', clientId: emulator.clientID, url: 'https://app.example.test/home?x=1' },
+        3,
+        '对应企业没有app.example.test域名微应用',
+      ],
+      ['not json', 1, /JSON/],
+    ];
+    for (const [body, errorCode, errorMessage] of cases) {
+      const answer = await mintCode(emulator, body);
+      assert.equal(answer.status, 400, JSON.stringify(body));
+      assert.equal(answer.headers.get('access-control-allow-origin'), '*');
+      assert.equal(answer.json.errorCode, errorCode);
+      assert.match(
+        answer.json.errorMessage as string,
+        typeof errorMessage === 'string' ? new RegExp(`^${errorMessage}$`) : errorMessage,
+      );
+      assert.equal(answer.json.code, undefined);
+    }
+  });
+
+  it('answers a preflight with CORS headers, and another method 405 with Allow', async () => {
+    const preflight = await send(authCodeURL(), {
+      method: 'OPTIONS',
+      headers: { origin: 'http://app.example.test', 'access-control-request-method': 'POST' },
+    });
+    assert.equal(preflight.status, 204);
+    assert.equal(preflight.headers.get('access-control-allow-origin'), '*');
+    assert.match(preflight.headers.get('access-control-allow-methods') ?? '', /POST/);
+    assert.match(preflight.headers.get('access-control-allow-headers') ?? '', /content-type/);
+    const get = await send(authCodeURL());
+    assert.equal(get.status, 405);
+    assert.equal(get.headers.get('allow'), 'POST, OPTIONS');
+  });
+
+  it('escapes everything it renders', async () => {
+    const hostile = '<img src=x onerror="alert(1)">&\'';
+    const escaped = await start({
+      users: [
+        {
+          unionId: `u-${hostile}`,
+          openId: 'o',
+          nick: hostile,
+          organizations: [{ corpId: 'dingcorp', name: hostile, userId: hostile }],
+        },
+      ],
+    });
+    const page = await send(escaped.clientPageURL);
+    assert.equal(page.status, 200);
+    assert.ok(!page.text.includes('<img'), 'no markup from the data');
+    assert.ok(page.text.includes('&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&amp;&#39;'));
+  });
+});
+
+const dingTalkUserAgent =
+  'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) DingTalk(7.6.0-macOS) nw DTWKWebView';
+const browserUserAgent =
+  'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36';
+
+type JSAPIFailure = { message: string; errorCode: unknown; errorMessage: string };
+type Callback = (...args: never[]) => void;
+type AuthCodeParameters = { corpId?: string; clientId?: string } & {
+  [name in 'onSuccess' | 'success' | 'onFail' | 'fail' | 'complete']?: Callback;
+};
+type RequestAuthCode = (parameters?: AuthCodeParameters) => Promise<{ code: string }>;
+type DD = {
+  env: { platform: string };
+  ready(callback: () => void): void;
+  requestAuthCode: RequestAuthCode;
+  runtime: { permission: { requestAuthCode: RequestAuthCode } };
+};
+
+/** Runs dd.js in a fresh context with a fake window, navigator and fetch (recording the calls). */
+async function loadShim(emulator: DingTalkEmulator, userAgent: string) {
+  const source = await send(emulator.ddScriptURL);
+  assert.equal(source.status, 200);
+  const calls: { url: string; init: RequestInit }[] = [];
+  /** What the page's callbacks threw: the shim reports it as uncaught, through setTimeout. */
+  const uncaught: unknown[] = [];
+  const window: Record<string, unknown> = {
+    setTimeout: (callback: () => void) =>
+      setTimeout(() => {
+        try {
+          callback();
+        } catch (error) {
+          uncaught.push(error);
+        }
+      }),
+    navigator: { userAgent },
+    location: { href: 'http://app.example.test/home?from=workbench#top' },
+    fetch: (url: string, init: RequestInit) => {
+      calls.push({ url, init });
+      return fetch(url, init);
+    },
+  };
+  window.window = window;
+  runInNewContext(source.text, window, { filename: 'dd.js' });
+  return { dd: window.dd as DD, calls, uncaught };
+}
+
+/** Callbacks for every outcome, each recording its name in `events` (and the value in `values`). */
+function recordingCallbacks(events: string[], values: unknown[] = []) {
+  const record =
+    (name: string) =>
+    (...args: unknown[]) => {
+      events.push(name);
+      values.push(...args);
+    };
+  return {
+    onSuccess: record('onSuccess'),
+    success: record('success'),
+    onFail: record('onFail'),
+    fail: record('fail'),
+    complete: record('complete'),
+  };
+}
+
+const tick = () => new Promise((resolve) => setTimeout(resolve, 10));
+
+describe('emulator: dd.js, run as a page would', () => {
+  const start = emulators();
+  let emulator: DingTalkEmulator;
+  before(async () => {
+    emulator = await start();
+  });
+
+  it('is served as JavaScript any origin may load, never cached, with the origin the page asked for (its Host) baked in', async () => {
+    const answer = await send(emulator.ddScriptURL);
+    assert.equal(answer.headers.get('content-type'), 'text/javascript; charset=utf-8');
+    assert.equal(answer.headers.get('access-control-allow-origin'), '*');
+    assert.equal(answer.headers.get('cache-control'), 'no-store');
+    assert.ok(answer.text.includes(JSON.stringify(`${emulator.url}/emulator/client/auth-code`)));
+    const port = new URL(emulator.url).port;
+    const withHost = (host: string) =>
+      new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const req = httpRequest(emulator.ddScriptURL, { headers: { host } }, (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            text += chunk;
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    const local = await withHost(`localhost:${port}`);
+    assert.equal(local.status, 200);
+    assert.ok(local.text.includes(`"http://localhost:${port}/emulator/client/auth-code"`));
+    assert.equal((await withHost('evil.test/"+alert(1)+"')).status, 400);
+  });
+
+  it('inside DingTalk: requestAuthCode asks the client for a code that works at getuserinfo, then onSuccess, success and complete run, each once, a throwing one reported as uncaught', async () => {
+    const { dd, calls, uncaught } = await loadShim(emulator, dingTalkUserAgent);
+    assert.equal(dd.env.platform, 'pc');
+    await new Promise<void>((resolve) => dd.ready(resolve));
+    const events: string[] = [];
+    const values: unknown[] = [];
+    const callbacks = recordingCallbacks(events, values);
+    const result = await dd
+      .requestAuthCode({
+        corpId: 'dingemulatorcorp0001',
+        clientId: emulator.clientID,
+        ...callbacks,
+        onSuccess: (value) => {
+          callbacks.onSuccess(value);
+          throw new Error('a page bug');
+        },
+      })
+      .then((value) => {
+        events.push('then');
+        return value;
+      });
+    await tick();
+    assert.deepEqual(events, ['onSuccess', 'success', 'complete', 'then']);
+    assert.deepEqual(values, [result, result], 'complete gets no argument');
+    assert.deepEqual(Object.keys(result), ['code']);
+    assert.deepEqual(
+      uncaught.map((error) => (error as Error).message),
+      ['a page bug'],
+    );
+    assert.equal(calls.length, 1);
+    assert.equal(calls[0]?.url, `${emulator.url}/emulator/client/auth-code`);
+    assert.equal(calls[0]?.init.method, 'POST');
+    // Spread into this realm's object: the shim's own objects have another Object.prototype.
+    assert.deepEqual({ ...(calls[0]?.init.headers as Record<string, string>) }, { 'content-type': 'text/plain' });
+    assert.deepEqual(JSON.parse(calls[0]?.init.body as string), {
+      corpId: 'dingemulatorcorp0001',
+      clientId: emulator.clientID,
+      url: 'http://app.example.test/home?from=workbench',
+    });
+    assert.equal((await userInfo(emulator, await appToken(emulator), result.code)).userid, 'zhangsan');
+  });
+
+  it('inside DingTalk: the older runtime.permission.requestAuthCode needs only the corpId; a failure goes to onFail, fail, then complete, and the promise rejects', async () => {
+    const { dd } = await loadShim(emulator, 'Mozilla/5.0 (iPhone) AliApp(DingTalk/7.6.0) Mobile');
+    assert.equal(dd.env.platform, 'ios');
+    const { code } = await dd.runtime.permission.requestAuthCode({ corpId: 'dingemulatorcorp0001' });
+    assert.equal((await userInfo(emulator, await appToken(emulator), code)).unionid, 'union-zhangsan');
+    const events: string[] = [];
+    const errors: unknown[] = [];
+    const settled = dd.runtime.permission.requestAuthCode({
+      corpId: 'dingemulatorcorp0002',
+      ...recordingCallbacks(events, errors),
+    });
+    await assert.rejects(settled, (error: JSAPIFailure) => {
+      assert.deepEqual(
+        [error.message, error.errorMessage, error.errorCode],
+        ['对应企业没有app.example.test域名微应用', error.message, 3],
+      );
+      return true;
+    });
+    await tick();
+    assert.deepEqual(events, ['onFail', 'fail', 'complete']);
+    assert.equal(errors[0], errors[1]);
+  });
+
+  it("env.platform follows the User-Agent with dingtalk-jsapi's values", async () => {
+    const platforms: Record<string, string[]> = {
+      ios: [
+        'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 AliApp(DingTalk/7.6.0) com.laiwang.DingTalk/1',
+      ],
+      android: [
+        'Mozilla/5.0 (Linux; U; Android 14; zh-CN; PHB110) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36 AliApp(DingTalk/7.6.0) com.alibaba.android.rimet/1 Channel/1',
+      ],
+      harmony: [
+        'Mozilla/5.0 (Phone; OpenHarmony 5.0) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/114.0 ArkWeb/4.1.6.1 Mobile AliApp(DingTalk/7.6.0)',
+      ],
+      pc: [
+        dingTalkUserAgent,
+        'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) dingtalk-win/1.0.0 nw(0.14.7) DingTalk(7.6.0) Mojo/1.0.0 Native AppType(release) Channel/201200',
+      ],
+      notInDingTalk: [
+        browserUserAgent,
+        'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
+      ],
+    };
+    for (const [platform, userAgents] of Object.entries(platforms)) {
+      for (const userAgent of userAgents) assert.equal((await loadShim(emulator, userAgent)).dd.env.platform, platform);
+    }
+  });
+
+  it('outside DingTalk, by default: requestAuthCode calls nothing and never settles', async () => {
+    const { dd, calls } = await loadShim(emulator, browserUserAgent);
+    const events: string[] = [];
+    const callbacks = recordingCallbacks(events);
+    const pending = Symbol('pending');
+    const settled = [
+      dd.requestAuthCode({ corpId: 'dingemulatorcorp0001', clientId: emulator.clientID, ...callbacks }),
+      dd.runtime.permission.requestAuthCode({ corpId: 'dingemulatorcorp0001', ...callbacks }),
+    ].map((promise) =>
+      Promise.race([
+        promise.then(
+          () => 'resolved',
+          () => 'rejected',
+        ),
+        new Promise((resolve) => setTimeout(() => resolve(pending), 100)),
+      ]),
+    );
+    assert.deepEqual(await Promise.all(settled), [pending, pending]);
+    assert.deepEqual(events, []);
+    assert.equal(calls.length, 0);
+  });
+
+  it('outside DingTalk with jsapiOutsideClient "reject": onFail, fail and complete, and the promise rejects without asking for a code', async () => {
+    const rejecting = await start({ jsapiOutsideClient: 'reject' });
+    const { dd, calls } = await loadShim(rejecting, browserUserAgent);
+    assert.equal(dd.env.platform, 'notInDingTalk');
+    const events: string[] = [];
+    const outsideClient = (error: JSAPIFailure) => {
+      assert.match(error.message, /DingTalk client/);
+      assert.deepEqual([error.errorMessage, error.errorCode], [error.message, -1]);
+      return true;
+    };
+    const settled = dd.requestAuthCode({
+      corpId: 'dingemulatorcorp0001',
+      clientId: rejecting.clientID,
+      ...recordingCallbacks(events),
+    });
+    await assert.rejects(settled, outsideClient);
+    await tick();
+    assert.deepEqual(events, ['onFail', 'fail', 'complete']);
+    await assert.rejects(dd.runtime.permission.requestAuthCode({ corpId: 'dingemulatorcorp0001' }), outsideClient);
+    assert.equal(calls.length, 0);
   });
 });
 
 describe('emulator: faults', () => {
   const start = emulators();
   let emulator: DingTalkEmulator;
+  let token: string;
   before(async () => {
     emulator = await start();
+    token = await appToken(emulator);
   });
-  const tokenRequest = (code = emulator.issueAuthCode()) => exchangeCode(emulator, code);
-  const rawTokenRequest = () =>
-    send(emulator.tokenURL, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        clientId: emulator.clientID,
-        clientSecret: emulator.clientSecret,
-        code: emulator.issueAuthCode(),
-        grantType: 'authorization_code',
-      }),
-    });
+  const requests = {
+    token: () => exchangeCode(emulator, emulator.issueAuthCode()),
+    profile: async () => fetchProfile(emulator, await accessTokenFor(emulator)),
+    'app-token': () => post(emulator.appAccessTokenURL, appCredentials(emulator)),
+    userinfo: () => getUserInfo(emulator, token, emulator.issueInAppCode()),
+    'user-details': () => getUserDetails(emulator, token, { userid: 'zhangsan' }),
+    getbyunionid: () => getByUnionId(emulator, token, 'union-zhangsan'),
+  };
+  /** Checks the endpoint answered as it does without a fault. */
+  const assertNormal = (answer: Answer, what: string) => {
+    assert.equal(answer.status, 200, what);
+    assert.ok(answer.json.accessToken || answer.json.unionId || answer.json.errcode === 0, `${what}: ${answer.text}`);
+  };
+
+  it('answers what the fault says at any DingTalk endpoint, once with times: 1', async () => {
+    const forced88 = { errcode: 88, sub_code: '40014', sub_msg: '不合法的access_token', errmsg: 'ding talk error' };
+    const json = 'application/json;charset=utf-8';
+    const retry = { 'retry-after': '1' };
+    const throttled = { status: 200, json: { errcode: 90002, result: undefined }, headers: retry };
+    /** The endpoint, the fault, and the answer: its status, text, some JSON fields, some headers. */
+    const cases: [keyof typeof requests, EmulatorFault, Expected][] = [
+      [
+        'token',
+        { status: 429, body: { code: '90018', message: 'toofast' }, headers: { 'Retry-After': '2' } },
+        {
+          status: 429,
+          json: { code: '90018', message: 'toofast' },
+          headers: { 'retry-after': '2', 'content-type': json, 'x-acs-request-id': requestIdPattern },
+        },
+      ],
+      [
+        'token',
+        { status: 500, body: 'oops' },
+        { status: 500, text: 'oops', headers: { 'content-type': 'text/plain;charset=utf-8' } },
+      ],
+      [
+        'token',
+        { headers: { 'x-extra': 'yes' } },
+        { status: 200, text: /^\{"accessToken":"/, headers: { 'x-extra': 'yes' } },
+      ],
+      [
+        'token',
+        { kind: 'html' },
+        { status: 502, text: /<title>502 Bad Gateway<\/title>/, headers: { 'content-type': /^text\/html/ } },
+      ],
+      ['userinfo', { kind: 'html' }, { status: 502, text: /502 Bad Gateway/ }],
+      ['token', { kind: 'malformed-json' }, { status: 200, text: '{"accessToken":' }],
+      ['user-details', { kind: 'malformed-json' }, { status: 200, text: /^\{/, json: {} }],
+      ['profile', { kind: 'empty' }, { status: 200, text: '', headers: { 'content-length': '0' } }],
+      ['app-token', { kind: 'empty' }, { text: '' }],
+      ['userinfo', { kind: 'ip-ban' }, { json: { status: 1111 } }],
+      ['user-details', { status: 500, body: 'oops' }, { status: 500, text: 'oops' }],
+      ['userinfo', { body: forced88 }, { status: 200, json: forced88, headers: { 'x-acs-request-id': null } }],
+      // Throttling: the v1.0 way for the app token, the oapi way (HTTP 200, errcode 90002) for the others.
+      ['app-token', { kind: 'throttle' }, { status: 403, json: { code: 'Forbidden.AccessDenied.QpsLimitForApi' } }],
+      ['userinfo', { kind: 'throttle', headers: retry }, throttled],
+      ['user-details', { kind: 'throttle', headers: retry }, throttled],
+      ['getbyunionid', { kind: 'throttle', headers: retry }, throttled],
+    ];
+    for (const [endpoint, fault, expected] of cases) {
+      emulator.inject(endpoint, { ...fault, times: 1 });
+      const what = `${endpoint} with ${JSON.stringify(fault)}`;
+      assertAnswer(await requests[endpoint](), expected, what);
+      assertNormal(await requests[endpoint](), `${what}, after`);
+    }
+  });
+
+  it('destroys the socket for kind drop, and never answers for kind hang', async () => {
+    for (const endpoint of ['token', 'userinfo'] as const) {
+      emulator.inject(endpoint, { kind: 'drop', times: 1 });
+      await assert.rejects(requests[endpoint](), (error: Error) => {
+        assert.equal(error.name, 'TypeError');
+        assert.match(
+          String((error.cause as Error | undefined)?.message ?? error.cause),
+          /other side closed|socket|reset/i,
+        );
+        return true;
+      });
+      assertNormal(await requests[endpoint](), endpoint);
+    }
+    emulator.inject('app-token', { kind: 'hang', times: 1 });
+    await assert.rejects(
+      fetch(emulator.appAccessTokenURL, { method: 'POST', signal: AbortSignal.timeout(100) }),
+      (error: Error) => error.name === 'TimeoutError',
+    );
+    assertNormal(await requests['app-token'](), 'app-token');
+  });
 
   it('delays the answer by latencyMs, then answers normally', async () => {
-    emulator.inject('profile', { latencyMs: 150 });
-    const token = await accessTokenFor(emulator);
+    const userToken = await accessTokenFor(emulator);
+    emulator.inject('profile', { latencyMs: 80 });
     const started = performance.now();
-    const profile = await fetchProfile(emulator, token);
+    const profile = await fetchProfile(emulator, userToken);
     const elapsed = performance.now() - started;
     emulator.clearFaults();
     assert.equal(profile.status, 200);
-    assert.ok(elapsed >= 140, `took ${elapsed} ms`);
-    assert.ok(elapsed < 1000, `took ${elapsed} ms`);
+    assert.ok(elapsed >= 75 && elapsed < 1000, `took ${elapsed} ms`);
   });
 
-  it('forces a status, a JSON body and headers', async () => {
-    emulator.inject('token', {
-      status: 429,
-      body: { code: '90018', message: 'toofast' },
-      headers: { 'Retry-After': '2' },
-    });
-    const answer = await rawTokenRequest();
-    emulator.clearFaults();
-    assert.equal(answer.status, 429);
-    assert.deepEqual(JSON.parse(answer.text), { code: '90018', message: 'toofast' });
-    assert.equal(answer.headers.get('retry-after'), '2');
-    assert.equal(answer.headers.get('content-type'), 'application/json;charset=utf-8');
-    assert.match(
-      answer.headers.get('x-acs-request-id') ?? '',
-      /^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/,
-    );
-  });
-
-  it('forces a text body, and adds headers to a normal answer', async () => {
-    emulator.inject('token', { status: 500, body: 'internal trouble' });
-    const text = await rawTokenRequest();
-    assert.equal(text.status, 500);
-    assert.equal(text.text, 'internal trouble');
-    assert.equal(text.headers.get('content-type'), 'text/plain;charset=utf-8');
-    emulator.inject('token', { headers: { 'x-extra': 'yes' } });
-    const normal = await tokenRequest();
-    emulator.clearFaults();
-    assert.equal(normal.status, 200);
-    assert.equal(normal.headers.get('x-extra'), 'yes');
-    assert.equal(typeof normal.json.accessToken, 'string');
-  });
-
-  it('answers a gateway HTML page for kind html', async () => {
-    emulator.inject('token', { kind: 'html' });
-    const answer = await rawTokenRequest();
-    emulator.clearFaults();
-    assert.equal(answer.status, 502);
-    assert.match(answer.headers.get('content-type') ?? '', /^text\/html/);
-    assert.match(answer.text, /<title>502 Bad Gateway<\/title>/);
-  });
-
-  it('answers truncated JSON for kind malformed-json and nothing for kind empty', async () => {
-    emulator.inject('token', { kind: 'malformed-json' });
-    const malformed = await rawTokenRequest();
-    assert.equal(malformed.status, 200);
-    assert.equal(malformed.text, '{"accessToken":');
-    assert.throws(() => JSON.parse(malformed.text), SyntaxError);
-    emulator.inject('profile', { kind: 'empty' });
-    const empty = await send(emulator.userProfileURL);
-    emulator.clearFaults();
-    assert.equal(empty.status, 200);
-    assert.equal(empty.text, '');
-    assert.equal(empty.headers.get('content-length'), '0');
-  });
-
-  it('destroys the socket for kind drop', async () => {
-    emulator.inject('token', { kind: 'drop', times: 1 });
-    await assert.rejects(rawTokenRequest(), (error: Error) => {
-      assert.equal(error.name, 'TypeError');
-      assert.match(
-        String((error.cause as Error | undefined)?.message ?? error.cause),
-        /other side closed|socket|reset/i,
-      );
-      return true;
-    });
-    assert.equal((await tokenRequest()).status, 200);
-  });
-
-  it('never answers for kind hang, and close() still resolves', async () => {
-    const hanging = await start();
-    hanging.inject('profile', { kind: 'hang' });
-    await assert.rejects(
-      fetch(hanging.userProfileURL, { signal: AbortSignal.timeout(300) }),
-      (error: Error) => error.name === 'TimeoutError',
-    );
-    const pending = new Promise<string>((resolve) => {
-      const req = httpRequest(hanging.userProfileURL, (res) => resolve(`answered ${res.statusCode}`));
-      req.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
-      req.end();
-    });
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    assert.equal(hanging.counters.requests.profile, 2);
-    const started = performance.now();
-    await hanging.close();
-    assert.ok(performance.now() - started < 1000);
-    assert.equal(await pending, 'ECONNRESET');
-  });
-
-  it('drops requests still waiting out their latency on close()', async () => {
-    const slow = await start();
-    // A timer left running would keep this test file's process alive for 10 s.
-    slow.inject('token', { latencyMs: 10_000 });
-    const pending = send(slow.tokenURL, { method: 'POST' }).then(
-      () => 'answered',
-      () => 'failed',
-    );
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const started = performance.now();
-    await slow.close();
-    assert.ok(performance.now() - started < 1000);
-    assert.equal(await pending, 'failed');
-  });
-
-  it('applies a fault to the next `times` requests only', async () => {
+  it('applies a fault to the next `times` requests only, until clearFaults without `times`', async () => {
     emulator.inject('token', { status: 503, body: { code: 'ServiceUnavailable', message: 'busy' }, times: 2 });
-    assert.equal((await rawTokenRequest()).status, 503);
-    assert.equal((await rawTokenRequest()).status, 503);
-    assert.equal((await rawTokenRequest()).status, 200);
-  });
-
-  it('replaces the fault of an endpoint and leaves the others alone', async () => {
+    assert.equal((await requests.token()).status, 503);
+    assert.equal((await requests.token()).status, 503);
+    assert.equal((await requests.token()).status, 200);
     emulator.inject('token', { status: 500 });
     emulator.inject('token', { status: 418 });
     emulator.inject('authorize', { status: 503, body: 'down' });
-    assert.equal((await rawTokenRequest()).status, 418);
+    assert.equal((await requests.token()).status, 418, 'the last fault of an endpoint replaces the one before');
+    assert.equal((await requests.token()).status, 418, 'and stays');
     assert.equal((await send(authorizeURL(emulator))).status, 503);
-    const token = await accessTokenFor(emulator).catch(() => undefined);
-    assert.equal(token, undefined, 'the token endpoint is still faulty');
+    assertNormal(await requests.userinfo(), 'another endpoint');
     emulator.clearFaults();
-    const profile = await fetchProfile(emulator, await accessTokenFor(emulator));
-    assert.equal(profile.status, 200);
+    assert.equal((await requests.token()).status, 200);
     assert.equal((await send(authorizeURL(emulator))).status, 200);
   });
 
@@ -887,9 +1692,10 @@ describe('emulator: faults', () => {
     assert.equal(answer.status, 302);
   });
 
-  it('refuses an invalid fault', () => {
+  it('refuses an invalid fault, and any for the client, which is not DingTalk’s server', () => {
     const bad: [string, unknown, unknown][] = [
       ['endpoint', 'consent', {}],
+      ['client', 'client', { kind: 'html' }],
       ['kind', 'token', { kind: 'explode' }],
       ['times', 'token', { times: 0 }],
       ['latency', 'token', { latencyMs: -1 }],
@@ -901,6 +1707,25 @@ describe('emulator: faults', () => {
     for (const [what, endpoint, fault] of bad) {
       assert.throws(() => emulator.inject(endpoint as 'token', fault as { status: number }), TypeError, what);
     }
+  });
+
+  it('close() resolves promptly with a request hanging or waiting out its latency, and drops them', async () => {
+    const closing = await start();
+    closing.inject('profile', { kind: 'hang' });
+    // A timer left running would keep this test file's process alive for 10 s.
+    closing.inject('token', { latencyMs: 10_000 });
+    const outcome = (url: string, method = 'GET') =>
+      new Promise<string>((resolve) => {
+        const req = httpRequest(url, { method }, (res) => resolve(`answered ${res.statusCode}`));
+        req.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+        req.end();
+      });
+    const pending = [outcome(closing.userProfileURL), outcome(closing.tokenURL, 'POST')];
+    await until(() => closing.counters.requests.profile === 1 && closing.counters.requests.token === 1);
+    const started = performance.now();
+    await closing.close();
+    assert.ok(performance.now() - started < 1000);
+    assert.deepEqual(await Promise.all(pending), ['ECONNRESET', 'ECONNRESET']);
   });
 });
 
@@ -921,38 +1746,29 @@ describe('emulator: counters and connections', () => {
 
   it('counts requests per endpoint, and resets', async () => {
     const emulator = await start();
-    const form = await consentForm(emulator);
-    await postConsent(emulator, form);
+    await postConsent(emulator, await consentForm(emulator));
     await fetchProfile(emulator, await accessTokenFor(emulator));
+    const token = await appToken(emulator);
+    await getUserInfo(emulator, token, emulator.issueInAppCode());
+    await getUserDetails(emulator, token, { userid: 'zhangsan' });
+    await getByUnionId(emulator, token, 'union-zhangsan');
+    await getByUnionId(emulator, 'not-a-token', 'union-zhangsan');
+    await send(emulator.ddScriptURL);
+    await send(emulator.clientPageURL);
+    await mintCode(emulator, { corpId: 'dingemulatorcorp0001', clientId: emulator.clientID });
     await send(`${emulator.url}/favicon.ico`);
-    assert.deepEqual(emulator.counters.requests, {
-      authorize: 1,
-      consent: 1,
-      token: 1,
-      profile: 1,
-      appToken: 0,
-      userInfo: 0,
-      userDetails: 0,
-      getByUnionId: 0,
-      client: 0,
-      other: 1,
-    });
+    await send(`${emulator.url}/topapi/nothing`);
+    const counts = () => Object.entries(emulator.counters.requests).map(([name, count]) => `${name} ${count}`);
+    assert.deepEqual(
+      counts().join(', '),
+      [
+        'authorize 1, consent 1, token 1, profile 1, appToken 1, userInfo 1, userDetails 1, getByUnionId 2, client 3',
+        'other 2',
+      ].join(', '),
+    );
     emulator.resetCounters();
-    assert.deepEqual(emulator.counters, {
-      requests: {
-        authorize: 0,
-        consent: 0,
-        token: 0,
-        profile: 0,
-        appToken: 0,
-        userInfo: 0,
-        userDetails: 0,
-        getByUnionId: 0,
-        client: 0,
-        other: 0,
-      },
-      connections: 0,
-    });
+    assert.ok(Object.values(emulator.counters.requests).every((count) => count === 0));
+    assert.equal(emulator.counters.connections, 0);
   });
 
   it('counts one connection for two requests on a keep-alive agent', async () => {
@@ -961,9 +1777,7 @@ describe('emulator: counters and connections', () => {
     after(() => agent.destroy());
     const first = await getWith(authorizeURL(emulator), agent);
     const second = await getWith(authorizeURL(emulator), agent);
-    assert.equal(first.status, 200);
-    assert.equal(second.status, 200);
-    assert.equal(first.headers.connection, 'keep-alive');
+    assert.deepEqual([first.status, second.status, first.headers.connection], [200, 200, 'keep-alive']);
     assert.equal(emulator.counters.connections, 1);
     assert.equal(emulator.counters.requests.authorize, 2);
     await getWith(authorizeURL(emulator), false);
@@ -986,93 +1800,287 @@ describe('emulator: counters and connections', () => {
 
 describe('emulator: setup', () => {
   const start = emulators();
+  let emulator: DingTalkEmulator;
+  before(async () => {
+    emulator = await start();
+  });
 
-  it('describes itself for a Strategy', async () => {
-    const emulator = await start({ clientID: 'dingmyapp', clientSecret: 'my-secret' });
-    assert.match(emulator.url, /^http:\/\/127\.0\.0\.1:\d+$/);
-    assert.deepEqual(emulator.strategyOptions(), {
+  it('describes itself for a Strategy (with and without the member lookup) and an InAppStrategy', async () => {
+    const mine = await start({ clientID: 'dingmyapp', clientSecret: 'my-secret' });
+    const { url } = mine;
+    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    const browser = {
       clientID: 'dingmyapp',
       clientSecret: 'my-secret',
-      authorizationURL: `${emulator.url}/oauth2/auth`,
-      tokenURL: `${emulator.url}/v1.0/oauth2/userAccessToken`,
-      userProfileURL: `${emulator.url}/v1.0/contact/users/me`,
+      authorizationURL: `${url}/oauth2/auth`,
+      tokenURL: `${url}/v1.0/oauth2/userAccessToken`,
+      userProfileURL: `${url}/v1.0/contact/users/me`,
+    };
+    for (const options of [undefined, {}, { memberLookup: false }])
+      assert.deepEqual(mine.strategyOptions(options), browser);
+    assert.deepEqual(mine.strategyOptions({ memberLookup: true }), {
+      ...browser,
+      memberLookup: true,
+      allowedCorpIds: ['dingemulatorcorp0001'],
+      accessTokenURL: `${url}/v1.0/oauth2/accessToken`,
+      getByUnionIdURL: `${url}/topapi/user/getbyunionid`,
+      userDetailsURL: `${url}/topapi/v2/user/get`,
     });
-    assert.equal(emulator.users.length, 3);
-    assert.ok(Object.isFrozen(emulator.users[0]));
+    for (const memberLookup of ['true', 1, null]) {
+      assert.throws(() => mine.strategyOptions({ memberLookup } as never), { name: 'TypeError', message: /memberL/ });
+    }
+    assert.deepEqual(mine.inAppStrategyOptions(), {
+      clientID: 'dingmyapp',
+      clientSecret: 'my-secret',
+      corpId: 'dingemulatorcorp0001',
+      accessTokenURL: `${url}/v1.0/oauth2/accessToken`,
+      userInfoURL: `${url}/topapi/v2/user/getuserinfo`,
+      userDetailsURL: `${url}/topapi/v2/user/get`,
+    });
+    const paths = [mine.appAccessTokenURL, mine.ddScriptURL, mine.clientPageURL, mine.getByUnionIdURL].map((u) =>
+      u.replace(url, ''),
+    );
+    assert.deepEqual(paths, [
+      '/v1.0/oauth2/accessToken',
+      '/emulator/dd.js',
+      '/emulator/client',
+      '/topapi/user/getbyunionid',
+    ]);
   });
 
-  it('uses the defaults the documentation promises', async () => {
-    const emulator = await start();
+  it('pins the member lookup to the in-client organization, whose app token it works with', async () => {
+    const second = await start({ corpId: 'dingemulatorcorp0002' });
+    const options = second.strategyOptions({ memberLookup: true });
+    assert.deepEqual(options.allowedCorpIds, ['dingemulatorcorp0002']);
+    const tokenAnswer = await post(options.accessTokenURL, {
+      appKey: options.clientID,
+      appSecret: options.clientSecret,
+    });
+    const token = tokenAnswer.json.accessToken as string;
+    const lookup = oapiResult(await oapi(options.getByUnionIdURL, token, { unionid: 'union-zhangsan' }));
+    assert.deepEqual(lookup, { contact_type: 0, userid: '083125472637' });
+    const details = oapiResult(await oapi(options.userDetailsURL, token, { userid: '083125472637' }));
+    assert.equal(details.unionid, 'union-zhangsan');
+  });
+
+  it('uses the defaults the documentation promises', () => {
     assert.equal(emulator.clientID, 'dingemulatorclientid');
     assert.equal(emulator.clientSecret, 'emulator-client-secret-change-me');
-    assert.equal(
-      emulator.users.some((user) => user.email === undefined),
-      true,
+    assert.equal(emulator.users.length, 3);
+    assert.ok(emulator.users.some((user) => user.email === undefined));
+    assert.ok(emulator.users.some((user) => user.mobile === undefined));
+    const memberships = defaultEmulatorUsers.map((user) =>
+      user.organizations.map((org) => `${org.corpId}#${org.userId} sysLevel ${org.sysLevel}`).join(', '),
     );
-    assert.equal(
-      emulator.users.some((user) => user.mobile === undefined),
-      true,
-    );
+    assert.deepEqual(memberships, [
+      'dingemulatorcorp0001#zhangsan sysLevel 1, dingemulatorcorp0002#083125472637 sysLevel 0',
+      'dingemulatorcorp0003#lisi sysLevel 0',
+      'dingemulatorcorp0002#wangwu sysLevel 0',
+    ]);
   });
 
-  it('refuses codes it cannot issue', async () => {
-    const emulator = await start();
-    assert.throws(() => emulator.issueAuthCode({ unionId: 'nobody' }), /nobody/);
-    assert.throws(() => emulator.issueAuthCode({ scope: 'openid,corpid' }), /commas/);
-    assert.throws(() => emulator.issueAuthCode({ scope: 'openid corpid', corpId: 'dingemulatorcorp0003' }), TypeError);
-    assert.throws(() => emulator.issueAuthCode({ corpId: 'dingemulatorcorp0001' }), /corpid/);
+  it('installs an internal app in its own organization, and an in-client one by default in the first organization of the first user who has one', async () => {
+    const internal = await start({ app: { type: 'internal', corpId: 'dingemulatorcorp0002' } });
+    assert.equal(internal.inAppStrategyOptions().corpId, 'dingemulatorcorp0002');
+    assert.equal((await userInfo(internal, await appToken(internal))).userid, '083125472637');
+    assert.throws(() => internal.issueAppAccessToken('dingemulatorcorp0001'), /its own organization/);
+    const later = await start({
+      users: [person('u-none', '甲', []), person('u-two', '乙', [{ corpId: 'dingsecond', name: '二' }])],
+    });
+    assert.equal(later.inAppStrategyOptions().corpId, 'dingsecond');
+    const result = await userInfo(later, await appToken(later));
+    assert.equal(result.userid, 'u-two', 'the userid defaults to the unionId');
+    assert.equal(result.sys_level, 0);
   });
 
-  it('refuses invalid options', async () => {
-    await assert.rejects(createDingTalkEmulator({ users: [] }), TypeError);
-    await assert.rejects(createDingTalkEmulator({ redirectURIs: ['not a url'] }), TypeError);
-    await assert.rejects(createDingTalkEmulator({ authCodeTTLSeconds: 0 }), TypeError);
-    await assert.rejects(
-      createDingTalkEmulator({
-        users: [
-          { unionId: 'same', openId: 'a', nick: 'A', organizations: [] },
-          { unionId: 'same', openId: 'b', nick: 'B', organizations: [] },
-        ],
+  it('refuses codes and tokens it cannot issue', () => {
+    const cases: [() => unknown, RegExp | typeof TypeError][] = [
+      [() => emulator.issueAuthCode({ unionId: 'nobody' }), /nobody/],
+      [() => emulator.issueAuthCode({ scope: 'openid,corpid' }), /commas/],
+      [() => emulator.issueAuthCode({ scope: 'openid corpid', corpId: 'dingemulatorcorp0003' }), TypeError],
+      [() => emulator.issueAuthCode({ corpId: 'dingemulatorcorp0001' }), /corpid/],
+      [() => emulator.issueInAppCode({ unionId: 'nobody' }), /nobody/],
+      [() => emulator.issueInAppCode({ unionId: 'union-lisi' }), /not a member/],
+      [() => emulator.issueInAppCode({ corpId: 'dingemulatorcorp0003' }), /not a member/],
+      [() => emulator.issueAppAccessToken('dingnobody'), TypeError],
+      [() => emulator.signInToClient('union-lisi'), TypeError],
+      [() => emulator.signInToClient('nobody'), TypeError],
+    ];
+    for (const [issue, error] of cases) assert.throws(issue, error);
+    assert.equal(typeof emulator.issueAppAccessToken('dingemulatorcorp0003'), 'string');
+  });
+
+  it('refuses options that could not be DingTalk’s, naming what is wrong', async () => {
+    const lisi = defaultEmulatorUsers[1] as EmulatorUser;
+    const member = (unionId: string, corpId: string, userId?: string) =>
+      person(unionId, unionId, [{ corpId, name: corpId, ...(userId === undefined ? {} : { userId }) }]);
+    const role = { id: 1, name: 'a', groupName: 'b' };
+    const withFields = (fields: object): DingTalkEmulatorOptions => ({ users: memberWith(fields).slice(0, 1) });
+    /** The users of usersWithAnExternalContact, 乙's external contacts replaced. */
+    const withContacts = (externalContactOf: unknown): DingTalkEmulatorOptions => {
+      const users = usersWithAnExternalContact();
+      Object.assign(users[1] as EmulatorUser, { externalContactOf });
+      return { users, corpId: 'dingone' };
+    };
+    const at = 'users[1].externalContactOf';
+    const org = 'organizations[0]';
+    /** Options, and what the error says. */
+    const refused: [DingTalkEmulatorOptions, string?][] = [
+      [{ users: [] }],
+      [{ redirectURIs: ['not a url'] }],
+      [{ authCodeTTLSeconds: 0 }],
+      [{ users: [member('same', 'c1'), member('same', 'c2')] }, 'share the unionId "same"'],
+      [{ users: [{ ...lisi, loginEmail: '' }] }],
+      [{ users: [{ ...lisi, loginEmail: 42 } as never] }],
+      [{ app: { type: 'internal', corpId: ' ' } }],
+      [{ app: { type: 'internal', corpId: 'dingnobody' } }],
+      [{ app: { type: 'login', corpId: 'dingx' } as never }],
+      [{ app: { type: 'personal' } as never }],
+      [
+        { app: { type: 'internal', corpId: 'dingemulatorcorp0002' }, corpId: 'dingx' },
+        "internal app's own organization",
+      ],
+      [{ cancelError: ' ' }],
+      [{ usedCodeError: 'a b\n' }],
+      [{ jsapiOutsideClient: 'ignore' as 'silent' }, '"jsapiOutsideClient" option must be "silent" or "reject"'],
+      [{ unknownUserIdError: 40078 as never }, '"unknownUserIdError" option must be 60121 or 33012'],
+      [{ oapiMessages: 'fr' as never }, '"oapiMessages" option must be "zh" or "en"'],
+      [{ corpId: 'dingnobody' }],
+      [{ corpId: '' }],
+      [{ corpId: 42 as never }],
+      [{ users: [person('u', '甲', [])] }],
+      [
+        { users: [member('a', 'dingone', 'x'), member('b', 'dingone', 'x')] },
+        'share the userId "x" in the organization "dingone"',
+      ],
+      // A defaulted userid (the unionId) counts too.
+      [{ users: [member('a', 'dingone'), member('b', 'dingone', 'a')] }, 'share the userId "a"'],
+      ...[{ sysLevel: 3 }, { deptIds: [] }, { deptIds: [0] }, { deptIds: ['1'] }, { userId: '' }, { title: 7 }].map(
+        (fields): [DingTalkEmulatorOptions] => [withFields(fields)],
+      ),
+      [withFields({ jobNumber: '' })],
+      [withFields({ orgEmail: '' }), `${org}.orgEmail must be a non-empty string`],
+      [withFields({ managerUserId: 42 }), `${org}.managerUserId must be a non-empty string`],
+      [withFields({ hiredDate: -1 }), `${org}.hiredDate must be a time in epoch milliseconds`],
+      [withFields({ hiredDate: 1.5 }), `${org}.hiredDate`],
+      [withFields({ hiredDate: '2019-03-01' }), `${org}.hiredDate`],
+      [withFields({ leaderInDeptIds: [2] }), `${org}.leaderInDeptIds must be an array of ids from deptIds (1, 5, 9)`],
+      [withFields({ leaderInDeptIds: 5 }), `${org}.leaderInDeptIds`],
+      [withFields({ leaderInDeptIds: ['5'] }), `${org}.leaderInDeptIds`],
+      [withFields({ roles: { id: 1 } }), `${org}.roles must be an array of roles`],
+      [withFields({ roles: [null] }), `${org}.roles[0].id must be an integer >= 1`],
+      [withFields({ roles: [{ id: 0, name: 'a', groupName: 'b' }] }), 'roles[0].id must be an integer >= 1'],
+      [withFields({ roles: [{ id: 1, name: '', groupName: 'b' }] }), 'roles[0].name must be a non-empty string'],
+      [withFields({ roles: [{ id: 1, name: 'a' }] }), 'roles[0].groupName must be a non-empty string'],
+      [withFields({ roles: [role, role] }), `${org}.roles lists the role id 1 twice`],
+      [withContacts('dingone'), `${at} must be an array`],
+      [withContacts([null]), `${at}[0].corpId must be a non-empty string`],
+      [withContacts([{ corpId: '' }]), `${at}[0].corpId must be a non-empty string`],
+      [withContacts([{ corpId: 'dingone', userId: '' }]), `${at}[0].userId must be a non-empty string`],
+      [withContacts([{ corpId: 'dingone', userId: 7 }]), `${at}[0].userId must be a non-empty string`],
+      [withContacts([{ corpId: 'dingone' }, { corpId: 'dingone' }]), `${at} lists the organization "dingone" twice`],
+      [withContacts([{ corpId: 'dingtwo' }]), `${at}[0].corpId "dingtwo" is one of users[1].organizations`],
+      [withContacts([{ corpId: 'dingone', userId: 'jia' }]), 'union-jia and union-yi share the userId "jia" in'],
+      [
+        withContacts([{ corpId: 'dingone', userId: 'union-bing' }]),
+        'union-yi and union-bing share the userId "union-bing"',
+      ],
+    ];
+    for (const [options, message] of refused) {
+      await assert.rejects(createDingTalkEmulator({ host: '127.0.0.1', port: 0, ...options }), (error: Error) => {
+        assert.ok(error instanceof TypeError, `${JSON.stringify(options)}: ${error}`);
+        if (message) assert.ok(error.message.includes(message), error.message);
+        return true;
+      });
+    }
+  });
+
+  it('takes what DingTalk allows, and does not change when the caller changes its options afterwards', async () => {
+    const deptIds = [1, 4];
+    const leaderInDeptIds = [4];
+    const roles = [{ id: 11, name: '财务', groupName: '职务' }];
+    const contacts = [{ corpId: 'dingone', userId: 'yi-contact' }];
+    // One userid in two organizations, as a member and as an external contact; a department led
+    // must be one the member is in, the root one by default.
+    contacts.push({ corpId: 'dingthree', userId: 'same' });
+    const users: EmulatorUser[] = [
+      person('u1', '赵六', [{ corpId: 'dingone', name: 'C', userId: 'same', deptIds, leaderInDeptIds, roles }]),
+      person('u2', '钱七', [{ corpId: 'dingtwo', name: 'D', userId: 'same', leaderInDeptIds: [1] }], {
+        externalContactOf: contacts,
       }),
-      /same/,
+    ];
+    const changed = await start({ users, corpId: 'dingone' });
+    users[0] = person('u9', 'X', []);
+    deptIds.push(5);
+    leaderInDeptIds.push(1);
+    roles.push({ id: 12, name: '出纳', groupName: '职务' });
+    (roles[0] as { name: string }).name = '改了';
+    (contacts[0] as { userId: string }).userId = 'changed';
+    contacts.push({ corpId: 'dingfour', userId: 'late' });
+    const profile = await fetchProfile(changed, await accessTokenFor(changed));
+    assert.deepEqual([profile.json.unionId, profile.json.nick], ['u1', '赵六']);
+    const result = await userDetails(changed, await appToken(changed), 'same');
+    assert.deepEqual(result.dept_id_list, [1, 4]);
+    assert.deepEqual(result.leader_in_dept, leaders([1, 4], [4]));
+    assert.deepEqual(result.role_list, [{ id: 11, name: '财务', group_name: '职务' }]);
+    const copy = changed.users[1]?.externalContactOf;
+    assert.deepEqual(
+      copy?.map(({ corpId, userId }) => `${corpId}#${userId}`),
+      ['dingone#yi-contact', 'dingthree#same'],
     );
-  });
-
-  it('does not change when the caller changes its options afterwards', async () => {
-    const users = [{ unionId: 'u1', openId: 'o1', nick: '赵六', organizations: [{ corpId: 'c1', name: 'C' }] }];
-    const emulator = await start({ users });
-    users[0] = { unionId: 'u2', openId: 'o2', nick: 'X', organizations: [] };
-    const profile = await fetchProfile(emulator, await accessTokenFor(emulator));
-    assert.equal(profile.json.unionId, 'u1');
-    assert.equal(profile.json.nick, '赵六');
+    assert.ok(Object.isFrozen(changed.users[0]) && Object.isFrozen(copy) && Object.isFrozen(copy?.[0]));
   });
 });
 
 describe('emulator: command line', () => {
-  it('prints its URLs and strategy options, serves, and stops on SIGTERM', async () => {
-    const cli = await startEmulatorCLI(['--port', '0']);
-    const { output } = cli;
+  it('prints its URLs and the strategy options, serves, and stops on SIGTERM; --help lists every option', async () => {
+    const root = join(__dirname, '..');
+    const args = ['--import', 'tsx', 'lib/testing/cli.ts'];
+    const cli = spawn(process.execPath, [...args, '--port', '0', '--corp-id', 'dingemulatorcorp0002'], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    after(() => {
+      if (cli.exitCode === null) cli.kill('SIGKILL');
+    });
+    const help = promisify(execFile)(process.execPath, [...args, '--help'], { cwd: root });
+    let output = '';
+    cli.stdout.setEncoding('utf8');
+    await new Promise<void>((resolve, reject) => {
+      cli.stdout.on('data', (chunk: string) => {
+        output += chunk;
+        if (output.includes('Press Ctrl+C')) resolve();
+      });
+      cli.once('exit', (code) => reject(new Error(`exited early with ${code}: ${output}`)));
+    });
+    const url = /listening on (http:\/\/\S+)/.exec(output)?.[1];
+    assert.ok(url);
     const options = JSON.parse(output.slice(output.indexOf('{'), output.lastIndexOf('}') + 1)) as Record<
       string,
       string
     >;
-    assert.equal(options.clientID, 'dingemulatorclientid');
-    assert.equal(options.clientSecret, 'emulator-client-secret-change-me');
-    assert.match(options.authorizationURL ?? '', /^http:\/\/127\.0\.0\.1:\d+\/oauth2\/auth$/);
-    const page = await send(authorizeURLFor(options));
-    assert.equal(page.status, 200);
-    assert.equal(await cli.stop(), 0);
-  });
-
-  it('--help names the installed command and lists every option the command line accepts', async () => {
-    const root = join(__dirname, '..');
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
-      ['--import', 'tsx', 'lib/testing/cli.ts', '--help'],
-      {
-        cwd: root,
-      },
+    assert.deepEqual(options, {
+      clientID: 'dingemulatorclientid',
+      clientSecret: 'emulator-client-secret-change-me',
+      authorizationURL: `${url}/oauth2/auth`,
+      tokenURL: `${url}/v1.0/oauth2/userAccessToken`,
+      userProfileURL: `${url}/v1.0/contact/users/me`,
+    });
+    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.match(output, /corpId\s+dingemulatorcorp0002/);
+    for (const path of ['/emulator/dd.js', '/emulator/client']) assert.ok(output.includes(`${url}${path}`), path);
+    assert.match(output, new RegExp(`getbyunionid\\s+${url}/topapi/user/getbyunionid\\n`));
+    const page = await send(
+      `${url}/oauth2/auth?${new URLSearchParams({ client_id: options.clientID ?? '', redirect_uri: callback, response_type: 'code', prompt: 'consent', scope: 'openid' })}`,
     );
+    assert.equal(page.status, 200);
+    const client = await send(`${url}/emulator/client`);
+    assert.deepEqual(choices(client.text, 'unionId'), ['union-zhangsan#083125472637*', 'union-wangwu#wangwu']);
+    const exited = new Promise<number | null>((resolve) => cli.once('exit', resolve));
+    cli.kill('SIGTERM');
+    assert.equal(await exited, 0);
+
+    const { stdout } = await help;
     const bin = (JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { bin: Record<string, string> }).bin;
     assert.deepEqual(Object.keys(bin), ['passport-dingtalk-oauth2-emulator']);
     assert.match(stdout, /^Usage: passport-dingtalk-oauth2-emulator \[options\]\n/);
@@ -1083,92 +2091,5 @@ describe('emulator: command line', () => {
     assert.deepEqual(names, ['port', 'host', 'client-id', 'client-secret', 'redirect-uri', 'corp-id', 'help']);
     for (const name of names) assert.match(stdout, new RegExp(`^ +(-h, )?--${name}\\b`, 'm'), name);
     assert.match(stdout, /In-client login \(免登\) options:\n {2}--corp-id <id>/);
-  });
-});
-
-function authorizeURLFor(options: Record<string, string>): string {
-  const params = new URLSearchParams({
-    client_id: options.clientID ?? '',
-    redirect_uri: callback,
-    response_type: 'code',
-    prompt: 'consent',
-    scope: 'openid',
-  });
-  return `${options.authorizationURL}?${params}`;
-}
-
-describe('emulator: the kind of app, and the answers DingTalk does not publish', () => {
-  const start = emulators();
-
-  it('lets only members of the owning organization log in to an internal app', async () => {
-    const emulator = await start({ app: { type: 'internal', corpId: 'dingemulatorcorp0002' } });
-    // 李四 belongs to dingemulatorcorp0003 only.
-    const outsider = await postConsent(
-      emulator,
-      await consentForm(emulator, {}, (radios) => radios.find((radio) => radio.unionId === 'union-lisi')),
-    );
-    assert.equal(outsider.status, 403);
-    assert.match(outsider.text, /data-error="not_a_member"/);
-    assert.equal(outsider.headers.get('location'), null, 'no code goes back to the app');
-    assert.throws(() => emulator.issueAuthCode({ unionId: 'union-lisi' }), /not a member/);
-    // 张三 belongs to two organizations: an internal app logs in to its own only.
-    assert.throws(
-      () => emulator.issueAuthCode({ scope: 'openid corpid', corpId: 'dingemulatorcorp0001' }),
-      /its own organization/,
-    );
-    const page = await send(authorizeURL(emulator, { scope: 'openid corpid' }));
-    const offered = accountRadios(page.text).filter((radio) => radio.unionId === 'union-zhangsan');
-    assert.deepEqual(
-      offered.map((radio) => radio.corpId),
-      ['dingemulatorcorp0002'],
-    );
-    // 王五 belongs to it.
-    const member = await postConsent(
-      emulator,
-      await consentForm(emulator, {}, (radios) => radios.find((radio) => radio.unionId === 'union-wangwu')),
-    );
-    assert.equal(member.status, 302);
-    assert.match(member.headers.get('location') ?? '', /authCode=/);
-  });
-
-  it('masks the mobile number for a third-party enterprise app, and the strategy makes no phone number of it', async () => {
-    const emulator = await start({ app: { type: 'third-party-enterprise' } });
-    const token = (await exchangeCode(emulator, emulator.issueAuthCode())).json.accessToken as string;
-    const me = await send(emulator.userProfileURL, { headers: { 'x-acs-dingtalk-access-token': token } });
-    const json = JSON.parse(me.text) as { mobile?: string };
-    assert.match(json.mobile ?? '', /^\d{3}\*{4}\d{4}$/);
-    const strategy = new Strategy({ ...emulator.strategyOptions(), callbackURL: '/cb' }, (_a, _r, _p, done) =>
-      done(null, {}),
-    );
-    const profile = await new Promise<{ phoneNumbers?: unknown }>((resolve, reject) =>
-      strategy.userProfile(token, (err, value) => (err ? reject(err) : resolve(value as { phoneNumbers?: unknown }))),
-    );
-    assert.equal(profile.phoneNumbers, undefined);
-  });
-
-  it('refuses app and answer options that could not be DingTalk’s', async () => {
-    const bad: DingTalkEmulatorOptions[] = [
-      { app: { type: 'internal', corpId: ' ' } },
-      { app: { type: 'internal', corpId: 'dingnobody' } },
-      { app: { type: 'login', corpId: 'dingx' } as never },
-      { app: { type: 'personal' } as never },
-      { cancelError: ' ' },
-      { usedCodeError: 'a b\n' },
-    ];
-    for (const options of bad) {
-      await assert.rejects(async () => createDingTalkEmulator(options), TypeError, JSON.stringify(options));
-    }
-  });
-
-  it('answers Cancel and a used code with the values a test chooses', async () => {
-    const emulator = await start({ cancelError: 'user_cancelled', usedCodeError: 'invalidCode' });
-    const cancelled = await postConsent(emulator, await consentForm(emulator), 'cancel');
-    assert.match(cancelled.headers.get('location') ?? '', /[?&]error=user_cancelled&state=state-1$/);
-    const code = emulator.issueAuthCode();
-    assert.equal((await exchangeCode(emulator, code)).status, 200);
-    const again = await exchangeCode(emulator, code);
-    assert.equal(again.status, 400);
-    assert.equal(again.json.code, 'invalidCode');
-    assert.equal(again.json.message, '不合法的临时授权码');
   });
 });
