@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { Agent } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-
 import fc from 'fast-check';
 import nodeFetch from 'node-fetch';
 import { DingTalkClient } from '../lib/api/client';
@@ -13,6 +12,7 @@ import {
   type StateStoreStoreCallback,
   type StateStoreVerifyCallback,
 } from '../lib/index';
+import type { Settings } from '../lib/passport/settings';
 import { createDingTalkEmulator, type DingTalkEmulator } from '../lib/testing/index';
 import { startApp, type TestApp } from './helpers/app';
 import { CookieClient } from './helpers/cookie-client';
@@ -199,14 +199,12 @@ describe('fuzzed answers from DingTalk', () => {
       clientSecret: 'secret',
       tokenURL: new URL('https://api.example/token'),
       userProfileURL: new URL('https://api.example/me'),
-      http: {
-        fetch,
-        fetchEnforcesSize: false,
-        agentFor: () => undefined,
-        timeoutMs: 1000,
-        maxResponseBytes: 1024 * 1024,
-      },
-    });
+      fetch,
+      fetchEnforcesSize: false,
+      agentFor: () => undefined,
+      timeoutMs: 1000,
+      maxResponseBytes: 1024 * 1024,
+    } as unknown as Settings);
   }
 
   it('gives a typed token or a DingTalkError for any token answer (3,000 runs)', async () => {

@@ -1,11 +1,10 @@
-import { DingTalkError, DingTalkResponseError } from './errors';
 import type { Settings } from '../passport/settings';
+import { DingTalkError, DingTalkResponseError } from './errors';
 import { sendRequest } from './http';
 import { type Profile, parseProfile } from './profile';
 import { interpretResponse } from './response';
 import { isHeaderSafeToken, parseTokenResponse } from './token';
 import type { DingTalkTokenResponse, DingTalkUserInfo } from './wire';
-
 
 const jsonHeaders = { 'content-type': 'application/json', accept: 'application/json' };
 

@@ -122,7 +122,10 @@ function exchangeCode(login: Login, tokens: TokenClient, code: string, params: o
   }
   if (answer.answered) return;
   answer.exchangeStarted = true;
-  if (answer.refused) return answer.fail(answer.refused);
+  if (answer.refused) {
+    answer.fail(answer.refused);
+    return;
+  }
   try {
     tokens.getOAuthAccessToken(code, params, (err, accessToken, refreshToken, results) => {
       if (answer.tokenHeard || answer.answered) return;
@@ -232,18 +235,24 @@ function takeMember(
   done: ProfileCallback,
 ): void {
   const refused = refusalOf(err);
-  if (refused) return answer.fail(...refused);
-  if (err) return done(err);
+  if (refused) {
+    answer.fail(...refused);
+    return;
+  }
+  if (err) {
+    done(err);
+    return;
+  }
   if (!member) {
     const message = `This DingTalk account is not a member of the organization ${corpId}.`;
-    return answer.fail(refusal('not_a_member', message), 403);
+    answer.fail(refusal('not_a_member', message), 403);
+    return;
   }
   // Read once: a getter may answer differently each time.
   const { userId, details } = member as { userId?: unknown; details?: DingTalkMember['details'] };
   if (typeof userId !== 'string' || userId.length === 0) {
-    return done(
-      new Error('passport-dingtalk-oauth2: lookupMember gave neither a member (an object with a userId) nor false'),
-    );
+    done(new Error('passport-dingtalk-oauth2: lookupMember gave neither a member (an object with a userId) nor false'));
+    return;
   }
   const merged = withMember(profile as object, details ? { userId, details } : { userId }, corpId);
   answer.memberConfirmed = true;
@@ -276,7 +285,9 @@ export function guardVerify(verify: AnyFunction): AnyFunction {
       if (answer.verifyCalled) return;
       answer.verifyCalled = true;
       if (this._settings.memberLookup && !answer.memberConfirmed) {
-        answer.error(new Error('passport-dingtalk-oauth2: memberLookup is on, but the login reached verify without it'));
+        answer.error(
+          new Error('passport-dingtalk-oauth2: memberLookup is on, but the login reached verify without it'),
+        );
         return;
       }
     }

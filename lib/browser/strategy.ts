@@ -8,7 +8,13 @@ import type { Profile } from '../api/profile';
 import { OrganizationClient } from '../organization/client';
 import { answerKey, callBack } from '../passport/answer';
 import { refusal } from '../passport/challenge';
-import { insecureCallbackURL, missingCorpIdScope, readSettings, type Settings, scopeHasCorpId } from '../passport/settings';
+import {
+  insecureCallbackURL,
+  missingCorpIdScope,
+  readSettings,
+  type Settings,
+  scopeHasCorpId,
+} from '../passport/settings';
 import { buildAuthorizationParams, type DingTalkAuthenticateOptions } from './authorization-params';
 import { presentQuery, readCallbackQuery } from './callback-request';
 import { resolveCallbackURL } from './callback-url';
@@ -64,7 +70,7 @@ export class Strategy<TLookup extends boolean = false> extends OAuth2Strategy {
   override name = 'dingtalk';
   // Plain (not #private) members: passport calls authenticate() on Object.create(strategy), and
   // #private members fail their brand check on such an object.
-  private readonly _settings: Settings;
+  protected readonly _settings: Settings;
   private readonly _dingtalkClient: DingTalkClient;
   private readonly _organization: OrganizationClient | undefined;
 
@@ -214,22 +220,37 @@ function startOrFinish(login: Login, req: Request, options: DingTalkAuthenticate
   const answer = login[answerKey];
   const callback = readCallbackQuery(req);
   if (callback.kind === 'malformed') {
-    return answer.fail(refusal('malformed_callback', `Invalid DingTalk callback: ${callback.reason}.`), 400);
+    answer.fail(refusal('malformed_callback', `Invalid DingTalk callback: ${callback.reason}.`), 400);
+    return;
   }
   const settings = login._settings;
-  if (callback.kind === 'start' && settings.memberLookup && options.scope !== undefined && !scopeHasCorpId(options.scope)) {
-    return answer.error(new Error(`passport-dingtalk-oauth2: the scope of this login drops "corpid": ${missingCorpIdScope}`));
+  if (
+    callback.kind === 'start' &&
+    settings.memberLookup &&
+    options.scope !== undefined &&
+    !scopeHasCorpId(options.scope)
+  ) {
+    answer.error(new Error(`passport-dingtalk-oauth2: the scope of this login drops "corpid": ${missingCorpIdScope}`));
+    return;
   }
   const fields = login as unknown as OAuth2Fields;
   const configured = options.callbackURL || fields._callbackURL;
   let callbackURL: string | undefined;
   if (configured) {
     callbackURL = resolveCallbackURL(req, configured, fields._trustProxy);
-    if (!callbackURL) return answer.error(unresolvableCallbackURL());
+    if (!callbackURL) {
+      answer.error(unresolvableCallbackURL());
+      return;
+    }
     // The configured absolute URL was checked at construction; a resolved or per-request one is checked here.
     const insecure =
-      settings.allowHttpCallbackURL || callbackURL === fields._callbackURL ? undefined : insecureCallbackURL(callbackURL);
-    if (insecure) return answer.error(new Error(insecure));
+      settings.allowHttpCallbackURL || callbackURL === fields._callbackURL
+        ? undefined
+        : insecureCallbackURL(callbackURL);
+    if (insecure) {
+      answer.error(new Error(insecure));
+      return;
+    }
   }
   if (callback.kind === 'refused') {
     // passport-oauth2 would answer anything but access_denied with a server error; DingTalk

@@ -65,7 +65,11 @@ export class InAppStrategy {
    */
   userProfile(code: string, corpId: string, done: ProfileCallback): void {
     const user = this._organization.inAppUser(code, corpId);
-    callBack(this, user.then(({ info, raw, details }) => parseInAppProfile(info, raw, corpId, details)), done);
+    callBack(
+      this,
+      user.then(({ info, raw, details }) => parseInAppProfile(info, raw, corpId, details)),
+      done,
+    );
   }
 
   /**
@@ -125,7 +129,10 @@ function profileOf(strategy: InAppStrategy, code: string, corpId: string): Promi
       // `profile.id` must never look up `undefined`.
       if (err) reject(err);
       else if (isProfileLike(profile)) resolve(profile);
-      else reject(new Error('passport-dingtalk-oauth2: userProfile gave no profile (an object with a non-empty string id)'));
+      else
+        reject(
+          new Error('passport-dingtalk-oauth2: userProfile gave no profile (an object with a non-empty string id)'),
+        );
     };
     // An async override may return the profile instead of calling done.
     callHook(strategy.userProfile, strategy, [code, corpId], 'userProfile', heard, (returned) => returned != null);

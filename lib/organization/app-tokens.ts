@@ -40,9 +40,8 @@ const cachesByFetch = new WeakMap<object, Map<string, AppTokenCache>>();
  */
 export function appTokenSource(client: OrganizationClient, settings: Settings): AppTokenSource {
   if (settings.getAccessToken) return suppliedTokens(settings.getAccessToken);
-  let caches = cachesByFetch.get(settings.fetch);
-  if (!caches) cachesByFetch.set(settings.fetch, (caches = new Map()));
-  const apps = caches;
+  const apps = cachesByFetch.get(settings.fetch) ?? new Map<string, AppTokenCache>();
+  cachesByFetch.set(settings.fetch, apps);
   const key = createHash('sha256')
     .update(JSON.stringify([settings.clientID, settings.clientSecret, settings.accessTokenURL.href]))
     .digest('base64');

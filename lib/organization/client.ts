@@ -1,8 +1,8 @@
 import { DingTalkAPIError, type DingTalkEndpoint, DingTalkError, DingTalkResponseError } from '../api/errors';
+import { sendRequest } from '../api/http';
 import { nonEmptyString } from '../api/profile';
 import { interpretResponse, isPlainObject } from '../api/response';
 import { isHeaderSafeToken, parseTokenResponse } from '../api/token';
-import { sendRequest } from '../api/http';
 import type { DingTalkInAppUserInfo } from '../in-app/wire';
 import type { Settings } from '../passport/settings';
 import type { AppToken } from './app-token-cache';

@@ -65,7 +65,6 @@ interface AnsweredAttempt {
   [answerKey]?: LoginAnswer;
 }
 
-
 /**
  * Hands `work`'s outcome to a node-style callback, as the strategies' `userProfile` does. A throw
  * from the callback (a subclass's code after `super.userProfile`) goes to the login's `error()`,

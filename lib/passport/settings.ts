@@ -99,7 +99,13 @@ const table: Record<string, [readonly Owner[], Reader]> = {
 };
 
 /** The options that only have a meaning with `memberLookup: true`. */
-const memberLookupOptions = ['skipUserDetails', 'accessTokenURL', 'getByUnionIdURL', 'userDetailsURL', 'getAccessToken'];
+const memberLookupOptions = [
+  'skipUserDetails',
+  'accessTokenURL',
+  'getByUnionIdURL',
+  'userDetailsURL',
+  'getAccessToken',
+];
 
 export const missingCorpIdScope =
   'memberLookup needs the scope "corpid" (such as "openid corpid"): the organization to ask comes from it';
@@ -347,7 +353,11 @@ function readAgent(agent: unknown, name: string): HttpSettings['agentFor'] {
   let httpsAgent: HttpsAgent | undefined;
   let httpAgent: HttpAgent | undefined;
   return (url) => {
-    if (url.protocol === 'http:') return (httpAgent ??= new HttpAgent({ keepAlive: true }));
-    return (httpsAgent ??= new HttpsAgent({ keepAlive: true }));
+    if (url.protocol === 'http:') {
+      httpAgent ??= new HttpAgent({ keepAlive: true });
+      return httpAgent;
+    }
+    httpsAgent ??= new HttpsAgent({ keepAlive: true });
+    return httpsAgent;
   };
 }
