@@ -70,6 +70,7 @@ export class Strategy<TLookup extends boolean = false> extends OAuth2Strategy {
   override name = 'dingtalk';
   // Plain (not #private) members: passport calls authenticate() on Object.create(strategy), and
   // #private members fail their brand check on such an object.
+  /** The options as read and checked: each login reads them from its per-request object. */
   protected readonly _settings: Settings;
   private readonly _dingtalkClient: DingTalkClient;
   private readonly _organization: OrganizationClient | undefined;
