@@ -1,16 +1,6 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
 import type { StateStoreMeta, StateStoreStoreCallback, StateStoreVerifyCallback } from '../passport/state-store';
-import {
-  type CookieAttributes,
-  type ResponseCookies,
-  readCookie,
-  readCookies,
-  responseCookies,
-  type SessionCarrier,
-  serializeCookie,
-  sessionCarrier,
-} from './cookies';
 import { SpentStates } from './spent-states';
 
 /** Options of {@link SignedCookieStateStore}. */
@@ -37,38 +27,38 @@ export interface SignedCookieStateStoreOptions {
   maxRememberedStates?: number;
 }
 
-/** What the signed cookie carries. */
+/** What the signed cookie carries: the state, its expiry (ms), the binding, the app's `state` object. */
 interface Payload {
-  /** The state sent to DingTalk. */
   s: string;
-  /** Expiry, in ms since the epoch. */
   e: number;
-  /** Which app and callback it was made for (a hash), so that it is refused at any other. */
-  b?: string;
-  /** The app's per-request `state` object, handed back on success as `info.state`. */
+  b: string;
   d?: unknown;
 }
 
-type Scope = Omit<CookieAttributes, 'maxAgeSeconds'>;
-
-/** What a login's callback URL decides, read once per call: where its cookie lives, and its binding. */
-interface CallbackFacts {
-  scope: Scope;
-  callbackPath: string;
+/** Where a login's cookies live (from its callback URL), and the hash of the app and callback path. */
+interface Place {
+  path: string;
+  secure: boolean;
   binding: string;
+  /** `__Host-` on Path=/. */
+  prefix: string;
+}
+
+/** Where the store keeps its values for one request: Set-Cookie headers, or a Fastify session. */
+interface Carrier {
+  sent: [string, string][];
+  /** Sets a value; with `maxAgeSeconds` 0, removes it. */
+  write(name: string, value: string, place: Place, maxAgeSeconds: number): void;
+  /** What the cookie (or the encrypted session cookie) would weigh with this value. */
+  bytes(name: string, value: string, place: Place, maxAgeSeconds: number): number;
 }
 
 const minimumSecretBytes = 32;
 // Browsers keep a cookie of up to 4096 bytes, name, value and attributes together (RFC 6265, 6.1).
 const maxCookieBytes = 4096;
-// Logins under way at once in one browser (tabs) whose cookies are kept; older ones are cleared,
-// or on the callback path overwritten, so that abandoned logins cannot pile up into a Cookie
-// header servers refuse.
-const maxCookiesPerBrowser = 3;
-// Values of one slot name whose signature a callback checks. Browsers send the cookies of the
-// longest path, the callback's own, first: this host's, and perhaps one a sibling subdomain set
-// for the parent domain. Any more are forged, and must not cost an HMAC each.
-const maxValuesPerSlot = 2;
+// Logins under way at once in one browser (tabs) whose cookies are kept; older ones are cleared, so
+// that abandoned logins cannot pile up into a Cookie header servers refuse (431).
+const maxLogins = 3;
 
 const failures = {
   missing:
@@ -82,13 +72,14 @@ const failures = {
  * A passport-oauth2 state store that needs no session: the state, its expiry and the per-request
  * `state` object travel in an HMAC-signed, HttpOnly, SameSite=Lax cookie (on Fastify, in the
  * request's encrypted session). Any app instance sharing the secret can verify the callback, so it
- * suits JWT APIs and apps behind a load balancer. Each login has its own cookie (on the callback
- * path, one of three in turn), so logins in several tabs work.
+ * suits JWT APIs and apps behind a load balancer. Each login has its own cookie, named after its
+ * state, so logins in several tabs work; a small cookie on Path=/ lists the newest three, and the
+ * login route clears older ones even where it cannot see them (on the callback path).
  *
- * A state is used up when its callback is verified, and remembered until its cookie would expire,
- * so a replay on the same instance is refused (elsewhere DingTalk refuses the used code). When
- * DingTalk refuses the code itself, the strategy tells the store (`codeRefused`), which forgets
- * the state: made-up codes cannot fill its memory.
+ * A state is used up when its callback is verified, and remembered as long as its cookie could
+ * live, so a replay on the same instance is refused (elsewhere DingTalk refuses the used code).
+ * When DingTalk refuses the code itself, the strategy tells the store (`codeRefused`), which
+ * forgets the state: made-up codes cannot fill its memory.
  *
  * ```ts
  * new Strategy({ ...options, store: new SignedCookieStateStore({ secret: process.env.STATE_SECRET }) }, verify)
@@ -100,9 +91,7 @@ export class SignedCookieStateStore {
   readonly #maxAgeSeconds: number;
   readonly #secure: boolean | undefined;
   readonly #hostOnly: boolean;
-  /** The names of this store's login cookies (and session keys). */
-  readonly #loginName: RegExp;
-  readonly #used: SpentStates;
+  readonly #spent: SpentStates;
   /** The state each request's verify() let through, so that codeRefused() lets go of exactly it. */
   readonly #letThrough = new WeakMap<object, string>();
 
@@ -112,57 +101,39 @@ export class SignedCookieStateStore {
     if (!Array.isArray(secrets) || secrets.length === 0) {
       throw new TypeError('SignedCookieStateStore: the "secret" option is required (a string of at least 32 bytes)');
     }
-    for (const secret of secrets) {
-      if (typeof secret !== 'string' || Buffer.byteLength(secret) < minimumSecretBytes) {
-        throw new TypeError(
-          `SignedCookieStateStore: each secret must be a string of at least ${minimumSecretBytes} bytes`,
-        );
-      }
+    if (secrets.some((secret) => typeof secret !== 'string' || Buffer.byteLength(secret) < minimumSecretBytes)) {
+      throw new TypeError(
+        `SignedCookieStateStore: each secret must be a string of at least ${minimumSecretBytes} bytes`,
+      );
     }
     this.#secrets = secrets.map((secret) => Buffer.from(secret));
     this.#cookieName = options.cookieName ?? 'dingtalk_state';
     if (!/^[A-Za-z0-9_-]+$/.test(this.#cookieName)) {
       throw new TypeError('SignedCookieStateStore: "cookieName" may contain only letters, digits, _ and -');
     }
-    this.#maxAgeSeconds = options.maxAgeSeconds ?? 600;
-    if (!Number.isInteger(this.#maxAgeSeconds) || this.#maxAgeSeconds <= 0) {
-      throw new TypeError('SignedCookieStateStore: "maxAgeSeconds" must be a positive whole number');
-    }
+    this.#maxAgeSeconds = positiveInteger(options.maxAgeSeconds ?? 600, 'maxAgeSeconds');
     this.#secure = options.secure;
     this.#hostOnly = options.hostOnly ?? true;
-    this.#loginName = new RegExp(`^(?:__Host-)?${this.#cookieName}_[A-Za-z0-9_-]{16}$`);
-    const remembered = options.maxRememberedStates ?? 10_000;
-    if (!Number.isInteger(remembered) || remembered <= 0) {
-      throw new TypeError('SignedCookieStateStore: "maxRememberedStates" must be a positive whole number');
-    }
-    this.#used = new SpentStates(remembered);
+    const remembered = positiveInteger(options.maxRememberedStates ?? 10_000, 'maxRememberedStates');
+    this.#spent = new SpentStates(remembered, this.#maxAgeSeconds * 1000);
   }
 
   /** Called by passport-oauth2 when a login starts: sets the cookie and gives the state. */
   store(req: Request, appState: unknown, meta: StateStoreMeta, callback: StateStoreStoreCallback): void {
-    const cookies = responseCookies(req);
-    const session = cookies ? undefined : sessionCarrier(req);
-    if (!cookies && !session) {
+    const carrier = carrierOf(req);
+    if (!carrier) {
       callback(new Error(`SignedCookieStateStore cannot set its cookie on this request: ${supportedFrameworks}`));
       return;
     }
     const state = randomBytes(24).toString('base64url');
-    const { scope, binding } = this.#callbackFacts(meta);
-    const payload: Payload = { s: state, e: Date.now() + this.#maxAgeSeconds * 1000, b: binding };
-    if (appState !== undefined && appState !== null && typeof appState === 'object') payload.d = appState;
+    const place = this.#place(meta);
+    const payload: Payload = { s: state, e: Date.now() + this.#maxAgeSeconds * 1000, b: place.binding };
+    if (typeof appState === 'object' && appState !== null) payload.d = appState;
     const encoded = Buffer.from(JSON.stringify(payload)).toString('base64url');
-    const value = `${encoded}.${this.#sign(encoded, this.#secrets[0] as Buffer)}`;
-    // The login route sees the cookies on Path=/ (and the session) and clears all but the newest
-    // logins'; it never sees the callback path, where the names themselves must be few: slots.
-    const slot = cookies && scope.path !== '/' ? this.#counterSlot(req) : undefined;
-    const name = slot === undefined ? this.#stateName(state, scope) : this.#slotName(slot);
-    const cookie = serializeCookie(name, value, { ...scope, maxAgeSeconds: this.#maxAgeSeconds });
-    // Older logins' values first: abandoned logins must not pile up into a cookie browsers drop.
-    if (cookies) this.#clearOldLogins(readCookies(requestCookieHeader(req)), cookies, scope);
-    else if (session) this.#clearOldSessionLogins(session);
-    // A browser drops a larger cookie without a word, and the login would fail on the way back. In
-    // a session (Fastify), the whole session is encrypted and base64-encoded, with a nonce and a tag.
-    const bytes = cookies ? Buffer.byteLength(cookie) : sessionCookieBytes(session as SessionCarrier, name, value);
+    const value = `${encoded}.${sign(encoded, this.#secrets[0] as Buffer)}`;
+    const id = hashOf(state);
+    // A browser drops a larger cookie without a word, and the login would fail on the way back.
+    const bytes = carrier.bytes(this.#name(place, id), value, place, this.#maxAgeSeconds);
     if (bytes > maxCookieBytes) {
       callback(
         new Error(
@@ -171,37 +142,43 @@ export class SignedCookieStateStore {
       );
       return;
     }
-    if (cookies) cookies.append(cookie);
-    else session?.set(name, value);
-    if (cookies && slot !== undefined) {
-      const counter = { path: '/', secure: scope.secure, maxAgeSeconds: this.#maxAgeSeconds };
-      cookies.append(serializeCookie(this.#counterName(), String((slot + 1) % maxCookiesPerBrowser), counter));
-    }
+    // The list of the newest logins: unsigned, so only a few well-formed ids are taken from it.
+    const listed = carrier.sent.find(([name]) => name === this.#name(place))?.[1] ?? '';
+    const ids = listed
+      .split('.')
+      .slice(-maxLogins)
+      .filter((old) => /^[\w-]{16}$/.test(old));
+    for (const old of ids.slice(0, 1 - maxLogins)) carrier.write(this.#name(place, old), '', place, 0);
+    carrier.write(this.#name(place, id), value, place, this.#maxAgeSeconds);
+    const list = [...ids.slice(1 - maxLogins), id].join('.');
+    carrier.write(this.#name(place), list, { ...place, path: '/' }, this.#maxAgeSeconds);
     callback(null, state);
   }
 
   /** Called by passport-oauth2 on the callback: checks the cookie against the returned state. */
   verify(req: Request, providedState: string, meta: StateStoreMeta, callback: StateStoreVerifyCallback): void {
-    if (typeof providedState !== 'string' || providedState.length === 0) {
+    const carrier = typeof providedState === 'string' && providedState !== '' ? carrierOf(req) : undefined;
+    const place = this.#place(meta);
+    const name = carrier && this.#name(place, hashOf(providedState));
+    const value = carrier?.sent.find(([sent]) => sent === name)?.[1];
+    if (value === undefined) {
       callback(null, false, { message: failures.missing });
       return;
     }
-    const facts = this.#callbackFacts(meta);
-    const taken = this.#takeCookie(req, providedState, facts);
-    const payload = taken?.payload;
-    // An unprefixed cookie stands for a login started before the `__Host-` names, whose payload
-    // has no binding: a new payload under that name was planted (a sibling subdomain can).
-    const planted = taken?.legacy === true && payload?.b !== undefined;
-    const failure = planted
-      ? failures.invalid
-      : this.#refusal(taken === undefined, payload, providedState, facts.binding);
+    carrier?.write(name as string, '', place, 0);
+    const payload = this.#readSigned(value);
+    const now = Date.now();
+    let failure: string | undefined;
+    if (!payload || !sameText(payload.s, providedState)) failure = failures.invalid;
+    else if (payload.e <= now) failure = failures.expired;
+    // Made for another app or callback on this host.
+    else if (payload.b !== place.binding) failure = failures.invalid;
+    // Used up now, before DingTalk is asked: a second callback with this state is refused.
+    else if (!this.#spent.spend(providedState, now)) failure = failures.replayed;
     if (failure) {
       callback(null, false, { message: failure });
       return;
     }
-    // Used up now, before DingTalk is asked: a second callback with this state, at the same time
-    // or later, is refused, even if the strategy never reports back.
-    this.#used.add(providedState, (payload as Payload).e, Date.now());
     if (typeof req === 'object' && req !== null) this.#letThrough.set(req, providedState);
     callback(null, true, payload?.d);
   }
@@ -214,203 +191,55 @@ export class SignedCookieStateStore {
   codeRefused(req: Request, state: string): void {
     if (typeof req !== 'object' || req === null || this.#letThrough.get(req) !== state) return;
     this.#letThrough.delete(req);
-    this.#used.delete(state);
-  }
-
-  /**
-   * Finds this login's signed value (by its name, or on the callback path among the slots by the
-   * state it carries), clears it wherever the framework keeps it, and reads it; `payload` is
-   * undefined when the value is not validly signed or the slots hold only other logins' values,
-   * and nothing is returned when there is none at all.
-   */
-  #takeCookie(
-    req: Request,
-    state: string,
-    facts: CallbackFacts,
-  ): { payload: Payload | undefined; legacy: boolean } | undefined {
-    const { scope } = facts;
-    const name = this.#stateName(state, scope);
-    const cookies = responseCookies(req);
-    const session = cookies ? undefined : sessionCarrier(req);
-    if (session) {
-      const kept = session.get(name);
-      if (kept !== undefined) session.set(name, undefined);
-      return typeof kept === 'string' ? { payload: this.#readSigned(kept), legacy: false } : undefined;
-    }
-    const sentCookies = readCookies(requestCookieHeader(req));
-    const read = (cookieName: string) => sentCookies.find(([sentName]) => sentName === cookieName)?.[1];
-    const clear = (cookieName: string, cookieScope: Scope) => {
-      if (cookies && !cookies.headersSent()) {
-        cookies.append(serializeCookie(cookieName, '', { ...cookieScope, maxAgeSeconds: 0 }));
-      }
-    };
-    // On the callback path, the slot whose value carries this state; a few values checked at most.
-    const slotNames =
-      scope.path === '/' ? [] : Array.from({ length: maxCookiesPerBrowser }, (_, slot) => this.#slotName(slot));
-    const sent = slotNames.flatMap((slotName) =>
-      sentCookies.filter(([sentName]) => sentName === slotName).slice(0, maxValuesPerSlot),
-    );
-    for (const [slotName, slotValue] of sent) {
-      const payload = this.#readSigned(slotValue);
-      if (payload && sameText(payload.s, state)) {
-        clear(slotName, scope);
-        return { payload, legacy: false };
-      }
-    }
-    // Named after its state: on Path=/, or a login started before the slots.
-    const value = read(name);
-    if (value !== undefined) {
-      clear(name, scope);
-      return { payload: this.#readSigned(value), legacy: false };
-    }
-    // A login started before the upgrade to `__Host-` cookies: its cookie has no prefix and lives
-    // on the callback path (kept for logins under way during a deploy).
-    const legacy: Scope = { path: facts.callbackPath, secure: scope.secure };
-    const legacyName = this.#stateName(state, { path: legacy.path, secure: false });
-    const legacyValue = read(legacyName);
-    if (legacyValue === undefined || legacyName === name) {
-      return sent.length > 0 ? { payload: undefined, legacy: false } : undefined;
-    }
-    clear(legacyName, legacy);
-    return { payload: this.#readSigned(legacyValue), legacy: true };
-  }
-
-  /** Why the callback must fail, if it must. */
-  #refusal(missing: boolean, payload: Payload | undefined, providedState: string, binding: string): string | undefined {
-    if (missing) return failures.missing;
-    if (!payload || !sameText(payload.s, providedState)) return failures.invalid;
-    // Made for another app or callback on this host (a cookie from before bindings has none).
-    if (payload.b !== undefined && payload.b !== binding) return failures.invalid;
-    const now = Date.now();
-    if (payload.e <= now) return failures.expired;
-    if (this.#used.has(providedState, now)) return failures.replayed;
-    return undefined;
-  }
-
-  /**
-   * The slot a login on the callback path takes: the next after the last login's, which the login
-   * route learns from a small counter cookie on Path=/ (it never sees the callback path). The
-   * counter is no secret and unsigned: a wrong one can only make a login take the place of another.
-   */
-  #counterSlot(req: Request): number {
-    const counter = readCookie(requestCookieHeader(req), this.#counterName());
-    return counter !== undefined && /^\d$/.test(counter) && Number(counter) < maxCookiesPerBrowser
-      ? Number(counter)
-      : 0;
-  }
-
-  /** Clears this store's cookies of older logins in the same browser, beyond the newest few. */
-  #clearOldLogins(sent: [string, string][], cookies: ResponseCookies, scope: Scope): void {
-    for (const name of this.#beyondNewest(sent)) {
-      const cookieScope = name.startsWith('__Host-') ? { path: '/', secure: true } : scope;
-      cookies.append(serializeCookie(name, '', { ...cookieScope, maxAgeSeconds: 0 }));
-    }
-  }
-
-  /** The same in a session: older logins' values, and expired ones, are removed; nothing else. */
-  #clearOldSessionLogins(session: SessionCarrier): void {
-    const values = session
-      .entries()
-      .filter((entry): entry is [string, string] => typeof entry[1] === 'string' && this.#isLoginName(entry[0]));
-    const now = Date.now();
-    const expired = values.filter(([, value]) => this.#unverifiedExpiry(value) <= now).map(([name]) => name);
-    for (const name of new Set([...expired, ...this.#beyondNewest(values)])) session.set(name, undefined);
-  }
-
-  #isLoginName(name: string): boolean {
-    return this.#loginName.test(name);
-  }
-
-  /**
-   * Of this store's login values, the names of all but the newest few: by their claimed expiry,
-   * and of equal ones (the same millisecond) the later sent, as browsers send older cookies first.
-   */
-  #beyondNewest(values: [string, string][]): string[] {
-    return values
-      .filter(([name]) => this.#isLoginName(name))
-      .reverse()
-      .map(([name, value]) => ({ name, expiresAt: this.#unverifiedExpiry(value) }))
-      .sort((a, b) => b.expiresAt - a.expiresAt)
-      .slice(maxCookiesPerBrowser - 1)
-      .map(({ name }) => name);
-  }
-
-  /** The expiry a cookie claims, to order a browser's cookies; nothing is trusted from it. */
-  #unverifiedExpiry(cookie: string): number {
-    try {
-      const payload: unknown = JSON.parse(Buffer.from(cookie.slice(0, cookie.indexOf('.')), 'base64url').toString());
-      const expiresAt = (payload as { e?: unknown } | null)?.e;
-      return typeof expiresAt === 'number' ? expiresAt : 0;
-    } catch {
-      return 0;
-    }
+    this.#spent.delete(state);
   }
 
   #readSigned(cookie: string): Payload | undefined {
-    const dot = cookie.indexOf('.');
-    if (dot <= 0) return undefined;
-    const encoded = cookie.slice(0, dot);
-    const signature = cookie.slice(dot + 1);
-    if (!this.#secrets.some((secret) => sameText(this.#sign(encoded, secret), signature))) return undefined;
+    const [encoded = '', signature, extra] = cookie.split('.');
+    if (signature === undefined || extra !== undefined) return undefined;
+    if (!this.#secrets.some((secret) => sameText(sign(encoded, secret), signature))) return undefined;
     try {
-      const payload: unknown = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8'));
-      if (typeof payload !== 'object' || payload === null) return undefined;
-      const { s, e, b } = payload as Payload;
-      if (b !== undefined && typeof b !== 'string') return undefined;
-      return typeof s === 'string' && typeof e === 'number' ? (payload as Payload) : undefined;
+      const payload = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8')) as Payload | null;
+      return typeof payload?.s === 'string' && typeof payload.e === 'number' ? payload : undefined;
     } catch {
       return undefined;
     }
   }
 
-  #sign(encoded: string, secret: Buffer): string {
-    return createHmac('sha256', secret).update(encoded).digest('base64url');
-  }
-
-  // Three fixed names on the callback path, which the login route cannot clear (no prefix there).
-  #slotName(slot: number): string {
-    return `${this.#cookieName}_${slot}`;
-  }
-
-  #counterName(): string {
-    return `${this.#cookieName}_next`;
-  }
-
-  // Elsewhere one cookie per login, named after its state, so that two tabs logging in at once both
-  // work. A plain hash, not the HMAC: the name must not change when the signing secret is rotated.
-  // With `__Host-` when the browser allows it: Path=/ and Secure.
-  #stateName(state: string, scope: Scope): string {
-    const prefix = scope.path === '/' && scope.secure && this.#hostOnly ? '__Host-' : '';
-    return `${prefix}${this.#cookieName}_${createHash('sha256').update(state).digest('base64url').slice(0, 16)}`;
+  /** A login's cookie, named after its id (a hash of its state); without an id, the list of the newest. */
+  #name(place: Place, id?: string): string {
+    return `${place.prefix}${this.#cookieName}${id === undefined ? '' : `_${id}`}`;
   }
 
   /**
    * A Secure cookie has Path=/ (and the `__Host-` name); one that is not Secure, or with
    * `hostOnly: false`, lives on the callback path. Both legs get the same `meta.callbackURL` from
    * the strategy, so the cookie cleared on the callback is the one set when the login started.
-   * The binding is a short hash of the app and its callback path, signed into the cookie.
    */
-  #callbackFacts(meta: StateStoreMeta): CallbackFacts {
+  #place(meta: StateStoreMeta): Place {
     const callbackURL = new URL(meta.callbackURL ?? '/', 'http://relative.invalid');
-    const callbackPath = callbackURL.pathname;
     const secure = this.#secure ?? callbackURL.protocol === 'https:';
-    const binding = createHash('sha256').update(`${meta.clientID}\n${callbackPath}`).digest('base64url').slice(0, 16);
-    return { scope: { path: this.#hostOnly && secure ? '/' : callbackPath, secure }, callbackPath, binding };
+    const hostOnly = this.#hostOnly && secure;
+    const binding = hashOf(`${meta.clientID}\n${callbackURL.pathname}`);
+    return { path: hostOnly ? '/' : callbackURL.pathname, secure, binding, prefix: hostOnly ? '__Host-' : '' };
   }
 }
 
-function requestCookieHeader(req: unknown): string | string[] | undefined {
-  return (req as { headers?: { cookie?: string | string[] } } | null)?.headers?.cookie;
+function positiveInteger(value: number, option: string): number {
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new TypeError(`SignedCookieStateStore: "${option}" must be a positive whole number`);
+  }
+  return value;
 }
 
-/** About what the session cookie will weigh with `name` set: JSON, encrypted, base64, attributes. */
-function sessionCookieBytes(session: SessionCarrier, name: string, value: string): number {
-  const data = Object.fromEntries([...session.entries(), [name, value]]);
-  return Math.ceil((Buffer.byteLength(JSON.stringify(data)) * 4) / 3) + 200;
+/** A plain hash, not the HMAC: a cookie's name must not change when the secret is rotated. */
+function hashOf(text: string): string {
+  return createHash('sha256').update(text).digest('base64url').slice(0, 16);
 }
 
-const supportedFrameworks =
-  'it writes through req.res (Express, NestJS on Express, node:http), ctx (koa-passport), or the session of a Fastify request (@fastify/secure-session)';
+function sign(encoded: string, secret: Buffer): string {
+  return createHmac('sha256', secret).update(encoded).digest('base64url');
+}
 
 /** Constant-time comparison of two strings of any length. */
 function sameText(a: string, b: string): boolean {
@@ -418,3 +247,54 @@ function sameText(a: string, b: string): boolean {
   const right = Buffer.from(b);
   return left.length === right.length && timingSafeEqual(left, right);
 }
+
+/** A Set-Cookie value: HttpOnly and SameSite=Lax, which DingTalk's top-level redirect back allows. */
+function serializeCookie(name: string, value: string, place: Place, maxAgeSeconds: number): string {
+  return `${name}=${value}; Max-Age=${maxAgeSeconds}; Path=${place.path}; HttpOnly; SameSite=Lax${place.secure ? '; Secure' : ''}`;
+}
+
+interface Framework {
+  headers?: { cookie?: string | string[] };
+  res?: { appendHeader?(name: string, value: string): unknown; headersSent?: boolean };
+  ctx?: { append?(name: string, value: string): unknown; headerSent?: boolean };
+  session?: { get?: unknown; set?(key: string, value: unknown): unknown; data?(): unknown };
+}
+
+/**
+ * Found by what the framework puts on the request passport hands the store: Express and node:http
+ * put the response on `req.res`; koa-passport's request carries `ctx` (its `res` is a partial
+ * mock). Fastify hands passport the request only: there the values live in its session (with
+ * `@fastify/secure-session`, which @fastify/passport needs anyway, itself an encrypted cookie).
+ */
+function carrierOf(req: unknown): Carrier | undefined {
+  const { headers, res, ctx, session } = (typeof req === 'object' && req !== null ? req : {}) as Framework;
+  const append =
+    typeof res?.appendHeader === 'function'
+      ? (cookie: string) => res.headersSent || res.appendHeader?.('set-cookie', cookie)
+      : typeof ctx?.append === 'function'
+        ? (cookie: string) => ctx.headerSent || ctx.append?.('Set-Cookie', cookie)
+        : undefined;
+  if (append) {
+    const header = Array.isArray(headers?.cookie) ? headers.cookie.join('; ') : (headers?.cookie ?? '');
+    return {
+      sent: header.split(';').flatMap((part): [string, string][] => {
+        const index = part.indexOf('=');
+        return index > 0 ? [[part.slice(0, index).trim(), part.slice(index + 1).trim()]] : [];
+      }),
+      write: (name, value, place, maxAge) => append(serializeCookie(name, value, place, maxAge)),
+      bytes: (name, value, place, maxAge) => Buffer.byteLength(serializeCookie(name, value, place, maxAge)),
+    };
+  }
+  if (typeof session?.get !== 'function' || typeof session.set !== 'function') return undefined;
+  const data = () => Object.entries((typeof session.data === 'function' ? session.data() : session) ?? {});
+  return {
+    sent: data().filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
+    write: (name, value, _place, maxAge) => session.set?.(name, maxAge > 0 ? value : undefined),
+    // JSON, encrypted (a nonce and a tag), base64, and the cookie's attributes.
+    bytes: (name, value) =>
+      Math.ceil((Buffer.byteLength(JSON.stringify({ ...Object.fromEntries(data()), [name]: value })) * 4) / 3) + 200,
+  };
+}
+
+const supportedFrameworks =
+  'it writes through req.res (Express, NestJS on Express, node:http), ctx (koa-passport), or the session of a Fastify request (@fastify/secure-session)';
