@@ -413,9 +413,9 @@ describe('example/signed-cookie-state.js: no session, the state in a signed cook
     assert.equal(start.status, 302);
     const cookies = start.headers['set-cookie'] as unknown as string[];
     assert.equal(cookies.length, 2);
-    assert.match(cookies[0] ?? '', /^dingtalk_state_[0-2]=/);
-    // Which of its three cookie names the next login takes: a number, on Path=/.
-    assert.match(cookies[1] ?? '', /^dingtalk_state_next=[0-2]; Max-Age=600; Path=\/; HttpOnly; SameSite=Lax$/);
+    assert.match(cookies[0] ?? '', /^dingtalk_state_[\w-]{16}=/);
+    // The newest logins' ids, on Path=/ where the login route sees them.
+    assert.match(cookies[1] ?? '', /^dingtalk_state=[\w-]{16}; Max-Age=600; Path=\/; HttpOnly; SameSite=Lax$/);
     assert.match(cookies[0] ?? '', /; Path=\/auth\/dingtalk\/callback/);
     assert.match(cookies[0] ?? '', /; HttpOnly/);
     assert.match(cookies[0] ?? '', /; SameSite=Lax/);
