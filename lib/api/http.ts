@@ -141,8 +141,12 @@ async function exchange(
   return { status, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') };
 }
 
-/** The typed error for whatever went wrong; never throws itself, whatever `error` is (a Proxy, say). */
+/**
+ * The typed error for whatever went wrong. A network error keeps the HTTP client's error as its
+ * cause, cleaned (see `cleanCopy`); an error that cannot even be read (a hostile Proxy) is dropped.
+ */
 function failureOf(error: unknown, request: OutgoingRequest, settings: HttpSettings, signal: AbortSignal) {
+  const failed = 'the request failed before DingTalk answered';
   try {
     if (signal.reason === timedOut) return new DingTalkTimeoutError(request.endpoint, settings.timeoutMs);
     if (error instanceof DingTalkResponseError) return error;
@@ -152,11 +156,14 @@ function failureOf(error: unknown, request: OutgoingRequest, settings: HttpSetti
         ? []
         : [secret, secret.trim(), encodeURIComponent(secret), new URLSearchParams({ s: secret }).toString().slice(2)],
     );
-    return new DingTalkNetworkError(request.endpoint, describeNetworkFailure(error), {
-      cause: cleanCopy(error, spellings, 0),
-    });
+    const cause = cleanCopy(error, spellings, 0) as Error & { code?: unknown; cause?: { code?: unknown } };
+    // node-fetch puts the system error code on its error, global fetch on its cause. Only a code
+    // that looks like one (ECONNRESET, UND_ERR_SOCKET) is repeated: a fetch may put anything there.
+    const code = cause.code ?? cause.cause?.code;
+    const shown = typeof code === 'string' && /^[A-Z][A-Z0-9_]{0,39}$/.test(code) ? ` (${code})` : '';
+    return new DingTalkNetworkError(request.endpoint, failed + shown, { cause });
   } catch {
-    return new DingTalkNetworkError(request.endpoint, describeNetworkFailure(undefined));
+    return new DingTalkNetworkError(request.endpoint, failed);
   }
 }
 
@@ -170,53 +177,27 @@ export function headerOf(response: { headers: { get(name: string): string | null
   }
 }
 
-function describeNetworkFailure(error: unknown): string {
-  // node-fetch puts the system error code on the error, global fetch on its cause. Only a code
-  // that looks like one (ECONNRESET, UND_ERR_SOCKET) is repeated: a fetch may put anything there.
-  const code = readField(error, 'code') ?? readField(readField(error, 'cause'), 'code');
-  const shown = typeof code === 'string' && /^[A-Z][A-Z0-9_]{0,39}$/.test(code) ? ` (${code})` : '';
-  return `the request failed before DingTalk answered${shown}`;
-}
-
-/** A property of anything, or undefined when it has none or reading it throws (a hostile getter). */
-function readField(value: unknown, name: string): unknown {
-  if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return undefined;
-  try {
-    return (value as Record<string, unknown>)[name];
-  } catch {
-    return undefined;
-  }
-}
-
 /**
- * The HTTP client's error, kept as the cause, cleaned: every spelling of this request's secrets is
- * cut out (a header value the client refused is quoted in its message), and so are the query
- * strings and user info of the URLs it quotes (node-fetch quotes the whole URL; an oapi URL
- * carries `access_token=`). The fields that say what happened are kept, causes to a depth of 4.
+ * A copy of the HTTP client's error, cleaned: every spelling of this request's secrets is cut out
+ * (a header value the client refused is quoted in its message), and so are the query strings and
+ * user info of the URLs it quotes (node-fetch quotes the whole URL; an oapi URL carries
+ * `access_token=`). The fields that say what happened are kept, causes to a depth of 4.
  */
 function cleanCopy(error: unknown, secrets: string[], depth: number): Error {
-  // Secrets first, so that cutting a URL never splits one; long texts are clipped first.
-  const clean = (value: unknown) => {
-    let text: string;
-    try {
-      text = String(value);
-    } catch {
-      text = '(an error that cannot be printed)';
-    }
-    if (text.length > 4000) text = `${text.slice(0, 4000)}…`;
-    return redactSecrets(text, secrets).replace(urlInText, withoutQuery);
-  };
+  // Clipped first, then secrets, so that cutting a URL never splits one.
+  const clean = (value: unknown) =>
+    redactSecrets(String(value).slice(0, 4000), secrets).replace(urlInText, withoutQuery);
+  const fields = Object(error) as Record<string, unknown>;
   const isError = error instanceof Error;
-  const copy = new Error(clean(isError ? readField(error, 'message') : error));
-  copy.name = isError ? clean(readField(error, 'name')) : 'Error';
-  const stack = isError ? readField(error, 'stack') : undefined;
-  copy.stack = typeof stack === 'string' ? clean(stack) : `${copy.name}: ${copy.message}`;
+  const copy = new Error(clean(isError ? fields.message : error));
+  copy.name = isError ? clean(fields.name) : 'Error';
+  copy.stack = typeof fields.stack === 'string' ? clean(fields.stack) : `${copy.name}: ${copy.message}`;
   for (const field of ['code', 'errno', 'type', 'syscall']) {
-    const value = readField(error, field);
+    const value = fields[field];
     if (typeof value === 'number' || typeof value === 'string')
       Object.assign(copy, { [field]: typeof value === 'number' ? value : clean(value) });
   }
-  const cause = readField(error, 'cause');
+  const cause = fields.cause;
   if (cause !== undefined && cause !== error && depth < 4) copy.cause = cleanCopy(cause, secrets, depth + 1);
   return copy;
 }
