@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { redactSecrets } from '../lib/api/redact';
+import { redactSecrets } from '../lib/api/response';
 import { isRejectedAuthCode } from '../lib/api/token-failure';
 import { DingTalkAPIError, DingTalkNetworkError } from '../lib/index';
 

@@ -1,8 +1,7 @@
 import type { Agent } from 'node:http';
 import { Readable } from 'node:stream';
 import { type DingTalkEndpoint, DingTalkNetworkError, DingTalkResponseError, DingTalkTimeoutError } from './errors';
-import { redactSecrets } from './redact';
-import type { ReceivedResponse } from './response';
+import { headerOf, type ReceivedResponse, redactSecrets } from './response';
 
 /** What the strategy hands to `fetch`: node-fetch v2 and Node's global fetch both accept it. */
 export interface FetchRequestInit {
@@ -94,21 +93,20 @@ async function exchange(
   { endpoint, url, method, headers, body }: OutgoingRequest,
   signal: AbortSignal,
 ): Promise<ReceivedResponse> {
-  const init: FetchRequestInit = { method, headers, signal, redirect: 'manual' };
-  if (body !== undefined) init.body = body;
   const agent = settings.agentFor(url);
-  if (agent) init.agent = agent;
-  const response = await settings.fetch(url.href, init);
+  const response = await settings.fetch(url.href, { method, headers, body, signal, redirect: 'manual', agent });
   const { status } = response;
-  const refuse = (why: string) => new DingTalkResponseError(endpoint, status, why);
   // A 3xx, an opaque redirect (status 0, as browsers' fetch gives), or one a fetch followed anyway.
   if (status === 0 || (status >= 300 && status < 400) || response.redirected === true) {
-    throw refuse(
+    throw new DingTalkResponseError(
+      endpoint,
+      status,
       'answered with a redirect, which is never followed (it would resend the credentials); DingTalk’s API does not redirect, so a proxy or a wrong URL may be in the way',
     );
   }
   const maxBytes = settings.maxResponseBytes;
-  const tooLarge = () => refuse(`answered with a body larger than ${maxBytes} bytes`);
+  const tooLarge = () =>
+    new DingTalkResponseError(endpoint, status, `answered with a body larger than ${maxBytes} bytes`);
   // A declared length over the bound is refused before waiting for the body.
   if (Number(headerOf(response, 'content-length')) > maxBytes) throw tooLarge();
   const stream = response.body as AsyncIterable<Uint8Array> | null | undefined;
@@ -164,16 +162,6 @@ function failureOf(error: unknown, request: OutgoingRequest, settings: HttpSetti
     return new DingTalkNetworkError(request.endpoint, failed + shown, { cause });
   } catch {
     return new DingTalkNetworkError(request.endpoint, failed);
-  }
-}
-
-/** A header of an answer, or null; a fetch whose headers throw is treated as sending none. */
-export function headerOf(response: { headers: { get(name: string): string | null } }, name: string): string | null {
-  try {
-    const value = response.headers.get(name);
-    return typeof value === 'string' ? value : null;
-  } catch {
-    return null;
   }
 }
 
