@@ -136,7 +136,9 @@ async function exchange(
   } else {
     for await (const chunk of stream) if (!fits(chunk)) throw tooLarge();
   }
-  return { status, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') };
+  // One chunk, the usual answer, is decoded as it is.
+  const all = chunks.length === 1 && Buffer.isBuffer(chunks[0]) ? chunks[0] : Buffer.concat(chunks);
+  return { status, headers: response.headers, body: all.toString('utf8') };
 }
 
 /**
