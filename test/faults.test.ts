@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { Agent } from 'node:http';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   DingTalkAPIError,
@@ -8,167 +8,140 @@ import {
   DingTalkNetworkError,
   DingTalkResponseError,
   DingTalkTimeoutError,
+  type FetchFunction,
 } from '../lib/index';
-import { createDingTalkEmulator, type DingTalkEmulator, type EmulatorFault } from '../lib/testing/index';
-import { startApp, type TestApp } from './helpers/app';
+import type { EmulatorFault } from '../lib/testing/index';
+import type { TestApp } from './helpers/app';
+import { emulatedApps } from './helpers/emulated-apps';
 import { watchProcess } from './helpers/process-watch';
 
-// Each fault DingTalk or the network can produce, for the token and the profile endpoint alike,
+// Each kind of fault DingTalk or the network can produce, for the token and the profile endpoint,
 // and the typed error the app's error handler must receive for it.
-type Expectation = (error: DingTalkError) => void;
-const faults: [string, (endpoint: 'token' | 'profile') => EmulatorFault, Expectation][] = [
-  [
-    '503 with a DingTalk JSON error',
-    () => ({ status: 503, body: { code: 'ServiceUnavailable', message: '服务暂不可用', requestid: 'REQ-503' } }),
-    (error) => {
-      assert.ok(error instanceof DingTalkAPIError);
-      assert.equal(error.dingtalkStatus, 503);
-      assert.equal(error.status, 502, 'an outage at DingTalk is a bad gateway for the app');
-      assert.equal(error.requestId, 'REQ-503');
-    },
-  ],
-  [
-    "DingTalk's QPS limit (kind throttle: 403 Forbidden.AccessDenied.QpsLimitForApi)",
-    () => ({ kind: 'throttle', headers: { 'retry-after': '3' } }),
-    (error) => assertThrottled(error, 403, 'Forbidden.AccessDenied.QpsLimitForApi', 3),
-  ],
-  [
-    'the egress IP blocked (kind ip-ban: {"status":1111})',
-    () => ({ kind: 'ip-ban' }),
-    (error) => assertThrottled(error, 200, '1111'),
-  ],
-  [
-    '429 systemBusy',
-    () => ({ status: 429, body: { code: 'systemBusy', message: '系统繁忙' } }),
-    (error) => assertThrottled(error, 429, 'systemBusy'),
-  ],
-  ['502 with an HTML page', () => ({ kind: 'html' }), (error) => assertResponseError(error, 502)],
-  ['200 with an empty body', () => ({ kind: 'empty' }), (error) => assertResponseError(error, 200)],
-  ['200 with invalid JSON', () => ({ kind: 'malformed-json' }), (error) => assertResponseError(error, 200)],
-  [
-    '200 with JSON lacking the essential field',
-    (endpoint) => ({
-      status: 200,
-      body: endpoint === 'token' ? { refreshToken: 'r', expireIn: 7200 } : { nick: '张三' },
-    }),
-    (error) => {
-      assertResponseError(error, 200);
-      assert.match(error.message, /without an? (accessToken|unionId)/);
-    },
-  ],
-  [
-    'a reset connection',
-    () => ({ kind: 'drop' }),
-    (error) => {
-      assert.ok(error instanceof DingTalkNetworkError);
-      assert.ok(!(error instanceof DingTalkTimeoutError));
-      assert.equal(error.status, 502);
-    },
-  ],
-  [
-    'a response that never comes',
-    () => ({ kind: 'hang' }),
-    (error) => {
-      assert.ok(error instanceof DingTalkTimeoutError);
-      assert.equal(error.timeoutMs, timeoutMs);
-      assert.equal(error.status, 504);
-    },
-  ],
-  [
-    'throttling with 429 and Retry-After',
-    () => ({ status: 429, body: { code: '90018', message: '请求太快 toofast' }, headers: { 'retry-after': '2' } }),
-    (error) => {
-      assert.ok(error instanceof DingTalkAPIError);
-      assert.equal(error.throttled, true);
-      assert.equal(error.retryAfterSeconds, 2);
-      assert.equal(error.status, 503);
-    },
-  ],
-  [
-    'throttling in the legacy errcode shape on HTTP 200',
-    () => ({ status: 200, body: { errcode: 90002, errmsg: 'api调用频率过高' } }),
-    (error) => {
-      assert.ok(error instanceof DingTalkAPIError);
-      assert.equal(error.throttled, true);
-      assert.equal(error.status, 503);
-    },
-  ],
-];
-
-/** Throttling: the app answers 503 (retry later), never "permission denied". */
-function assertThrottled(error: DingTalkError, dingtalkStatus: number, code: string, retryAfterSeconds?: number): void {
-  assert.ok(error instanceof DingTalkAPIError, String(error));
-  assert.equal(error.dingtalkStatus, dingtalkStatus);
-  assert.equal(error.code, code);
-  assert.equal(error.throttled, true);
-  assert.equal(error.permissionDenied, false);
-  assert.equal(error.status, 503);
-  assert.equal(error.retryAfterSeconds, retryAfterSeconds);
-}
-
-function assertResponseError(error: DingTalkError, dingtalkStatus: number): void {
-  assert.ok(error instanceof DingTalkResponseError, `${error.name}: ${error.message}`);
-  assert.equal(error.dingtalkStatus, dingtalkStatus);
-  assert.equal(error.status, 502);
-}
-
+// (How each body is classified is response.test.ts's; here, that every kind of failure reaches the
+// app's error handler typed, with the status the app answers, in time, leaking no socket.)
 const timeoutMs = 300;
 // Time allowed on top of the timeout: scheduling on a loaded 2-core machine, never seconds.
 const marginMs = 1200;
+// [what, the fault, the error's class, what it says]
+const faults: [string, EmulatorFault, new (...args: never[]) => DingTalkError, Record<string, unknown>][] = [
+  [
+    '503 with a DingTalk JSON error: a bad gateway for the app',
+    { status: 503, body: { code: 'ServiceUnavailable', message: '服务暂不可用', requestid: 'REQ-503' } },
+    DingTalkAPIError,
+    { dingtalkStatus: 503, status: 502, requestId: 'REQ-503' },
+  ],
+  [
+    "DingTalk's QPS limit (403 Forbidden.AccessDenied.QpsLimitForApi) with Retry-After",
+    { kind: 'throttle', headers: { 'retry-after': '3' } },
+    DingTalkAPIError,
+    {
+      code: 'Forbidden.AccessDenied.QpsLimitForApi',
+      throttled: true,
+      permissionDenied: false,
+      status: 503,
+      retryAfterSeconds: 3,
+    },
+  ],
+  ['502 with an HTML page', { kind: 'html' }, DingTalkResponseError, { dingtalkStatus: 502, status: 502 }],
+  // A network error that is no timeout: it has no timeoutMs.
+  ['a reset connection', { kind: 'drop' }, DingTalkNetworkError, { status: 502, timeoutMs: undefined }],
+  ['a response that never comes', { kind: 'hang' }, DingTalkTimeoutError, { timeoutMs, status: 504 }],
+];
 
-describe('faults at DingTalk, through a real Express app', () => {
-  let emulator: DingTalkEmulator;
+describe('requests to DingTalk, through a real Express app', () => {
+  const suite = emulatedApps();
   let app: TestApp;
-  let agent: Agent;
+  const agent = new Agent({ keepAlive: true });
   const watch = watchProcess();
-
   before(async () => {
-    emulator = await createDingTalkEmulator();
-    agent = new Agent({ keepAlive: true });
-    app = await startApp({
-      strategy: { ...emulator.strategyOptions(), callbackURL: '/callback', timeout: timeoutMs, agent },
-    });
+    app = await suite.app({ state: false, timeout: timeoutMs, agent });
   });
-  beforeEach(() => emulator.clearFaults());
-  after(async () => {
+  after(() => {
     watch.stop();
-    await app.close();
-    await emulator.close();
     agent.destroy();
   });
-
-  const login = () => app.browser().get('/callback').query({ authCode: emulator.issueAuthCode() });
+  const logIn = (started = app) =>
+    started.browser().get('/callback').query({ authCode: suite.emulator.issueAuthCode() });
 
   for (const endpoint of ['token', 'profile'] as const) {
-    for (const [label, fault, expectation] of faults) {
+    for (const [label, fault, type, expected] of faults) {
       it(`${endpoint} endpoint, ${label}: a typed error within the timeout`, async () => {
-        emulator.inject(endpoint, fault(endpoint));
+        suite.emulator.inject(endpoint, fault);
         const errorsBefore = app.errors.length;
         const started = performance.now();
-        const response = await login();
+        const response = await logIn();
         const elapsed = performance.now() - started;
         assert.equal(response.status, 500);
         assert.ok(elapsed < timeoutMs + marginMs, `answered after ${Math.round(elapsed)} ms`);
         assert.equal(app.errors.length, errorsBefore + 1);
         const error = app.errors.at(-1) as DingTalkError;
         assert.equal(error.endpoint, endpoint);
-        expectation(error);
+        assert.ok(error instanceof type, `${error.name}: ${error.message}`);
+        assert.deepEqual(
+          Object.fromEntries(Object.keys(expected).map((key) => [key, Reflect.get(error, key)])),
+          expected,
+        );
         assert.equal(response.body.error.name, error.name);
         await assertNoSocketInUse(agent);
       });
     }
 
     it(`${endpoint} endpoint, a slow answer inside the timeout: the login succeeds`, async () => {
-      emulator.inject(endpoint, { latencyMs: timeoutMs / 2 });
-      const response = await login();
+      suite.emulator.inject(endpoint, { latencyMs: timeoutMs / 2 });
+      const response = await logIn();
       assert.equal(response.status, 200);
-      assert.equal(response.body.user.profile.id, emulator.users[0]?.unionId);
+      assert.equal(response.body.user.profile.id, suite.emulator.users[0]?.unionId);
     });
   }
 
   it('recovers: a healthy login after all those faults succeeds on the same pool', async () => {
-    const response = await login();
-    assert.equal(response.status, 200);
+    assert.equal((await logIn()).status, 200);
+  });
+
+  it('reuses the keep-alive connection across logins', async () => {
+    const started = await suite.app({ state: false });
+    for (let i = 0; i < 10; i++) await logIn(started).expect(200);
+    const { requests, connections } = suite.emulator.counters;
+    assert.deepEqual([requests.token, requests.profile, connections], [10, 10, 1]);
+  });
+
+  it('posts the token request as JSON and sends the access token in x-acs-dingtalk-access-token, with Node’s global fetch', async () => {
+    const seen: { url: string; method: string; headers: Record<string, string>; body?: string }[] = [];
+    const recording: FetchFunction = (url, init) => {
+      seen.push({ url, method: init.method, headers: init.headers, ...(init.body ? { body: init.body } : {}) });
+      return globalThis.fetch(url, init as never) as never;
+    };
+    const response = await logIn(await suite.app({ state: false, fetch: recording })).expect(200);
+    const [token, profile] = seen;
+    assert.equal(seen.length, 2);
+    assert.deepEqual(
+      [token?.url, token?.method, token?.headers['content-type']],
+      [suite.emulator.tokenURL, 'POST', 'application/json'],
+    );
+    const sent = JSON.parse(token?.body ?? '{}');
+    assert.deepEqual(Object.keys(sent).sort(), ['clientId', 'clientSecret', 'code', 'grantType']);
+    assert.equal(sent.grantType, 'authorization_code');
+    assert.deepEqual([profile?.url, profile?.method], [suite.emulator.userProfileURL, 'GET']);
+    assert.equal(profile?.headers['x-acs-dingtalk-access-token'], response.body.user.accessToken);
+    assert.equal(response.body.user.profile.id, suite.emulator.users[0]?.unionId);
+  });
+
+  it('sends every request through the agent option', async () => {
+    const counted = new Agent({ keepAlive: true, maxSockets: 1 });
+    let created = 0;
+    const createConnection = counted.createConnection.bind(counted);
+    counted.createConnection = ((...args: Parameters<typeof createConnection>) => {
+      created++;
+      return createConnection(...args);
+    }) as typeof counted.createConnection;
+    try {
+      const started = await suite.app({ state: false, agent: counted });
+      await logIn(started).expect(200);
+      await logIn(started).expect(200);
+      assert.deepEqual([created, suite.emulator.counters.connections], [1, 1]);
+    } finally {
+      counted.destroy();
+    }
   });
 
   it('raised no unhandled rejection and no uncaught exception', () => {

@@ -1,153 +1,106 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DingTalkAPIError, DingTalkResponseError } from '../lib/api/errors';
-import { interpretResponse, type ReceivedResponse } from '../lib/api/response';
+import { interpretResponse } from '../lib/api/response';
 import { invalidAuthenticationBody, permissionDeniedBody, userMeBody } from './fixtures/dingtalk';
 
-function answer(status: number, body: unknown, headers: Record<string, string> = {}): ReceivedResponse {
+/** What interpretResponse returns or throws for this answer. */
+function outcome(status: number, body: unknown, headers: Record<string, string> = {}, secrets: string[] = []) {
   const all = new Headers({ 'content-type': 'application/json;charset=utf-8', ...headers });
-  return { status, headers: all, body: typeof body === 'string' ? body : JSON.stringify(body) };
-}
-
-function thrown(fn: () => unknown): unknown {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
   try {
-    fn();
+    return interpretResponse('token', { status, headers: all, body: text }, secrets);
   } catch (error) {
     return error;
   }
-  assert.fail('expected an error');
 }
+
+/** The named fields of `value`, to compare at once. */
+const pick = (value: unknown, keys: string[]) =>
+  Object.fromEntries(keys.map((key) => [key, (value as Record<string, unknown>)[key]]));
 
 describe('response classification', () => {
   it('decides throttling at oapi by errcode and sub_code only, never by the errmsg', () => {
     const oapi = (body: object) => new DingTalkAPIError('userinfo', { dingtalkStatus: 200, ...body } as never);
     const wrapped = oapi({ code: '88', subCode: '90018', description: 'ding talk error', subDescription: 'x' });
-    assert.equal(wrapped.throttled, true);
-    assert.equal(wrapped.status, 503);
+    assert.deepEqual([wrapped.throttled, wrapped.status], [true, 503]);
     for (const code of ['40078', '60011']) {
       const worded = oapi({ code, description: 'request toofast, QpsLimit' });
-      assert.equal(worded.throttled, false, code);
-      assert.equal(worded.status, 502, code);
+      assert.deepEqual([worded.throttled, worded.status], [false, 502], code);
     }
     // The v1.0 gateway's message still counts (its codes are words).
     const gateway = new DingTalkAPIError('profile', { dingtalkStatus: 403, code: 'Forbidden', description: 'toofast' });
     assert.equal(gateway.throttled, true);
   });
 
-  it('takes systemBusy, at any status, and an egress-IP block for throttling, and nothing else with a status field', () => {
-    const busy = thrown(() => interpretResponse('token', answer(500, { code: 'systemBusy', message: '系统繁忙' }), []));
-    assert.ok(busy instanceof DingTalkAPIError);
-    assert.equal(busy.throttled, true);
-    assert.equal(busy.status, 503);
-    const block = { status: 1111, wait: 5, source: 'x5', punish: 'deny', uuid: 'u' };
-    const blocked = thrown(() => interpretResponse('profile', answer(200, block), []));
-    assert.ok(blocked instanceof DingTalkAPIError);
-    assert.equal(blocked.throttled, true);
-    const blockedText = thrown(() => interpretResponse('profile', answer(403, { ...block, status: '1111' }), []));
-    assert.ok(blockedText instanceof DingTalkAPIError && blockedText.throttled);
-    // A profile that happens to carry a status field is a profile.
+  it('returns the parsed object of a 200 JSON answer, even one with a status field', () => {
+    assert.deepEqual(outcome(200, userMeBody), userMeBody);
     const profile = { nick: 'a', unionId: 'u', status: 1111 };
-    assert.deepEqual(interpretResponse('profile', answer(200, profile), []), profile);
+    assert.deepEqual(outcome(200, profile), profile);
   });
 
-  it('returns the parsed object of a 200 JSON answer', () => {
-    assert.deepEqual(interpretResponse('profile', answer(200, userMeBody), []), userMeBody);
+  const block = { status: 1111, wait: 5, source: 'x5', punish: 'deny', uuid: 'u' };
+  const inOneMinute = new Date(Date.now() + 60_000).toUTCString();
+  // [DingTalk's status, body, what the error says, headers]
+  const apiErrors: [number, unknown, Record<string, unknown>, Record<string, string>?][] = [
+    // DingTalk's status, string code, message and request id; the app answers a bad gateway.
+    [400, invalidAuthenticationBody, { dingtalkStatus: 400, status: 502, statusCode: 502, endpoint: 'token' }],
+    [400, invalidAuthenticationBody, { code: 'InvalidAuthentication', description: '不合法的access_token' }],
+    [400, invalidAuthenticationBody, { requestId: invalidAuthenticationBody.requestid }],
+    [403, permissionDeniedBody, { requiredScopes: ['Contact.User.Read'], permissionDenied: true }],
+    // A numeric code is kept as a string.
+    [429, { code: 90018, message: 'toofast' }, { code: '90018', throttled: true }],
+    // The legacy errcode shape, even on HTTP 200, a string errcode too.
+    [200, { errcode: '040078', errmsg: '不存在的临时授权码' }, { code: '40078', description: '不存在的临时授权码' }],
+    [200, { errcode: 90002, errmsg: 'api调用频率过高' }, { throttled: true, status: 503 }],
+    // systemBusy at any status, and an egress-IP block, are throttling.
+    [500, { code: 'systemBusy', message: '系统繁忙' }, { throttled: true, status: 503 }],
+    [200, block, { code: '1111', throttled: true }],
+    [403, { ...block, status: '1111' }, { throttled: true }],
+    [500, { code: 'Busy' }, { requestId: 'REQ-1' }, { 'x-acs-request-id': 'REQ-1' }],
+    [429, { code: 'Throttling' }, { retryAfterSeconds: 3 }, { 'retry-after': '3' }],
+  ];
+  for (const [status, body, expected, headers] of apiErrors) {
+    it(`reads a DingTalk error body as a DingTalkAPIError: ${status} ${JSON.stringify(expected)}`, () => {
+      const error = outcome(status, body, headers);
+      assert.ok(error instanceof DingTalkAPIError, String(error));
+      assert.deepEqual(pick(error, Object.keys(expected)), expected);
+    });
+  }
+
+  it('names the missing permission and where to enable it, and the error, in the message', () => {
+    assert.match((outcome(403, permissionDeniedBody) as Error).message, /Contact\.User\.Read.*developer console/s);
+    assert.match((outcome(400, invalidAuthenticationBody) as Error).message, /HTTP 400 InvalidAuthentication: 不合法/);
+    const later = outcome(429, { code: 'Throttling' }, { 'retry-after': inOneMinute }) as DingTalkAPIError;
+    assert.ok(
+      Number(later.retryAfterSeconds) > 55 && Number(later.retryAfterSeconds) <= 60,
+      'a date is seconds from now',
+    );
   });
 
-  describe('a DingTalk error body', () => {
-    it('becomes a DingTalkAPIError with DingTalk’s status, string code, message and request id', () => {
-      const error = thrown(() => interpretResponse('profile', answer(400, invalidAuthenticationBody), []));
-      assert.ok(error instanceof DingTalkAPIError);
-      assert.equal(error.dingtalkStatus, 400);
-      assert.equal(error.status, 502, 'the app answers a bad gateway, not DingTalk’s 400');
-      assert.equal(error.statusCode, 502);
-      assert.equal(error.code, 'InvalidAuthentication');
-      assert.equal(error.description, '不合法的access_token');
-      assert.equal(error.requestId, invalidAuthenticationBody.requestid);
-      assert.equal(error.endpoint, 'profile');
-      assert.match(error.message, /HTTP 400 InvalidAuthentication: 不合法的access_token/);
-    });
-
-    it('names the missing permission and where to enable it on a 403', () => {
-      const error = thrown(() => interpretResponse('profile', answer(403, permissionDeniedBody), []));
-      assert.ok(error instanceof DingTalkAPIError);
-      assert.deepEqual(error.requiredScopes, ['Contact.User.Read']);
-      assert.equal(error.permissionDenied, true);
-      assert.match(error.message, /Contact\.User\.Read/);
-      assert.match(error.message, /developer console/);
-    });
-
-    it('keeps a numeric code as a string instead of losing it', () => {
-      const error = thrown(() => interpretResponse('token', answer(429, { code: 90018, message: 'toofast' }), []));
-      assert.ok(error instanceof DingTalkAPIError);
-      assert.equal(error.code, '90018');
-      assert.equal(error.throttled, true);
-    });
-
-    it('reads the legacy errcode shape even on HTTP 200', () => {
-      const error = thrown(() =>
-        interpretResponse('token', answer(200, { errcode: 40078, errmsg: '不存在的临时授权码' }), []),
-      );
-      assert.ok(error instanceof DingTalkAPIError);
-      assert.equal(error.code, '40078');
-      assert.equal(error.description, '不存在的临时授权码');
-    });
-
-    it('takes the request id from the x-acs-request-id header when the body has none', () => {
-      const error = thrown(() =>
-        interpretResponse('token', answer(500, { code: 'ServiceUnavailable' }, { 'x-acs-request-id': 'REQ-1' }), []),
-      );
-      assert.ok(error instanceof DingTalkAPIError);
-      assert.equal(error.requestId, 'REQ-1');
-    });
-
-    it('reads Retry-After in seconds', () => {
-      const error = thrown(() =>
-        interpretResponse('token', answer(429, { code: 'Throttling' }, { 'retry-after': '3' }), []),
-      );
-      assert.ok(error instanceof DingTalkAPIError);
-      assert.equal(error.retryAfterSeconds, 3);
-      assert.equal(error.throttled, true);
-    });
-
-    it('cuts the secrets sent with the request out of what DingTalk says back', () => {
-      const body = { code: 'invalidAuthCode', message: 'code SECRETCODE123 is invalid for secret CLIENTSECRET9' };
-      const error = thrown(() => interpretResponse('token', answer(400, body), ['SECRETCODE123', 'CLIENTSECRET9']));
-      assert.ok(error instanceof DingTalkAPIError);
-      assert.doesNotMatch(error.message, /SECRETCODE123|CLIENTSECRET9/);
-      assert.match(error.message, /\[redacted\]/);
-    });
+  it('cuts the secrets sent with the request out of what DingTalk says back', () => {
+    const body = { code: 'invalidAuthCode', message: 'code SECRETCODE123 is invalid for secret CLIENTSECRET9' };
+    const error = outcome(400, body, {}, ['SECRETCODE123', 'CLIENTSECRET9']) as Error;
+    assert.doesNotMatch(error.message, /SECRETCODE123|CLIENTSECRET9/);
+    assert.match(error.message, /\[redacted\]/);
   });
 
-  describe('a body that is not DingTalk JSON', () => {
-    it('is a DingTalkResponseError that keeps the status, for an HTML error page', () => {
-      const html = '<html><body><h1>502 Bad Gateway</h1></body></html>';
-      const error = thrown(() => interpretResponse('token', answer(502, html, { 'content-type': 'text/html' }), []));
-      assert.ok(error instanceof DingTalkResponseError);
-      assert.equal(error.dingtalkStatus, 502);
-      assert.match(error.message, /text\/html/);
-      assert.doesNotMatch(error.message, /Bad Gateway/);
-    });
-
-    it('is a DingTalkResponseError for an empty 200 body', () => {
-      const error = thrown(() => interpretResponse('profile', answer(200, ''), []));
-      assert.ok(error instanceof DingTalkResponseError);
-      assert.match(error.message, /empty body/);
-    });
-
-    it('is a DingTalkResponseError for invalid JSON and for JSON that is not an object', () => {
-      for (const body of ['{"accessToken":', '[1,2]', '"text"', 'null']) {
-        const error = thrown(() => interpretResponse('token', answer(200, body), []));
-        assert.ok(error instanceof DingTalkResponseError, body);
-        assert.equal(error.dingtalkStatus, 200);
-        assert.equal(error.status, 502);
-      }
-    });
-
-    it('is a DingTalkResponseError for a JSON error without a code', () => {
-      const error = thrown(() => interpretResponse('token', answer(500, { oops: true }), []));
-      assert.ok(error instanceof DingTalkResponseError);
-      assert.equal(error.dingtalkStatus, 500);
-    });
+  it('gives a DingTalkResponseError that keeps the status for a body that is not DingTalk JSON', () => {
+    const html = '<html><body><h1>502 Bad Gateway</h1></body></html>';
+    for (const [status, body, type, message] of [
+      [502, html, 'text/html', /an error page that is not DingTalk JSON \(text\/html\)/],
+      [200, '', 'application/json', /empty body/],
+      [200, '{"accessToken":', 'application/json', /not a JSON object/],
+      [200, '[1,2]', 'application/json', /not a JSON object/],
+      [200, '"text"', 'application/json', /not a JSON object/],
+      [200, 'null', 'application/json', /not a JSON object/],
+      [500, { oops: true }, 'application/json', /not DingTalk JSON/],
+    ] as const) {
+      const error = outcome(status, body, { 'content-type': type });
+      assert.ok(error instanceof DingTalkResponseError, String(body));
+      assert.deepEqual([error.dingtalkStatus, error.status], [status, 502]);
+      assert.match(error.message, message);
+      assert.doesNotMatch(error.message, /Bad Gateway/, 'the page is not quoted');
+    }
   });
 });

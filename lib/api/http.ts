@@ -1,7 +1,7 @@
 import type { Agent } from 'node:http';
+import { Readable } from 'node:stream';
 import { type DingTalkEndpoint, DingTalkNetworkError, DingTalkResponseError, DingTalkTimeoutError } from './errors';
-import { redactSecrets } from './redact';
-import type { ReceivedResponse } from './response';
+import { headerOf, type ReceivedResponse, redactSecrets } from './response';
 
 /** What the strategy hands to `fetch`: node-fetch v2 and Node's global fetch both accept it. */
 export interface FetchRequestInit {
@@ -11,14 +11,12 @@ export interface FetchRequestInit {
   headers: Record<string, string>;
   /** The JSON body of a token request. */
   body?: string;
-  /** Aborts the request when the strategy's `timeout` runs out or the body grows too large. */
+  /** Aborted when the strategy's `timeout` runs out or the body grows over `maxResponseBytes`. */
   signal: AbortSignal;
   /** A redirect is answered as it came, never followed: it would resend the secret or the token. */
   redirect: 'manual';
-  /** Used by node-fetch; other implementations ignore it. */
+  /** The `agent` option, used by node-fetch; other implementations ignore it. */
   agent?: Agent;
-  /** node-fetch's bound on the body, in bytes (the strategy's `maxResponseBytes`); others ignore it. */
-  size?: number;
 }
 
 /** The part of a fetch `Response` the strategy reads. */
@@ -27,21 +25,26 @@ export interface FetchResponse {
   status: number;
   /** Response headers, looked up by name. */
   headers: { get(name: string): string | null };
-  /** A Node stream (node-fetch) or a web stream (global fetch); read with a size bound. */
+  /** A Node stream (node-fetch) or a web stream (global fetch), read with the size bound. */
   body?: unknown;
   /** The whole body as text; used when `body` is not an async-iterable stream. */
   text(): Promise<string>;
-  /** True when the fetch followed a redirect (one that ignores `redirect: 'manual'`). */
+  /** True when the fetch followed a redirect anyway: such an answer is refused. */
   redirected?: boolean;
 }
 
-/** A fetch implementation: node-fetch v2 by default, or any compatible one (`options.fetch`). */
+/**
+ * A fetch implementation: node-fetch v2 by default, or any compatible one (`options.fetch`), such
+ * as Node's global fetch. It must honour `signal` (an abort drops the connection) and
+ * `redirect: 'manual'`; node-fetch v2 and Node's global fetch both do. A 3xx or a followed
+ * redirect is refused anyway, and a fetch that ignores `signal` is still cut off at the timeout.
+ */
 export type FetchFunction = (url: string, init: FetchRequestInit) => Promise<FetchResponse>;
 
 export interface HttpSettings {
   fetch: FetchFunction;
-  /** True when `fetch` is the bundled node-fetch, which enforces `size` itself and honours `signal`. */
-  fetchEnforcesSize: boolean;
+  /** @deprecated Ignored: every fetch is read with the same bound. */
+  fetchEnforcesSize?: boolean;
   agentFor(url: URL): Agent | undefined;
   timeoutMs: number;
   maxResponseBytes: number;
@@ -57,250 +60,136 @@ export interface OutgoingRequest {
   secrets: readonly (string | undefined)[];
 }
 
+/** The reason the deadline aborts with, told apart from an abort for size. */
+const timedOut = Symbol('timed out');
+
 /**
- * Sends one request and reads the whole answer, bounded in time (`timeoutMs` covers connecting,
- * waiting and reading the body) and in size (`maxResponseBytes`).
- *
- * Why one AbortController and one timer rather than `AbortSignal.timeout()`: a body over the size
- * bound must drop the connection at once (node-fetch's `size` check rejects but keeps reading),
- * which needs a signal this code can abort; `AbortSignal.timeout()` measured no cheaper
- * (docs/reliability-and-performance.md).
+ * Sends one request and reads the whole answer, within one deadline (`timeoutMs` covers
+ * connecting, waiting and reading the body) and one size bound (`maxResponseBytes`). The deadline
+ * aborts the signal and, for a fetch that ignores it, also wins a race against the work.
  */
 export async function sendRequest(settings: HttpSettings, request: OutgoingRequest): Promise<ReceivedResponse> {
   const controller = new AbortController();
-  const timer = setTimeout(abort, settings.timeoutMs, controller);
-  // The bundled node-fetch honours the signal; another fetch might not, and is raced against it.
-  const bundled = settings.fetchEnforcesSize;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    const init: FetchRequestInit = {
-      method: request.method,
-      headers: request.headers,
-      signal: controller.signal,
-      redirect: 'manual',
-    };
-    if (request.body !== undefined) init.body = request.body;
-    const agent = settings.agentFor(request.url);
-    if (agent) init.agent = agent;
-    if (bundled) init.size = settings.maxResponseBytes;
-    const sent = settings.fetch(request.url.href, init);
-    const response = await (bundled ? sent : untilAborted(sent, controller.signal));
-    // A 3xx, an opaque redirect (status 0, as browsers' fetch gives), or one a fetch followed anyway.
-    if (response.status === 0 || (response.status >= 300 && response.status < 400) || response.redirected === true) {
-      controller.abort();
-      releaseBody(response);
-      throw new DingTalkResponseError(
-        request.endpoint,
-        response.status,
-        'answered with a redirect, which is never followed (it would resend the credentials); DingTalk’s API does not redirect, so a proxy or a wrong URL may be in the way',
-      );
-    }
-    const read = readBody(request.endpoint, response, settings, controller);
-    const body = await (bundled ? read : untilAborted(read, controller.signal));
-    return { status: response.status, headers: response.headers, body };
+    return await new Promise<ReceivedResponse>((resolve, reject) => {
+      timer = setTimeout(() => {
+        controller.abort(timedOut);
+        reject(timedOut);
+      }, settings.timeoutMs);
+      exchange(settings, request, controller.signal).then(resolve, reject);
+    });
   } catch (error) {
-    throw failureOf(error, request, settings, controller);
+    // Drops the connection of an answer refused (a redirect, a body too large) or left unread.
+    controller.abort();
+    throw failureOf(error, request, settings, controller.signal);
   } finally {
     clearTimeout(timer);
   }
 }
 
-/** The typed error for whatever went wrong; never throws itself, whatever `error` is (a Proxy, say). */
-function failureOf(
-  error: unknown,
-  request: OutgoingRequest,
+async function exchange(
   settings: HttpSettings,
-  controller: AbortController,
-): DingTalkNetworkError | DingTalkResponseError {
-  try {
-    if (controller.signal.reason === timedOut) return new DingTalkTimeoutError(request.endpoint, settings.timeoutMs);
-    if (error instanceof DingTalkResponseError) return error;
-    return new DingTalkNetworkError(request.endpoint, describeNetworkFailure(error), {
-      cause: cleanCopy(error, request.secrets, 0),
-    });
-  } catch {
-    return new DingTalkNetworkError(request.endpoint, describeNetworkFailure(undefined));
-  }
-}
-
-/** The reason the deadline aborts with, told apart from an abort for size. */
-const timedOut = Symbol('timed out');
-
-function abort(controller: AbortController): void {
-  controller.abort(timedOut);
-}
-
-/**
- * `work`, or a rejection as soon as the deadline passes, whichever comes first. Only the deadline:
- * an abort for size comes with its own error, from the code that aborted.
- */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const stop = () => {
-      if (signal.reason === timedOut) reject(timedOut);
-    };
-    stop();
-    signal.addEventListener('abort', stop, { once: true });
-    Promise.resolve(work).then(
-      (value) => {
-        signal.removeEventListener('abort', stop);
-        // Too late: whatever came is dropped, and a response's body released (its socket with it).
-        if (signal.reason === timedOut) releaseBody(value);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', stop);
-        reject(error);
-      },
+  { endpoint, url, method, headers, body }: OutgoingRequest,
+  signal: AbortSignal,
+): Promise<ReceivedResponse> {
+  const agent = settings.agentFor(url);
+  const response = await settings.fetch(url.href, { method, headers, body, signal, redirect: 'manual', agent });
+  const { status } = response;
+  // A 3xx, an opaque redirect (status 0, as browsers' fetch gives), or one a fetch followed anyway.
+  if (status === 0 || (status >= 300 && status < 400) || response.redirected === true) {
+    throw new DingTalkResponseError(
+      endpoint,
+      status,
+      'answered with a redirect, which is never followed (it would resend the credentials); DingTalk’s API does not redirect, so a proxy or a wrong URL may be in the way',
     );
-  });
-}
-
-async function readBody(
-  endpoint: DingTalkEndpoint,
-  response: FetchResponse,
-  settings: HttpSettings,
-  controller: AbortController,
-): Promise<string> {
+  }
   const maxBytes = settings.maxResponseBytes;
-  const tooLarge = () => {
-    // Aborting drops the connection; destroying the body stops a decoder inflating what arrived.
-    controller.abort();
-    destroyStream(response.body);
-    return new DingTalkResponseError(endpoint, response.status, `answered with a body larger than ${maxBytes} bytes`);
-  };
+  const tooLarge = () =>
+    new DingTalkResponseError(endpoint, status, `answered with a body larger than ${maxBytes} bytes`);
   // A declared length over the bound is refused before waiting for the body.
-  const declared = headerOf(response, 'content-length');
-  const declaredLength = Number(declared);
-  if (declaredLength > maxBytes) throw tooLarge();
-  // node-fetch's Response carries the `size` it enforces: trusted only when it is this bound.
-  if (settings.fetchEnforcesSize && (response as { size?: unknown }).size === maxBytes) {
-    try {
-      return await response.text();
-    } catch (error) {
-      if ((error as { type?: unknown } | null)?.type === 'max-size') throw tooLarge();
-      throw error;
-    }
+  if (Number(headerOf(response, 'content-length')) > maxBytes) throw tooLarge();
+  const stream = response.body as AsyncIterable<Uint8Array> | null | undefined;
+  if (typeof stream?.[Symbol.asyncIterator] !== 'function') {
+    const text = await response.text();
+    if (Buffer.byteLength(text) > maxBytes) throw tooLarge();
+    return { status, headers: response.headers, body: text };
   }
-  // Another fetch ignores `size`. A declared length still bounds the body (the HTTP parser stops
-  // there) unless a content coding makes it expand; otherwise its stream is read with a bound here.
-  const framed = declared !== null && Number.isInteger(declaredLength) && declaredLength >= 0;
-  if ((framed && headerOf(response, 'content-encoding') === null) || !isAsyncIterable(response.body)) {
-    return response.text();
-  }
-  const chunks: Buffer[] = [];
+  const chunks: Uint8Array[] = [];
   let received = 0;
-  for await (const chunk of response.body) {
-    const bytes = toBuffer(chunk);
-    received += bytes.length;
-    if (received > maxBytes) throw tooLarge();
-    chunks.push(bytes);
+  const fits = (chunk: Uint8Array) => {
+    chunks.push(chunk);
+    received += chunk.byteLength;
+    return received <= maxBytes;
+  };
+  // Stopping early destroys (or cancels) the stream: no decoder inflates what is left. A Node
+  // stream (node-fetch's) is read by its events, which cost less than its async iterator.
+  if (stream instanceof Readable) {
+    await new Promise((resolve, reject) => {
+      stream.on('data', (chunk: Buffer) => {
+        if (fits(chunk)) return;
+        stream.destroy();
+        reject(tooLarge());
+      });
+      stream.once('end', resolve).once('error', reject);
+    });
+  } else {
+    for await (const chunk of stream) if (!fits(chunk)) throw tooLarge();
   }
-  return Buffer.concat(chunks).toString('utf8');
+  // One chunk, the usual answer, is decoded as it is.
+  const all = chunks.length === 1 && Buffer.isBuffer(chunks[0]) ? chunks[0] : Buffer.concat(chunks);
+  return { status, headers: response.headers, body: all.toString('utf8') };
 }
-
-function destroyStream(body: unknown): void {
-  const destroy = readField(body, 'destroy');
-  if (typeof destroy === 'function') destroy.call(body);
-}
-
-/** Lets go of an answer that will not be read: a Node stream is destroyed, a web stream cancelled. */
-function releaseBody(response: unknown): void {
-  try {
-    const body = readField(response, 'body');
-    destroyStream(body);
-    const cancel = readField(body, 'cancel');
-    if (typeof cancel === 'function') Promise.resolve(cancel.call(body)).catch(() => {});
-  } catch {
-    // A body that cannot even be released is left to the garbage collector.
-  }
-}
-
-function toBuffer(chunk: unknown): Buffer {
-  if (Buffer.isBuffer(chunk)) return chunk;
-  if (chunk instanceof Uint8Array) return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-  return Buffer.from(String(chunk));
-}
-
-function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
-  return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
-}
-
-/** A header of an answer, or null; a fetch whose headers throw is treated as sending none. */
-export function headerOf(response: { headers: { get(name: string): string | null } }, name: string): string | null {
-  try {
-    const value = response.headers.get(name);
-    return typeof value === 'string' ? value : null;
-  } catch {
-    return null;
-  }
-}
-
-function describeNetworkFailure(error: unknown): string {
-  // node-fetch puts the system error code on the error, global fetch on its cause. Only a code
-  // that looks like one (ECONNRESET, UND_ERR_SOCKET) is repeated: a fetch may put anything there.
-  const code = readField(error, 'code') ?? readField(readField(error, 'cause'), 'code');
-  const shown = typeof code === 'string' && /^[A-Z][A-Z0-9_]{0,39}$/.test(code) ? ` (${code})` : '';
-  return `the request failed before DingTalk answered${shown}`;
-}
-
-/** A property of anything, or undefined when it has none or reading it throws (a hostile getter). */
-function readField(value: unknown, name: string): unknown {
-  if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return undefined;
-  try {
-    return (value as Record<string, unknown>)[name];
-  } catch {
-    return undefined;
-  }
-}
-
-const maxCauseDepth = 4;
 
 /**
- * The HTTP client's error, kept as the cause, cleaned: this request's secrets are cut out (a
- * header value the client refused is quoted in its message), and so are the query strings and
- * user info of the URLs it quotes (node-fetch puts the whole URL in its messages; an oapi URL
- * carries `access_token=`). The fields that say what happened are kept. Never throws, whatever
- * was thrown.
+ * The typed error for whatever went wrong. A network error keeps the HTTP client's error as its
+ * cause, cleaned (see `cleanCopy`); an error that cannot even be read (a hostile Proxy) is dropped.
  */
-function cleanCopy(error: unknown, secrets: readonly (string | undefined)[], depth: number): Error {
-  // A client may quote a value trimmed (Node's fetch does), or a query string as it was encoded
-  // (an app token with `+`, `/` or `=` travels escaped): those forms are cut out too.
-  const allSecrets = secrets.flatMap((secret) => (secret === undefined ? [] : spellingsOf(secret)));
-  // Secrets first, so that cutting a URL never splits one; long texts are clipped first.
-  const clean = (text: unknown) => withoutURLSecrets(redactSecrets(clip(printable(text)), allSecrets));
-  const isError = error instanceof Error;
-  const copy = new Error(clean(isError ? readField(error, 'message') : error));
-  copy.name = isError ? clean(readField(error, 'name')) : 'Error';
-  const stack = isError ? readField(error, 'stack') : undefined;
-  copy.stack = typeof stack === 'string' ? clean(stack) : `${copy.name}: ${copy.message}`;
-  for (const field of ['code', 'errno', 'type', 'syscall'] as const) {
-    const value = readField(error, field);
-    if (typeof value === 'number') Object.assign(copy, { [field]: value });
-    if (typeof value === 'string') Object.assign(copy, { [field]: clean(value) });
-  }
-  const cause = readField(error, 'cause');
-  if (cause !== undefined && cause !== error && depth < maxCauseDepth)
-    copy.cause = cleanCopy(cause, secrets, depth + 1);
-  return copy;
-}
-
-/** The ways a client may quote `secret`: as it is, trimmed, and escaped in a URL or a form. */
-function spellingsOf(secret: string): string[] {
-  return [secret, secret.trim(), encodeURIComponent(secret), new URLSearchParams({ s: secret }).toString().slice(2)];
-}
-
-const maxQuotedLength = 4000;
-
-function clip(text: string): string {
-  return text.length > maxQuotedLength ? `${text.slice(0, maxQuotedLength)}…` : text;
-}
-
-function printable(value: unknown): string {
+function failureOf(error: unknown, request: OutgoingRequest, settings: HttpSettings, signal: AbortSignal) {
+  const failed = 'the request failed before DingTalk answered';
   try {
-    return String(value);
+    if (signal.reason === timedOut) return new DingTalkTimeoutError(request.endpoint, settings.timeoutMs);
+    if (error instanceof DingTalkResponseError) return error;
+    // A client may quote a value trimmed (Node's fetch does), or escaped in a URL or a form.
+    const spellings = request.secrets.flatMap((secret) =>
+      secret === undefined
+        ? []
+        : [secret, secret.trim(), encodeURIComponent(secret), new URLSearchParams({ s: secret }).toString().slice(2)],
+    );
+    const cause = cleanCopy(error, spellings, 0) as Error & { code?: unknown; cause?: { code?: unknown } };
+    // node-fetch puts the system error code on its error, global fetch on its cause. Only a code
+    // that looks like one (ECONNRESET, UND_ERR_SOCKET) is repeated: a fetch may put anything there.
+    const code = cause.code ?? cause.cause?.code;
+    const shown = typeof code === 'string' && /^[A-Z][A-Z0-9_]{0,39}$/.test(code) ? ` (${code})` : '';
+    return new DingTalkNetworkError(request.endpoint, failed + shown, { cause });
   } catch {
-    return '(an error that cannot be printed)';
+    return new DingTalkNetworkError(request.endpoint, failed);
   }
+}
+
+/**
+ * A copy of the HTTP client's error, cleaned: every spelling of this request's secrets is cut out
+ * (a header value the client refused is quoted in its message), and so are the query strings and
+ * user info of the URLs it quotes (node-fetch quotes the whole URL; an oapi URL carries
+ * `access_token=`). The fields that say what happened are kept, causes to a depth of 4.
+ */
+function cleanCopy(error: unknown, secrets: string[], depth: number): Error {
+  // Clipped first, then secrets, so that cutting a URL never splits one.
+  const clean = (value: unknown) =>
+    redactSecrets(String(value).slice(0, 4000), secrets).replace(urlInText, withoutQuery);
+  const fields = Object(error) as Record<string, unknown>;
+  const isError = error instanceof Error;
+  const copy = new Error(clean(isError ? fields.message : error));
+  copy.name = isError ? clean(fields.name) : 'Error';
+  copy.stack = typeof fields.stack === 'string' ? clean(fields.stack) : `${copy.name}: ${copy.message}`;
+  for (const field of ['code', 'errno', 'type', 'syscall']) {
+    const value = fields[field];
+    if (typeof value === 'number' || typeof value === 'string')
+      Object.assign(copy, { [field]: typeof value === 'number' ? value : clean(value) });
+  }
+  const cause = fields.cause;
+  if (cause !== undefined && cause !== error && depth < 4) copy.cause = cleanCopy(cause, secrets, depth + 1);
+  return copy;
 }
 
 // A URL in a message: its user info, query and fragment are dropped; scheme, host and path stay.
@@ -309,10 +198,8 @@ function printable(value: unknown): string {
 const urlInText =
   /(?<![a-z0-9+.-])((?:[a-z][a-z0-9+.-]*:)?\/\/)(?:[^\s/?#@]*@)?([^\s?#"'<>()]*)([?#][^\s"'<>()[\]]*)?/gi;
 
-function withoutURLSecrets(text: string): string {
-  return text.replace(urlInText, (_url, scheme: string, place: string, query: string | undefined) => {
-    let end = query?.length ?? 0;
-    while (end > 0 && '.,:;!'.includes(query?.[end - 1] as string)) end -= 1;
-    return `${scheme}${place}${query?.slice(end) ?? ''}`;
-  });
+function withoutQuery(_url: string, scheme: string, place: string, query = ''): string {
+  let end = query.length;
+  while (end > 0 && '.,:;!'.includes(query[end - 1] as string)) end -= 1;
+  return `${scheme}${place}${query.slice(end)}`;
 }

@@ -1,6 +1,4 @@
 import { DingTalkAPIError, type DingTalkAPIErrorDetails, type DingTalkEndpoint, DingTalkResponseError } from './errors';
-import { headerOf } from './http';
-import { redactSecrets } from './redact';
 
 /** An answer from DingTalk, read in full (up to the size bound). */
 export interface ReceivedResponse {
@@ -20,124 +18,112 @@ export function interpretResponse(
   response: ReceivedResponse,
   secrets: readonly (string | undefined)[],
 ): Record<string, unknown> {
-  const json = parseJSONObject(response.body);
-  const apiError = json && readAPIError(response, json, secrets);
-  if (apiError) throw new DingTalkAPIError(endpoint, apiError);
-  const ok = response.status >= 200 && response.status < 300;
-  if (json && ok) return json;
-  throw new DingTalkResponseError(endpoint, response.status, describeUnexpectedBody(response, ok));
-}
-
-function parseJSONObject(body: string): Record<string, unknown> | undefined {
-  if (body.length === 0) return undefined;
+  let json: Record<string, unknown> | undefined;
   try {
-    const value: unknown = JSON.parse(body);
-    return isPlainObject(value) ? value : undefined;
+    const value: unknown = JSON.parse(response.body);
+    if (isPlainObject(value)) json = value;
   } catch {
-    return undefined;
+    // Not JSON: told apart below.
   }
+  const ok = response.status >= 200 && response.status < 300;
+  const apiError = json && readAPIError(response, ok, json, secrets);
+  if (apiError) throw new DingTalkAPIError(endpoint, apiError);
+  if (json && ok) return json;
+  const kind = headerOf(response, 'content-type')?.split(';')[0]?.trim() || 'no content type';
+  const what = ok ? 'a body that is not a JSON object' : 'an error page that is not DingTalk JSON';
+  const proxy = `answered with ${what} (${kind}); a proxy or gateway may be in the way`;
+  throw new DingTalkResponseError(
+    endpoint,
+    response.status,
+    response.body ? proxy : `answered with an empty body (${kind})`,
+  );
 }
 
 /** Reads DingTalk's v1.0 error shape (`code` string) and the legacy one (`errcode` number). */
 function readAPIError(
   response: ReceivedResponse,
+  ok: boolean,
   json: Record<string, unknown>,
   secrets: readonly (string | undefined)[],
 ): DingTalkAPIErrorDetails | undefined {
-  const ok = response.status >= 200 && response.status < 300;
-  let code: string | undefined;
-  let description: unknown;
-  if (!ok && (typeof json.code === 'string' || typeof json.code === 'number')) {
-    code = String(json.code);
-    description = json.message;
-  } else if (
-    (typeof json.errcode === 'number' && json.errcode !== 0) ||
-    (typeof json.errcode === 'string' && /^-?\d+$/.test(json.errcode) && Number(json.errcode) !== 0)
-  ) {
-    // The legacy oapi gateway answers HTTP 200 with a non-zero errcode, which its own calling
-    // guide writes as a string ("errcode":"0"): a number in either form is an error.
-    code = typeof json.errcode === 'number' ? String(json.errcode) : json.errcode.replace(/^(-?)0+(?=\d)/, '$1');
-    description = json.errmsg;
-  } else if (!ok && typeof json.errcode === 'string') {
-    code = json.errcode;
-    description = json.errmsg;
-  } else if (isEgressIPBlock(json)) {
+  const { code, errcode, status } = json;
+  // The legacy oapi gateway answers HTTP 200 with a non-zero errcode, which its own calling
+  // guide writes as a string ("errcode":"0"): a number in either form is an error.
+  const numeric = typeof errcode === 'number' || (typeof errcode === 'string' && /^-?\d+$/.test(errcode));
+  let found: [string, unknown] | undefined;
+  if (!ok && (typeof code === 'string' || typeof code === 'number')) found = [String(code), json.message];
+  else if (numeric && Number(errcode) !== 0) found = [String(errcode).replace(/^(-?)0+(?=\d)/, '$1'), json.errmsg];
+  else if (!ok && typeof errcode === 'string') found = [errcode, json.errmsg];
+  else if (
     // DingTalk's block of an egress IP that called too often: {"status":1111,"wait":5,"punish":"deny",...}.
-    code = '1111';
-    description = 'the egress IP called DingTalk too often and is blocked for a while';
-  }
-  if (code === undefined) return undefined;
+    (status === 1111 || status === '1111') &&
+    !('accessToken' in json || 'unionId' in json) &&
+    (typeof json.punish === 'string' || typeof json.wait === 'number')
+  )
+    found = ['1111', 'the egress IP called DingTalk too often and is blocked for a while'];
+  if (!found) return undefined;
 
   // Every text DingTalk sends back is cut short and cleaned of the secrets of this request.
-  const clean = (text: string, max: number) => clip(redactSecrets(text, secrets), max);
+  const clean = (text: unknown, max: number) => {
+    const cleaned = redactSecrets(typeof text === 'string' ? text : '', secrets);
+    return cleaned.length > max ? `${cleaned.slice(0, max)}…` : cleaned;
+  };
   const details: DingTalkAPIErrorDetails = {
     dingtalkStatus: response.status,
-    code: clean(code, 200),
-    description: clean(typeof description === 'string' ? description : '', 1000),
+    code: clean(found[0], 200),
+    description: clean(found[1], 1000),
   };
-  const requestId =
-    stringField(json, 'requestid') ??
-    stringField(json, 'requestId') ??
-    stringField(json, 'request_id') ??
-    headerOf(response, 'x-acs-request-id');
+  const requestId = textField(json, 'requestid', 'requestId', 'request_id') ?? headerOf(response, 'x-acs-request-id');
   if (requestId) details.requestId = clean(requestId, 200);
   // The oapi's errcode 88 (鉴权异常) names the actual problem in sub_code and sub_msg.
-  const subCode = codeField(json, 'sub_code') ?? codeField(json, 'subcode');
+  const subCode = textField(json, 'sub_code', 'subcode');
   if (subCode !== undefined) {
     details.subCode = clean(subCode, 200);
-    const subMessage = stringField(json, 'sub_msg') ?? stringField(json, 'submsg');
+    const subMessage = textField(json, 'sub_msg', 'submsg');
     if (subMessage) details.subDescription = clean(subMessage, 1000);
   }
-  const requiredScopes = readRequiredScopes(json.accessdenieddetail)?.map((scope) => clean(scope, 200));
-  if (requiredScopes) details.requiredScopes = requiredScopes;
-  const retryAfter = parseRetryAfter(headerOf(response, 'retry-after'));
-  if (retryAfter !== undefined) details.retryAfterSeconds = retryAfter;
+  const detail = json.accessdenieddetail;
+  const scopes = isPlainObject(detail) && Array.isArray(detail.requiredScopes) ? detail.requiredScopes : [];
+  const requiredScopes = scopes.filter((scope): scope is string => typeof scope === 'string');
+  if (requiredScopes.length > 0) details.requiredScopes = requiredScopes.map((scope) => clean(scope, 200));
+  // Retry-After in seconds or as an HTTP date.
+  const retryAfter = headerOf(response, 'retry-after');
+  const seconds = Number(retryAfter);
+  const date = Date.parse(retryAfter ?? '');
+  if (retryAfter && Number.isFinite(seconds) && seconds >= 0) details.retryAfterSeconds = seconds;
+  else if (!Number.isNaN(date)) details.retryAfterSeconds = Math.max(0, Math.ceil((date - Date.now()) / 1000));
   return details;
 }
 
-/** DingTalk's block of an egress IP: `{"status":1111,"wait":5,"source":"x5","punish":"deny","uuid":"…"}`. */
-function isEgressIPBlock(json: Record<string, unknown>): boolean {
-  const status = json.status;
-  if (status !== 1111 && status !== '1111') return false;
-  if ('accessToken' in json || 'unionId' in json) return false;
-  return typeof json.punish === 'string' || typeof json.wait === 'number';
+/** The first of `names` that holds a non-empty string or a finite number, as a string. */
+function textField(json: Record<string, unknown>, ...names: string[]): string | undefined {
+  for (const name of names) {
+    const value = json[name];
+    if ((typeof value === 'string' && value) || (typeof value === 'number' && Number.isFinite(value)))
+      return `${value}`;
+  }
+  return undefined;
 }
 
-function readRequiredScopes(detail: unknown): string[] | undefined {
-  if (!isPlainObject(detail) || !Array.isArray(detail.requiredScopes)) return undefined;
-  const scopes = detail.requiredScopes.filter((scope): scope is string => typeof scope === 'string');
-  return scopes.length > 0 ? scopes : undefined;
+/** A header of an answer, or null; a fetch whose headers throw is treated as sending none. */
+export function headerOf(response: { headers: { get(name: string): string | null } }, name: string): string | null {
+  try {
+    const value = response.headers.get(name);
+    return typeof value === 'string' ? value : null;
+  } catch {
+    return null;
+  }
 }
 
-function parseRetryAfter(header: string | null): number | undefined {
-  if (!header) return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds;
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000));
-}
-
-function describeUnexpectedBody(response: ReceivedResponse, ok: boolean): string {
-  const contentType = headerOf(response, 'content-type');
-  const kind = contentType ? contentType.split(';')[0]?.trim() : 'no content type';
-  if (response.body.length === 0) return `answered with an empty body (${kind})`;
-  const what = ok ? 'a body that is not a JSON object' : 'an error page that is not DingTalk JSON';
-  return `answered with ${what} (${kind}); a proxy or gateway may be in the way`;
-}
-
-function stringField(json: Record<string, unknown>, name: string): string | undefined {
-  const value = json[name];
-  return typeof value === 'string' && value.length > 0 ? value : undefined;
-}
-
-function codeField(json: Record<string, unknown>, name: string): string | undefined {
-  const value = json[name];
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  return typeof value === 'string' && value.length > 0 ? value : undefined;
-}
-
-function clip(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max)}…` : text;
+/** Replaces every occurrence of each secret in `text`, in any letter case, with `[redacted]`. */
+export function redactSecrets(text: string, secrets: readonly (string | undefined)[]): string {
+  let result = text;
+  for (const secret of secrets) {
+    // A very short value would also blank out ordinary words, and cannot be a real credential.
+    if (!secret || secret.length < 4 || !result.toLowerCase().includes(secret.toLowerCase())) continue;
+    result = result.replace(new RegExp(secret.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gi'), '[redacted]');
+  }
+  return result;
 }
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
