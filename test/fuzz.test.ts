@@ -200,7 +200,6 @@ describe('fuzzed answers from DingTalk', () => {
       tokenURL: new URL('https://api.example/token'),
       userProfileURL: new URL('https://api.example/me'),
       fetch,
-      fetchEnforcesSize: false,
       agentFor: () => undefined,
       timeoutMs: 1000,
       maxResponseBytes: 1024 * 1024,

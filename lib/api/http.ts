@@ -43,8 +43,6 @@ export type FetchFunction = (url: string, init: FetchRequestInit) => Promise<Fet
 
 export interface HttpSettings {
   fetch: FetchFunction;
-  /** @deprecated Ignored: every fetch is read with the same bound. */
-  fetchEnforcesSize?: boolean;
   agentFor(url: URL): Agent | undefined;
   timeoutMs: number;
   maxResponseBytes: number;

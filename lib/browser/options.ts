@@ -49,7 +49,10 @@ export interface StrategyOptionsBase {
   timeout?: number;
   /** Largest answer body read from DingTalk, in bytes. Default 1 MiB. */
   maxResponseBytes?: number;
-  /** A fetch implementation to use instead of node-fetch v2. */
+  /**
+   * A fetch to use instead of node-fetch v2, such as Node's global fetch. It must honour `signal`
+   * and `redirect: 'manual'` (both of those do); a redirect is refused and the timeout holds anyway.
+   */
   fetch?: FetchFunction;
   /** The agent for every request to DingTalk (for a proxy, or your own pooling). */
   agent?: HttpAgent;

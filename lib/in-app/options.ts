@@ -45,7 +45,10 @@ export interface InAppStrategyOptionsBase {
   timeout?: number;
   /** Largest answer body read from DingTalk, in bytes. Default 1 MiB. */
   maxResponseBytes?: number;
-  /** A fetch implementation to use instead of node-fetch v2. It must pass `signal` and `redirect` on. */
+  /**
+   * A fetch to use instead of node-fetch v2, such as Node's global fetch. It must honour `signal`
+   * and `redirect: 'manual'` (both of those do); a redirect is refused and the timeout holds anyway.
+   */
   fetch?: FetchFunction;
   /** The agent for every request to DingTalk (for a proxy, or your own pooling). */
   agent?: HttpAgent;

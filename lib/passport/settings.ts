@@ -126,8 +126,6 @@ export function readSettings(options: unknown, owner: Owner): Settings {
   const read = settings as unknown as Settings;
   read.timeoutMs = settings.timeout as number;
   read.agentFor = settings.agent as HttpSettings['agentFor'];
-  // The bundled node-fetch bounds the body itself (`size`); any other fetch is read with a bound here.
-  read.fetchEnforcesSize = read.fetch === (nodeFetch as unknown as FetchFunction);
   if (owner === 'Strategy') checkBrowserRules(read, given);
   // A strategy shown or logged (`%o`, JSON.stringify) must not print the secret.
   Object.defineProperty(read, 'clientSecret', { enumerable: false });
