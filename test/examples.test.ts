@@ -182,15 +182,15 @@ for (const [framework, file] of [
 }
 
 describe('node example/<file>.js, as a user runs it', { concurrency: true }, () => {
-  const taken = createServer();
+  const server = createServer();
   const children: ChildProcess[] = [];
   let port = 0;
   before(async () => {
-    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
-    port = (taken.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as AddressInfo).port;
   });
   after(() => {
-    taken.close();
+    server.close();
     for (const child of children) child.kill();
   });
 
@@ -204,12 +204,11 @@ describe('node example/<file>.js, as a user runs it', { concurrency: true }, () 
     const child = spawn(process.execPath, args, { cwd: join(root, 'example'), env: childEnv });
     children.push(child);
     const output = { stdout: '', stderr: '' };
-    child.stdout.on('data', (chunk) => {
-      output.stdout += String(chunk);
-    });
-    child.stderr.on('data', (chunk) => {
-      output.stderr += String(chunk);
-    });
+    for (const name of ['stdout', 'stderr'] as const) {
+      child[name].on('data', (chunk) => {
+        output[name] += String(chunk);
+      });
+    }
     /** Waits for `pattern` on stdout: what the process prints once it listens. */
     const printed = async (pattern: RegExp) => {
       while (!pattern.test(output.stdout)) await once(child.stdout, 'data');
@@ -218,42 +217,46 @@ describe('node example/<file>.js, as a user runs it', { concurrency: true }, () 
     return { output, printed, exited: once(child, 'exit') as Promise<[number | null, string | null]> };
   }
 
-  const five = ['express.js', 'koa.js', 'fastify.js', 'signed-cookie-state.js', 'in-client.js'];
-  const refusals: Array<[string, string, () => Record<string, string>, () => string]> = [
-    ...['express.js', 'koa.js', 'fastify.js'].map((file) => [
-      file,
-      'only DINGTALK_CLIENT_ID is set',
-      () => ({ DINGTALK_CLIENT_ID: 'dingrealclientid' }),
-      () => 'DINGTALK_CLIENT_SECRET must be set when DINGTALK_CLIENT_ID is set\n',
-    ]),
-    ...five.map((file) => [
-      file,
-      'NODE_ENV=production and DINGTALK_CLIENT_ID is unset (no emulator)',
-      () => ({ NODE_ENV: 'production' }),
-      () => 'DINGTALK_CLIENT_ID must be set when NODE_ENV=production\n',
-    ]),
-    ...five.map((file) => [
-      file,
-      'its port is taken (it names PORT= to pick another)',
-      () => ({ PORT: String(port) }),
-      () => `Port ${port} is in use: try another, such as PORT=${port + 1} node ${file}\n`,
-    ]),
+  const three = ['express.js', 'koa.js', 'fastify.js'];
+  const five = [...three, 'signed-cookie-state.js', 'in-client.js'];
+  const taken = { PORT: 'the taken port' };
+  const refusals: Array<[string[], string, Record<string, string>, (file: string, port: number) => string]> = [
     [
-      'server.js',
+      three,
+      'only DINGTALK_CLIENT_ID is set',
+      { DINGTALK_CLIENT_ID: 'dingrealclientid' },
+      () => 'DINGTALK_CLIENT_SECRET must be set when DINGTALK_CLIENT_ID is set\n',
+    ],
+    [
+      five,
+      'NODE_ENV=production and DINGTALK_CLIENT_ID is unset (no emulator)',
+      { NODE_ENV: 'production' },
+      () => 'DINGTALK_CLIENT_ID must be set when NODE_ENV=production\n',
+    ],
+    [
+      five,
+      'its port is taken (it names PORT= to pick another)',
+      taken,
+      (file, port) => `Port ${port} is in use: try another, such as PORT=${port + 1} node ${file}\n`,
+    ],
+    [
+      ['server.js'],
       'its port is taken (in both languages, with PORT= to pick another)',
-      () => ({ PORT: String(port) }),
-      () =>
+      taken,
+      (_file, port) =>
         `Could not start the demo: port ${port} is already in use. Stop what uses it, or pick another port: PORT=${port + 1} npm run demo\n` +
         `无法启动演示：端口 ${port} 已被占用。请停止占用它的程序，或换一个端口：PORT=${port + 1} npm run demo\n`,
     ],
-  ] as Array<[string, string, () => Record<string, string>, () => string]>;
-  for (const [file, when, env, message] of refusals) {
-    it(`${file} exits with status 1 and says why when ${when}`, async () => {
-      const child = run([file], env());
-      const [code] = await child.exited;
-      assert.equal(child.output.stderr, message());
-      assert.equal(code, 1);
-    });
+  ];
+  for (const [files, when, env, message] of refusals) {
+    for (const file of files) {
+      it(`${file} exits with status 1 and says why when ${when}`, async () => {
+        const child = run([file], env === taken ? { PORT: String(port) } : env);
+        const [code] = await child.exited;
+        assert.equal(child.output.stderr, message(file, port));
+        assert.equal(code, 1);
+      });
+    }
   }
 
   it("start() on a port that cannot be rejects and closes the example's emulator, so the process ends", async () => {
@@ -271,7 +274,7 @@ describe('node example/<file>.js, as a user runs it', { concurrency: true }, () 
     assert.equal(child.output.stdout, five.map((file) => `${file} ERR_SOCKET_BAD_PORT\n`).join(''));
   });
 
-  for (const file of ['express.js', 'koa.js', 'fastify.js']) {
+  for (const file of three) {
     it(`${file} prints its URL, where / answers, with the emulator when DINGTALK_CLIENT_ID is unset`, async () => {
       const line = (await run([file]).printed(/\n/)).trim();
       assert.match(line, /^Open http:\/\/127\.0\.0\.1:\d+ \(DingTalk emulator: no DINGTALK_CLIENT_ID\)$/);
