@@ -97,116 +97,115 @@ describe('the emulator’s dd.js in a real browser', () => {
     return page.evaluate(script) as Promise<Outcome>;
   }
 
-  it('inside the client: success gets { code }, complete runs once after it, and the promise resolves', async () => {
+  const corpId = 'dingemulatorcorp0001';
+  const cases: Array<{
+    what: string;
+    userAgent: string;
+    api?: 'requestAuthCode' | 'runtime.permission.requestAuthCode';
+    params?: (dd: DingTalkEmulator) => Record<string, string>;
+    callbacks: string[];
+    waitMs?: number;
+    from?: () => DingTalkEmulator;
+    expected: string[];
+    check?(events: Outcome['events']): void;
+  }> = [
+    {
+      what: 'inside the client: success gets { code }, complete runs once after it, and the promise resolves it',
+      userAgent: desktopUserAgent,
+      callbacks: ['success', 'fail', 'complete'],
+      expected: ['success', 'complete', 'then'],
+      check: (events) => assert.equal(events[2]?.code, events[0]?.code),
+    },
+    {
+      what: 'inside the client: onSuccess gets { code } too',
+      userAgent: iPhoneUserAgent,
+      callbacks: ['onSuccess', 'onFail'],
+      expected: ['onSuccess', 'then'],
+      check: (events) => assert.equal(typeof events[0]?.code, 'string'),
+    },
+    {
+      what: 'inside the client: the older runtime.permission.requestAuthCode calls onSuccess, success and complete',
+      userAgent: iPhoneUserAgent,
+      api: 'runtime.permission.requestAuthCode',
+      params: () => ({ corpId }),
+      callbacks: ['success', 'onSuccess', 'complete'],
+      expected: ['onSuccess', 'success', 'complete', 'then'],
+      check: (events) => assert.equal(events[0]?.code, events[1]?.code),
+    },
+    {
+      what: 'inside the client: an organization the app is not installed in goes to fail, then complete; the promise rejects',
+      userAgent: androidUserAgent,
+      params: (dd) => ({ corpId: 'dingemulatorcorp0002', clientId: dd.clientID }),
+      callbacks: ['success', 'fail', 'complete'],
+      expected: ['fail', 'complete', 'catch'],
+      check(events) {
+        assert.equal(events[0]?.errorCode, 3);
+        assert.match(events[0]?.errorMessage ?? '', /^对应企业没有127\.0\.0\.1:\d+域名微应用$/);
+        assert.equal(events[1]?.args, 0, 'complete gets no argument');
+      },
+    },
+    {
+      what: 'outside the client, by default: nothing is called within 1.5 s, the promise stays pending, no code is asked for',
+      userAgent: browserUserAgent,
+      callbacks: ['success', 'fail', 'complete', 'onSuccess', 'onFail'],
+      waitMs: 1500,
+      expected: [],
+    },
+    {
+      what: 'outside the client with jsapiOutsideClient "reject": onFail, fail and complete, and the promise rejects',
+      userAgent: browserUserAgent,
+      from: () => rejecting,
+      callbacks: ['onFail', 'fail', 'complete'],
+      expected: ['onFail', 'fail', 'complete', 'catch'],
+      check(events) {
+        assert.equal(events[0]?.errorCode, -1);
+        assert.match(events[0]?.errorMessage ?? '', /DingTalk client/);
+      },
+    },
+  ];
+  for (const { what, userAgent, api = 'requestAuthCode', params, callbacks, waitMs, from, expected, check } of cases) {
+    it(what, async () => {
+      const dd = from?.() ?? emulator;
+      dd.resetCounters();
+      const page = await open(userAgent, dd);
+      const { events } = await call(
+        page,
+        api,
+        params?.(dd) ?? { corpId, clientId: dd.clientID },
+        callbacks,
+        waitMs ?? 10_000,
+      );
+      assert.deepEqual(
+        events.map((event) => event.name),
+        expected,
+      );
+      check?.(events);
+      // dd.js only, and one code asked for when a callback was due.
+      assert.equal(dd.counters.requests.client, expected.length && userAgent !== browserUserAgent ? 2 : 1);
+      await page.close();
+    });
+  }
+
+  it('inside the client: the code is a real one, which the emulator exchanges for the member signed in to the client', async () => {
     const page = await open(desktopUserAgent);
     const { events } = await call(
       page,
       'requestAuthCode',
-      { corpId: 'dingemulatorcorp0001', clientId: emulator.clientID },
-      ['success', 'fail', 'complete'],
+      { corpId, clientId: emulator.clientID },
+      ['success'],
       10_000,
-    );
-    assert.deepEqual(
-      events.map((event) => event.name),
-      ['success', 'complete', 'then'],
     );
     const code = events[0]?.code;
     assert.ok(typeof code === 'string' && code.length > 0);
-    assert.equal(events[2]?.code, code, 'the promise resolves the same code');
-    // The code is a real one: the emulator exchanges it for the member signed in to the client.
-    const exchanged = await fetch(emulator.appAccessTokenURL, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ appKey: emulator.clientID, appSecret: emulator.clientSecret }),
+    const post = (url: string, body: object) =>
+      fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const exchanged = await post(emulator.appAccessTokenURL, {
+      appKey: emulator.clientID,
+      appSecret: emulator.clientSecret,
     });
     const { accessToken } = (await exchanged.json()) as { accessToken: string };
-    const info = await fetch(`${emulator.userInfoURL}?access_token=${encodeURIComponent(accessToken)}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ code }),
-    });
+    const info = await post(`${emulator.userInfoURL}?access_token=${encodeURIComponent(accessToken)}`, { code });
     assert.equal(((await info.json()) as { result: { userid: string } }).result.userid, 'zhangsan');
-    await page.close();
-  });
-
-  it('inside the client: onSuccess gets { code } too, and so does the older runtime.permission.requestAuthCode', async () => {
-    const page = await open(iPhoneUserAgent);
-    const newer = await call(
-      page,
-      'requestAuthCode',
-      { corpId: 'dingemulatorcorp0001', clientId: emulator.clientID },
-      ['onSuccess', 'onFail'],
-      10_000,
-    );
-    assert.deepEqual(
-      newer.events.map((event) => event.name),
-      ['onSuccess', 'then'],
-    );
-    assert.equal(typeof newer.events[0]?.code, 'string');
-    const older = await call(
-      page,
-      'runtime.permission.requestAuthCode',
-      { corpId: 'dingemulatorcorp0001' },
-      ['success', 'onSuccess', 'complete'],
-      10_000,
-    );
-    assert.deepEqual(
-      older.events.map((event) => event.name),
-      ['onSuccess', 'success', 'complete', 'then'],
-    );
-    assert.equal(older.events[0]?.code, older.events[1]?.code);
-    await page.close();
-  });
-
-  it('inside the client: an organization the app is not installed in goes to fail, then complete; the promise rejects', async () => {
-    const page = await open(androidUserAgent);
-    const { events } = await call(
-      page,
-      'requestAuthCode',
-      { corpId: 'dingemulatorcorp0002', clientId: emulator.clientID },
-      ['success', 'fail', 'complete'],
-      10_000,
-    );
-    assert.deepEqual(
-      events.map((event) => event.name),
-      ['fail', 'complete', 'catch'],
-    );
-    assert.equal(events[0]?.errorCode, 3);
-    assert.match(events[0]?.errorMessage ?? '', /^对应企业没有127\.0\.0\.1:\d+域名微应用$/);
-    assert.equal(events[1]?.args, 0, 'complete gets no argument');
-    await page.close();
-  });
-
-  it('outside the client, by default: nothing is called within 1.5 s and the promise stays pending', async () => {
-    emulator.resetCounters();
-    const page = await open(browserUserAgent);
-    const { events } = await call(
-      page,
-      'requestAuthCode',
-      { corpId: 'dingemulatorcorp0001', clientId: emulator.clientID },
-      ['success', 'fail', 'complete', 'onSuccess', 'onFail'],
-      1500,
-    );
-    assert.deepEqual(events, []);
-    assert.equal(emulator.counters.requests.client, 1, 'dd.js only: no code asked for');
-    await page.close();
-  });
-
-  it('outside the client with jsapiOutsideClient "reject": onFail, fail and complete, and the promise rejects', async () => {
-    const page = await open(browserUserAgent, rejecting);
-    const { events } = await call(
-      page,
-      'requestAuthCode',
-      { corpId: 'dingemulatorcorp0001', clientId: rejecting.clientID },
-      ['onFail', 'fail', 'complete'],
-      10_000,
-    );
-    assert.deepEqual(
-      events.map((event) => event.name),
-      ['onFail', 'fail', 'complete', 'catch'],
-    );
-    assert.equal(events[0]?.errorCode, -1);
-    assert.match(events[0]?.errorMessage ?? '', /DingTalk client/);
     await page.close();
   });
 
