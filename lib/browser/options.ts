@@ -2,14 +2,13 @@ import type { Agent as HttpAgent } from 'node:http';
 
 import type { FetchFunction } from '../api/http';
 import type { GetAccessTokenFunction } from '../organization/app-tokens';
-import { dingtalkURLs } from '../passport/settings';
 import type { StateStore } from '../passport/state-store';
 
 /** Where DingTalk's browser OAuth lives unless the options say otherwise. */
 export const defaultURLs = {
-  authorizationURL: dingtalkURLs.authorizationURL,
-  tokenURL: dingtalkURLs.tokenURL,
-  userProfileURL: dingtalkURLs.userProfileURL,
+  authorizationURL: 'https://login.dingtalk.com/oauth2/auth',
+  tokenURL: 'https://api.dingtalk.com/v1.0/oauth2/userAccessToken',
+  userProfileURL: 'https://api.dingtalk.com/v1.0/contact/users/me',
 } as const;
 
 /**

@@ -3,13 +3,12 @@ import type { Request } from 'express';
 
 import type { FetchFunction } from '../api/http';
 import type { GetAccessTokenFunction } from '../organization/app-tokens';
-import { dingtalkURLs } from '../passport/settings';
 
 /** Where DingTalk's in-client login (免登) lives unless the options say otherwise. */
 export const inAppDefaultURLs = {
-  accessTokenURL: dingtalkURLs.accessTokenURL,
-  userInfoURL: dingtalkURLs.userInfoURL,
-  userDetailsURL: dingtalkURLs.userDetailsURL,
+  accessTokenURL: 'https://api.dingtalk.com/v1.0/oauth2/accessToken',
+  userInfoURL: 'https://oapi.dingtalk.com/topapi/v2/user/getuserinfo',
+  userDetailsURL: 'https://oapi.dingtalk.com/topapi/v2/user/get',
 } as const;
 
 /**
