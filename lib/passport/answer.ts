@@ -1,10 +1,8 @@
 /** The ways passport lets a strategy answer a request. */
 export type Outcome = 'success' | 'fail' | 'error' | 'redirect' | 'pass';
 
-type Action = (...args: unknown[]) => unknown;
-
 /** What passport attaches to `Object.create(strategy)` for one request. */
-export type PassportActions = Partial<Record<Outcome, Action>>;
+export type PassportActions = Partial<Record<Outcome, (...args: unknown[]) => unknown>>;
 
 /** Where a request's {@link LoginAnswer} is kept on the per-request strategy object. */
 export const answerKey: unique symbol = Symbol('passport-dingtalk-oauth2 answer');
