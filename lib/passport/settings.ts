@@ -3,7 +3,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import nodeFetch from 'node-fetch';
 
 import type { FetchFunction, HttpSettings } from '../api/http';
-import { defaultURLs } from '../browser/options';
+import { defaultURLs, type SkipUserProfileFunction } from '../browser/options';
 import { type CorpIdFunction, inAppDefaultURLs } from '../in-app/options';
 import type { GetAccessTokenFunction } from '../organization/app-tokens';
 import type { StateStore } from './state-store';
@@ -11,7 +11,6 @@ import type { StateStore } from './state-store';
 /** What every option error starts with, so a stack trace names the package. */
 const prefix = 'passport-dingtalk-oauth2:';
 
-type SkipUserProfile = boolean | ((accessToken: string, done: (err: unknown, skip?: boolean) => void) => void);
 type Options = Record<string, unknown>;
 /** Reads one option: its value (undefined when left out), its name, and the whole options object. */
 type Reader<T = unknown> = (value: unknown, name: string, options: Options) => T;
@@ -145,10 +144,9 @@ function text(what: string): Reader<string> {
     if (typeof value === 'string' && value.trim() !== '') return value;
     const lookAlikes = value === undefined ? (misspellings[name] ?? []) : [];
     const found = Object.keys(options).find((key) => key !== name && lookAlikes.includes(key.toLowerCase()));
-    const hint = found
-      ? `. The options have "${found}"${found === 'clientId' ? " (DingTalk's spelling)" : ''}: did you mean ${name}?`
-      : '';
-    throw optionError(name, `is required: ${what}${hint}`);
+    if (!found) throw optionError(name, `is required: ${what}`);
+    const spelling = found === 'clientId' ? " (DingTalk's spelling)" : '';
+    throw optionError(name, `is required: ${what}. The options have "${found}"${spelling}: did you mean ${name}?`);
   };
 }
 
@@ -237,21 +235,17 @@ function readAllowedCorpIds(allowed: unknown, name: string): ReadonlySet<string>
   return new Set(allowed as string[]);
 }
 
-function readSkipUserProfile(skip: unknown, name: string): SkipUserProfile {
-  if (skip === undefined) return false;
-  if (typeof skip === 'boolean' || (typeof skip === 'function' && skip.length >= 2)) return skip as SkipUserProfile;
+function readSkipUserProfile(skip: unknown, name: string): boolean | SkipUserProfileFunction {
+  if (skip === undefined || typeof skip === 'boolean') return skip === true;
   if (typeof skip !== 'function') throw optionError(name, 'must be a boolean or a function');
+  if (skip.length >= 2) return skip as SkipUserProfileFunction;
   // passport-oauth2 calls the one-parameter form with no argument; this package passes the token,
-  // and waits for an async function's answer (a promise is not a yes).
+  // and waits for an async function's answer (a promise is not a yes). A throw is an error too.
   return (accessToken, done) => {
-    try {
-      Promise.resolve(skip(accessToken)).then(
-        (result) => done(null, Boolean(result)),
-        (error: unknown) => done(error || new Error('skipUserProfile rejected')),
-      );
-    } catch (error) {
-      done(error);
-    }
+    new Promise((resolve) => resolve(skip(accessToken))).then(
+      (result) => done(null, Boolean(result)),
+      (error: unknown) => done(error || new Error('skipUserProfile rejected')),
+    );
   };
 }
 
