@@ -2,14 +2,13 @@ import type { Agent as HttpAgent } from 'node:http';
 
 import type { FetchFunction } from '../api/http';
 import type { GetAccessTokenFunction } from '../organization/app-tokens';
-import { dingtalkURLs } from '../passport/settings';
 import type { StateStore } from '../passport/state-store';
 
 /** Where DingTalk's browser OAuth lives unless the options say otherwise. */
 export const defaultURLs = {
-  authorizationURL: dingtalkURLs.authorizationURL,
-  tokenURL: dingtalkURLs.tokenURL,
-  userProfileURL: dingtalkURLs.userProfileURL,
+  authorizationURL: 'https://login.dingtalk.com/oauth2/auth',
+  tokenURL: 'https://api.dingtalk.com/v1.0/oauth2/userAccessToken',
+  userProfileURL: 'https://api.dingtalk.com/v1.0/contact/users/me',
 } as const;
 
 /**
@@ -20,8 +19,23 @@ export type SkipUserProfileFunction =
   | ((accessToken: string, done: (err: unknown, skip?: boolean) => void) => void)
   | ((accessToken: string) => boolean | Promise<boolean>);
 
+/** How both strategies send their requests to DingTalk. */
+export interface TransportOptions {
+  /** Milliseconds after which a request to DingTalk is aborted, body included: 1 to 2147483647, default 10000. */
+  timeout?: number;
+  /** Largest answer body read from DingTalk, in bytes. Default 1 MiB. */
+  maxResponseBytes?: number;
+  /**
+   * A fetch to use instead of node-fetch v2, such as Node's global fetch. It must honour `signal`
+   * and `redirect: 'manual'` (both of those do); a redirect is refused and the timeout holds anyway.
+   */
+  fetch?: FetchFunction;
+  /** The agent for every request to DingTalk (for a proxy, or your own pooling). */
+  agent?: HttpAgent;
+}
+
 /** Options shared by both forms of the constructor. */
-export interface StrategyOptionsBase {
+export interface StrategyOptionsBase extends TransportOptions {
   /** The app's ClientId (AppKey) from the DingTalk developer console. */
   clientID: string;
   /** The app's ClientSecret. Sent only to `tokenURL`, never logged. */
@@ -45,17 +59,6 @@ export interface StrategyOptionsBase {
   tokenURL?: string;
   /** DingTalk's current-user endpoint. Must be https unless it is on loopback. */
   userProfileURL?: string;
-  /** Milliseconds after which a request to DingTalk is aborted, body included: 1 to 2147483647, default 10000. */
-  timeout?: number;
-  /** Largest answer body read from DingTalk, in bytes. Default 1 MiB. */
-  maxResponseBytes?: number;
-  /**
-   * A fetch to use instead of node-fetch v2, such as Node's global fetch. It must honour `signal`
-   * and `redirect: 'manual'` (both of those do); a redirect is refused and the timeout holds anyway.
-   */
-  fetch?: FetchFunction;
-  /** The agent for every request to DingTalk (for a proxy, or your own pooling). */
-  agent?: HttpAgent;
   /**
    * Allow a plain-http `callbackURL` on a host other than loopback, for an intranet reached over
    * http only. DingTalk sends the authorization code to the callback URL, so this exposes it to

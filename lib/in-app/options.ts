@@ -1,15 +1,13 @@
-import type { Agent as HttpAgent } from 'node:http';
 import type { Request } from 'express';
 
-import type { FetchFunction } from '../api/http';
+import type { TransportOptions } from '../browser/options';
 import type { GetAccessTokenFunction } from '../organization/app-tokens';
-import { dingtalkURLs } from '../passport/settings';
 
 /** Where DingTalk's in-client login (免登) lives unless the options say otherwise. */
 export const inAppDefaultURLs = {
-  accessTokenURL: dingtalkURLs.accessTokenURL,
-  userInfoURL: dingtalkURLs.userInfoURL,
-  userDetailsURL: dingtalkURLs.userDetailsURL,
+  accessTokenURL: 'https://api.dingtalk.com/v1.0/oauth2/accessToken',
+  userInfoURL: 'https://oapi.dingtalk.com/topapi/v2/user/getuserinfo',
+  userDetailsURL: 'https://oapi.dingtalk.com/topapi/v2/user/get',
 } as const;
 
 /**
@@ -21,7 +19,7 @@ export const inAppDefaultURLs = {
 export type CorpIdFunction = (req: Request) => string | undefined | Promise<string | undefined>;
 
 /** Options of `InAppStrategy`, shared by both verify forms. */
-export interface InAppStrategyOptionsBase {
+export interface InAppStrategyOptionsBase extends TransportOptions {
   /** The app's ClientId (for an internal app, its AppKey): the same as the browser strategy's. */
   clientID: string;
   /** The app's ClientSecret (AppSecret). Sent only to `accessTokenURL`, never logged. */
@@ -41,17 +39,6 @@ export interface InAppStrategyOptionsBase {
   userInfoURL?: string;
   /** DingTalk's user details endpoint. Must be https unless it is on loopback. */
   userDetailsURL?: string;
-  /** Milliseconds after which a request to DingTalk is aborted, body included: 1 to 2147483647, default 10000. */
-  timeout?: number;
-  /** Largest answer body read from DingTalk, in bytes. Default 1 MiB. */
-  maxResponseBytes?: number;
-  /**
-   * A fetch to use instead of node-fetch v2, such as Node's global fetch. It must honour `signal`
-   * and `redirect: 'manual'` (both of those do); a redirect is refused and the timeout holds anyway.
-   */
-  fetch?: FetchFunction;
-  /** The agent for every request to DingTalk (for a proxy, or your own pooling). */
-  agent?: HttpAgent;
 }
 
 /** Options for `verify(profile, done)`. */

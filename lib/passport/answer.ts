@@ -1,10 +1,8 @@
 /** The ways passport lets a strategy answer a request. */
 export type Outcome = 'success' | 'fail' | 'error' | 'redirect' | 'pass';
 
-type Action = (...args: unknown[]) => unknown;
-
 /** What passport attaches to `Object.create(strategy)` for one request. */
-export type PassportActions = Partial<Record<Outcome, Action>>;
+export type PassportActions = Partial<Record<Outcome, (...args: unknown[]) => unknown>>;
 
 /** Where a request's {@link LoginAnswer} is kept on the per-request strategy object. */
 export const answerKey: unique symbol = Symbol('passport-dingtalk-oauth2 answer');
@@ -55,14 +53,8 @@ export class LoginAnswer {
   /** Called as `authenticate()` returns: a throw from an answer given until now leaves with it. */
   endOfAuthenticate(): void {
     this.#synchronous = false;
-    const thrown = this.#thrown;
-    if (thrown) throw thrown.error;
+    if (this.#thrown) throw this.#thrown.error;
   }
-}
-
-/** The object passport calls `authenticate()` on, for one request, and its answer. */
-interface AnsweredAttempt {
-  [answerKey]?: LoginAnswer;
 }
 
 /**
@@ -72,20 +64,17 @@ interface AnsweredAttempt {
  * left to the process, as a throw from any callback would be.
  */
 export function callBack<T>(owner: unknown, work: Promise<T>, done: (err: unknown, value?: T) => void): void {
-  work.then(
-    (value) => settle(owner, done, null, value),
-    (error: unknown) => settle(owner, done, error),
-  );
-}
-
-function settle<T>(owner: unknown, done: (err: unknown, value?: T) => void, err: unknown, value?: T): void {
-  try {
-    done(err, value);
-  } catch (thrown) {
-    const answer = (owner as AnsweredAttempt | null)?.[answerKey];
-    if (!answer) throw thrown;
-    answer.error(thrown);
-  }
+  const settle = (err: unknown, value?: T) => {
+    try {
+      done(err, value);
+    } catch (thrown) {
+      // `owner` is the object passport called `authenticate()` on, holding the login's answer.
+      const answer = (owner as { [answerKey]?: LoginAnswer } | null)?.[answerKey];
+      if (!answer) throw thrown;
+      answer.error(thrown);
+    }
+  };
+  work.then((value) => settle(null, value), settle);
 }
 
 export function isThenable(value: unknown): value is PromiseLike<unknown> {

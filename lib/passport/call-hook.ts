@@ -24,18 +24,16 @@ export function callHook(
     heard = true;
     done(err, result);
   };
-  let returned: unknown;
   try {
-    returned = Reflect.apply(hook, self, [...args, once]);
+    const returned = Reflect.apply(hook, self, [...args, once]);
+    if (!isThenable(returned)) return;
+    returned.then(
+      (resolved) => {
+        if (isResult?.(resolved)) once(null, resolved);
+      },
+      (err: unknown) => once(err || new Error(`${name} rejected`)),
+    );
   } catch (thrown) {
     once(thrown);
-    return;
   }
-  if (!isThenable(returned)) return;
-  returned.then(
-    (resolved) => {
-      if (isResult?.(resolved)) once(null, resolved);
-    },
-    (err: unknown) => once(err || new Error(`${name} rejected`)),
-  );
 }

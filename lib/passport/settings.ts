@@ -3,109 +3,67 @@ import { Agent as HttpsAgent } from 'node:https';
 import nodeFetch from 'node-fetch';
 
 import type { FetchFunction, HttpSettings } from '../api/http';
-import type { CorpIdFunction } from '../in-app/options';
+import { defaultURLs, type SkipUserProfileFunction } from '../browser/options';
+import { type CorpIdFunction, inAppDefaultURLs } from '../in-app/options';
 import type { GetAccessTokenFunction } from '../organization/app-tokens';
 import type { StateStore } from './state-store';
 
 /** What every option error starts with, so a stack trace names the package. */
-export const optionPrefix = 'passport-dingtalk-oauth2:';
-const prefix = optionPrefix;
-
-/** Where DingTalk lives unless the options say otherwise. */
-export const dingtalkURLs = {
-  authorizationURL: 'https://login.dingtalk.com/oauth2/auth',
-  tokenURL: 'https://api.dingtalk.com/v1.0/oauth2/userAccessToken',
-  userProfileURL: 'https://api.dingtalk.com/v1.0/contact/users/me',
-  accessTokenURL: 'https://api.dingtalk.com/v1.0/oauth2/accessToken',
-  getByUnionIdURL: 'https://oapi.dingtalk.com/topapi/user/getbyunionid',
-  userDetailsURL: 'https://oapi.dingtalk.com/topapi/v2/user/get',
-  userInfoURL: 'https://oapi.dingtalk.com/topapi/v2/user/getuserinfo',
-} as const;
-
-type SkipUserProfile = boolean | ((accessToken: string, done: (err: unknown, skip?: boolean) => void) => void);
-
-/**
- * Both strategies' options, checked, with their defaults: what the strategies, the DingTalk
- * clients and the transport (it is an {@link HttpSettings}) take as they are.
- */
-export interface Settings extends HttpSettings {
-  clientID: string;
-  clientSecret: string;
-  passReqToCallback: boolean;
-  skipUserDetails: boolean;
-  getAccessToken: GetAccessTokenFunction | undefined;
-  accessTokenURL: URL;
-  userDetailsURL: URL;
-  // The browser Strategy's.
-  callbackURL: string;
-  authorizationURL: URL;
-  tokenURL: URL;
-  userProfileURL: URL;
-  getByUnionIdURL: URL;
-  scope: string[];
-  skipUserProfile: SkipUserProfile;
-  allowHttpCallbackURL: boolean;
-  allowedCorpIds: ReadonlySet<string> | undefined;
-  memberLookup: boolean;
-  state: boolean | undefined;
-  store: StateStore | boolean | undefined;
-  proxy: boolean | undefined;
-  sessionKey: string | undefined;
-  // InAppStrategy's.
-  corpId: string | CorpIdFunction;
-  userInfoURL: URL;
-}
+const prefix = 'passport-dingtalk-oauth2:';
 
 type Options = Record<string, unknown>;
 /** Reads one option: its value (undefined when left out), its name, and the whole options object. */
-type Reader = (value: unknown, name: string, options: Options) => unknown;
+type Reader<T = unknown> = (value: unknown, name: string, options: Options) => T;
 type Owner = 'Strategy' | 'InAppStrategy';
-const both: readonly Owner[] = ['Strategy', 'InAppStrategy'];
-const browser: readonly Owner[] = ['Strategy'];
-const inApp: readonly Owner[] = ['InAppStrategy'];
+const isFunction = (value: unknown) => typeof value === 'function';
+const flag: Reader<boolean> = optional((value) => typeof value === 'boolean', 'true or false', false);
 
 /** Each option once: which constructors take it, and how it is read. */
-const table: Record<string, [readonly Owner[], Reader]> = {
-  clientID: [both, text('the ClientId (AppKey) from the DingTalk developer console')],
-  clientSecret: [both, text('the ClientSecret (AppSecret) from the DingTalk developer console')],
-  callbackURL: [browser, text('a redirect URL registered for the app')],
-  corpId: [inApp, readCorpId],
-  passReqToCallback: [both, flag],
-  allowHttpCallbackURL: [browser, flag],
-  memberLookup: [browser, flag],
-  skipUserDetails: [both, flag],
+const table = {
+  clientID: ['both', text('the ClientId (AppKey) from the DingTalk developer console')],
+  clientSecret: ['both', text('the ClientSecret (AppSecret) from the DingTalk developer console')],
+  callbackURL: ['Strategy', text('a redirect URL registered for the app')],
+  corpId: ['InAppStrategy', readCorpId],
+  passReqToCallback: ['both', flag],
+  allowHttpCallbackURL: ['Strategy', flag],
+  memberLookup: ['Strategy', flag],
+  skipUserDetails: ['both', flag],
   // The client secret and tokens travel to all but the authorize page: never in clear text.
-  authorizationURL: [browser, endpoint(false)],
-  tokenURL: [browser, endpoint(true)],
-  userProfileURL: [browser, endpoint(true)],
-  accessTokenURL: [both, endpoint(true)],
-  getByUnionIdURL: [browser, endpoint(true)],
-  userDetailsURL: [both, endpoint(true)],
-  userInfoURL: [inApp, endpoint(true)],
-  scope: [browser, readScope],
-  skipUserProfile: [browser, readSkipUserProfile],
-  allowedCorpIds: [browser, readAllowedCorpIds],
-  getAccessToken: [both, functionOption('a function (corpId) => Promise<string>')],
+  authorizationURL: ['Strategy', endpoint(defaultURLs.authorizationURL, false)],
+  tokenURL: ['Strategy', endpoint(defaultURLs.tokenURL)],
+  userProfileURL: ['Strategy', endpoint(defaultURLs.userProfileURL)],
+  accessTokenURL: ['both', endpoint(inAppDefaultURLs.accessTokenURL)],
+  getByUnionIdURL: ['Strategy', endpoint('https://oapi.dingtalk.com/topapi/user/getbyunionid')],
+  userDetailsURL: ['both', endpoint(inAppDefaultURLs.userDetailsURL)],
+  userInfoURL: ['InAppStrategy', endpoint(inAppDefaultURLs.userInfoURL)],
+  scope: ['Strategy', readScope],
+  skipUserProfile: ['Strategy', readSkipUserProfile],
+  allowedCorpIds: ['Strategy', readAllowedCorpIds],
+  getAccessToken: ['both', optional<GetAccessTokenFunction>(isFunction, 'a function (corpId) => Promise<string>')],
   // setTimeout's largest delay: a longer one overflows and fires after 1 ms, aborting every request.
-  timeout: [both, positive(10_000, 'milliseconds', 2 ** 31 - 1)],
-  maxResponseBytes: [both, positive(1024 * 1024, 'bytes', Number.MAX_VALUE)],
-  fetch: [both, (value) => functionOption('a function')(value, 'fetch') ?? nodeFetch],
-  agent: [both, readAgent],
+  timeout: ['both', positive(10_000, 'milliseconds', 2 ** 31 - 1)],
+  maxResponseBytes: ['both', positive(1024 * 1024, 'bytes')],
+  fetch: ['both', optional<FetchFunction>(isFunction, 'a function', nodeFetch)],
+  agent: ['both', readAgent],
   // passport-oauth2's own, passed to it as they are.
-  state: [browser, (value) => value],
-  store: [browser, (value) => value],
-  proxy: [browser, (value) => value],
-  sessionKey: [browser, (value) => (value === undefined ? undefined : text('a session key')(value, 'sessionKey', {}))],
-};
+  state: ['Strategy', (value) => value as boolean | undefined],
+  store: ['Strategy', (value) => value as StateStore | boolean | undefined],
+  proxy: ['Strategy', (value) => value as boolean | undefined],
+  sessionKey: [
+    'Strategy',
+    (value, name, options) => (value === undefined ? undefined : text('a session key')(value, name, options)),
+  ],
+} satisfies Record<string, [Owner | 'both', Reader]>;
+
+/**
+ * Both strategies' options, checked, with their defaults: what the strategies, the DingTalk
+ * clients and the transport (it is an {@link HttpSettings}) take as they are. The other
+ * strategy's options are left undefined.
+ */
+export type Settings = HttpSettings & { -readonly [Name in keyof typeof table]: ReturnType<(typeof table)[Name][1]> };
 
 /** The options that only have a meaning with `memberLookup: true`. */
-const memberLookupOptions = [
-  'skipUserDetails',
-  'accessTokenURL',
-  'getByUnionIdURL',
-  'userDetailsURL',
-  'getAccessToken',
-];
+const lookupOnly = ['skipUserDetails', 'accessTokenURL', 'getByUnionIdURL', 'userDetailsURL', 'getAccessToken'];
 
 export const missingCorpIdScope =
   'memberLookup needs the scope "corpid" (such as "openid corpid"): the organization to ask comes from it';
@@ -120,12 +78,12 @@ export function readSettings(options: unknown, owner: Owner): Settings {
   }
   const given = options as Options;
   const settings: Options = {};
-  for (const [name, [owners, read]] of Object.entries(table)) {
-    if (owners.includes(owner)) settings[name] = read(given[name], name, given);
+  for (const [name, [takenBy, read]] of Object.entries(table)) {
+    if (takenBy === owner || takenBy === 'both') settings[name] = read(given[name], name, given);
   }
   const read = settings as unknown as Settings;
-  read.timeoutMs = settings.timeout as number;
-  read.agentFor = settings.agent as HttpSettings['agentFor'];
+  read.timeoutMs = read.timeout;
+  read.agentFor = read.agent;
   if (owner === 'Strategy') checkBrowserRules(read, given);
   // A strategy shown or logged (`%o`, JSON.stringify) must not print the secret.
   Object.defineProperty(read, 'clientSecret', { enumerable: false });
@@ -137,12 +95,10 @@ function checkBrowserRules(settings: Settings, given: Options): void {
   if (insecure) throw new TypeError(insecure);
   const hasCorpId = settings.scope.includes('corpid');
   // Without corpid in the scope DingTalk never says which organization the user picked.
-  if (settings.allowedCorpIds && !hasCorpId) {
-    throw new TypeError(`${prefix} the "allowedCorpIds" option needs the scope "openid corpid"`);
-  }
+  if (settings.allowedCorpIds && !hasCorpId) throw optionError('allowedCorpIds', 'needs the scope "openid corpid"');
   if (!settings.memberLookup) {
-    const stray = memberLookupOptions.find((name) => given[name] !== undefined);
-    if (stray) throw new TypeError(`${prefix} the "${stray}" option only has a meaning with memberLookup: true`);
+    const stray = lookupOnly.find((name) => given[name] !== undefined);
+    if (stray) throw optionError(stray, 'only has a meaning with memberLookup: true');
     return;
   }
   if (settings.skipUserProfile !== false) {
@@ -173,72 +129,57 @@ const misspellings: Readonly<Record<string, readonly string[]>> = {
   corpId: ['corpid', 'corp_id'],
 };
 
+/** The error of an option that is not as it must be, naming it. */
+function optionError(name: string, problem: string): TypeError {
+  return new TypeError(`${prefix} the "${name}" option ${problem}`);
+}
+
 /**
  * A required, non-blank text option. When it is left out, the `TypeError` names the look-alike
  * key the options do have (`clientId` for `clientID`, say): only the key, never a value (it may
  * be the secret).
  */
-function text(what: string): Reader {
+function text(what: string): Reader<string> {
   return (value, name, options) => {
     if (typeof value === 'string' && value.trim() !== '') return value;
-    const candidates = misspellings[name] ?? [];
-    const found =
-      value === undefined
-        ? Object.keys(options).find((key) => key !== name && candidates.includes(key.toLowerCase()))
-        : undefined;
-    const hint = found
-      ? `. The options have "${found}"${found === 'clientId' ? " (DingTalk's spelling)" : ''}: did you mean ${name}?`
-      : '';
-    throw new TypeError(`${prefix} the "${name}" option is required: ${what}${hint}`);
+    const lookAlikes = value === undefined ? (misspellings[name] ?? []) : [];
+    const found = Object.keys(options).find((key) => key !== name && lookAlikes.includes(key.toLowerCase()));
+    if (!found) throw optionError(name, `is required: ${what}`);
+    const spelling = found === 'clientId' ? " (DingTalk's spelling)" : '';
+    throw optionError(name, `is required: ${what}. The options have "${found}"${spelling}: did you mean ${name}?`);
   };
 }
 
-function flag(value: unknown, name: string): boolean {
-  if (value !== undefined && typeof value !== 'boolean') {
-    throw new TypeError(`${prefix} the "${name}" option must be true or false`);
-  }
-  return value === true;
-}
-
-function functionOption(what: string) {
-  return (value: unknown, name: string) => {
-    if (value !== undefined && typeof value !== 'function') {
-      throw new TypeError(`${prefix} the "${name}" option must be ${what}`);
-    }
-    return value;
-  };
-}
-
-function positive(fallback: number, unit: string, max: number): Reader {
+/** An option that may be left out (`fallback` then), and is otherwise taken as it is. */
+function optional<T>(isValid: (value: unknown) => boolean, what: string): Reader<T | undefined>;
+function optional<T>(isValid: (value: unknown) => boolean, what: string, fallback: T): Reader<T>;
+function optional<T>(isValid: (value: unknown) => boolean, what: string, fallback?: T): Reader<T | undefined> {
   return (value, name) => {
     if (value === undefined) return fallback;
-    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > max) {
-      const most = max < Number.MAX_VALUE ? `, at most ${max}` : '';
-      throw new TypeError(`${prefix} the "${name}" option must be a positive number of ${unit}${most}`);
-    }
-    return value;
+    if (!isValid(value)) throw optionError(name, `must be ${what}`);
+    return value as T;
   };
+}
+
+function positive(fallback: number, unit: string, max = Number.MAX_VALUE): Reader<number> {
+  const most = max < Number.MAX_VALUE ? `, at most ${max}` : '';
+  // NaN and Infinity fail the comparisons.
+  const isValid = (value: unknown) => typeof value === 'number' && value > 0 && value <= max;
+  return optional(isValid, `a positive number of ${unit}${most}`, fallback);
 }
 
 /**
  * An absolute http(s) URL option, DingTalk's own by default. One that `carriesSecrets` (the
  * client secret, a token or a code travels to it) must be https unless it is on loopback.
  */
-function endpoint(carriesSecrets: boolean): Reader {
+function endpoint(fallback: string, carriesSecrets = true): Reader<URL> {
   return (value, name) => {
-    const given = value ?? dingtalkURLs[name as keyof typeof dingtalkURLs];
-    let url: URL;
-    try {
-      if (typeof given !== 'string') throw new TypeError('not a string');
-      url = new URL(given);
-    } catch {
-      throw new TypeError(`${prefix} the "${name}" option must be an absolute URL`);
-    }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-      throw new TypeError(`${prefix} the "${name}" option must be an http(s) URL`);
-    }
+    const given = value ?? fallback;
+    if (typeof given !== 'string' || !URL.canParse(given)) throw optionError(name, 'must be an absolute URL');
+    const url = new URL(given);
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw optionError(name, 'must be an http(s) URL');
     if (carriesSecrets && url.protocol === 'http:' && !isLoopback(url.hostname)) {
-      throw new TypeError(`${prefix} the "${name}" option must use https (plain http is allowed only on loopback)`);
+      throw optionError(name, 'must use https (plain http is allowed only on loopback)');
     }
     return url;
   };
@@ -255,13 +196,8 @@ export function isLoopback(hostname: string): boolean {
  */
 export function insecureCallbackURL(callbackURL: string): string | undefined {
   // Most callback URLs are https: no parsing for them (a relative one is checked on every login).
-  if (!/^http:/i.test(callbackURL)) return undefined;
-  let url: URL;
-  try {
-    url = new URL(callbackURL);
-  } catch {
-    return undefined;
-  }
+  if (!/^http:/i.test(callbackURL) || !URL.canParse(callbackURL)) return undefined;
+  const url = new URL(callbackURL);
   if (isLoopback(url.hostname)) return undefined;
   return (
     `${prefix} the callback URL ${url.origin}${url.pathname} uses plain http, which would show DingTalk's ` +
@@ -275,12 +211,12 @@ function readScope(scope: unknown, name: string, options: Options): string[] {
   if (scope === undefined) return options.memberLookup === true ? ['openid', 'corpid'] : ['openid'];
   const scopes = typeof scope === 'string' ? scope.split(' ') : scope;
   if (!Array.isArray(scopes) || !scopes.every((item) => typeof item === 'string')) {
-    throw new TypeError(`${prefix} the "${name}" option must be a string or an array of strings`);
+    throw optionError(name, 'must be a string or an array of strings');
   }
   const cleaned = scopes.map((item) => item.trim()).filter((item) => item.length > 0);
   // DingTalk separates scopes with spaces; a comma makes it reject or ignore the scope.
   if (cleaned.length === 0 || cleaned.some((item) => item.includes(','))) {
-    throw new TypeError(`${prefix} the "${name}" option lists scopes separated by spaces, such as "openid corpid"`);
+    throw optionError(name, 'lists scopes separated by spaces, such as "openid corpid"');
   }
   return cleaned;
 }
@@ -294,26 +230,22 @@ export function scopeHasCorpId(scope: unknown): boolean {
 function readAllowedCorpIds(allowed: unknown, name: string): ReadonlySet<string> | undefined {
   if (allowed === undefined) return undefined;
   if (!Array.isArray(allowed) || allowed.length === 0 || !allowed.every((id) => typeof id === 'string' && id !== '')) {
-    throw new TypeError(`${prefix} the "${name}" option must be a non-empty array of corpIds`);
+    throw optionError(name, 'must be a non-empty array of corpIds');
   }
   return new Set(allowed as string[]);
 }
 
-function readSkipUserProfile(skip: unknown, name: string): SkipUserProfile {
-  if (skip === undefined) return false;
-  if (typeof skip === 'boolean' || (typeof skip === 'function' && skip.length >= 2)) return skip as SkipUserProfile;
-  if (typeof skip !== 'function') throw new TypeError(`${prefix} the "${name}" option must be a boolean or a function`);
+function readSkipUserProfile(skip: unknown, name: string): boolean | SkipUserProfileFunction {
+  if (skip === undefined || typeof skip === 'boolean') return skip === true;
+  if (typeof skip !== 'function') throw optionError(name, 'must be a boolean or a function');
+  if (skip.length >= 2) return skip as SkipUserProfileFunction;
   // passport-oauth2 calls the one-parameter form with no argument; this package passes the token,
-  // and waits for an async function's answer (a promise is not a yes).
+  // and waits for an async function's answer (a promise is not a yes). A throw is an error too.
   return (accessToken, done) => {
-    try {
-      Promise.resolve(skip(accessToken)).then(
-        (result) => done(null, Boolean(result)),
-        (error: unknown) => done(error || new Error('skipUserProfile rejected')),
-      );
-    } catch (error) {
-      done(error);
-    }
+    new Promise((resolve) => resolve(skip(accessToken))).then(
+      (result) => done(null, Boolean(result)),
+      (error: unknown) => done(error || new Error('skipUserProfile rejected')),
+    );
   };
 }
 
@@ -330,7 +262,7 @@ function readCorpId(value: unknown, name: string, options: Options): string | Co
     );
   }
   const corpId = text("the organization's corpId, or a function of the request")(value, name, options);
-  if (!isCorpId(corpId)) throw new TypeError(`${prefix} the "${name}" option is not a DingTalk corpId`);
+  if (!isCorpId(corpId)) throw optionError(name, 'is not a DingTalk corpId');
   return corpId;
 }
 
@@ -342,20 +274,11 @@ const objectKeyNames = new Set(['__proto__', 'constructor', 'prototype']);
 
 function readAgent(agent: unknown, name: string): HttpSettings['agentFor'] {
   if (agent !== undefined) {
-    if (typeof agent !== 'object' || agent === null) {
-      throw new TypeError(`${prefix} the "${name}" option must be an http.Agent or https.Agent`);
-    }
+    if (typeof agent !== 'object' || agent === null) throw optionError(name, 'must be an http.Agent or https.Agent');
     return () => agent as HttpAgent;
   }
   // One keep-alive pool per strategy: a login then costs no new TLS handshake.
-  let httpsAgent: HttpsAgent | undefined;
-  let httpAgent: HttpAgent | undefined;
-  return (url) => {
-    if (url.protocol === 'http:') {
-      httpAgent ??= new HttpAgent({ keepAlive: true });
-      return httpAgent;
-    }
-    httpsAgent ??= new HttpsAgent({ keepAlive: true });
-    return httpsAgent;
-  };
+  const httpAgent = new HttpAgent({ keepAlive: true });
+  const httpsAgent = new HttpsAgent({ keepAlive: true });
+  return (url) => (url.protocol === 'http:' ? httpAgent : httpsAgent);
 }

@@ -20,8 +20,7 @@ export function callVerify(verify: AnyVerify, self: unknown, args: unknown[], do
     done(err, user, info);
   };
   const takesDone = verify.length > args.length;
-  args.push(once);
-  const result = verify.apply(self, args);
+  const result = verify.apply(self, [...args, once]);
   if (!isThenable(result)) return;
   result.then(
     (user) => {
