@@ -5,8 +5,7 @@ import { interpretResponse, isPlainObject } from '../api/response';
 import { isHeaderSafeToken, parseTokenResponse } from '../api/token';
 import type { DingTalkInAppUserInfo } from '../in-app/wire';
 import type { Settings } from '../passport/settings';
-import type { AppToken } from './app-token-cache';
-import { type AppTokenSource, appTokenSource, OrganizationSession } from './app-tokens';
+import { type AppToken, type AppTokenSource, appTokenSource, OrganizationSession } from './app-tokens';
 import type { DingTalkUnionIdResult, DingTalkUserDetails } from './wire';
 
 /** A member of the organization, as `lookupMember` hands it over. */
