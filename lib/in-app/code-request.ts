@@ -12,7 +12,9 @@ const maxCodeLength = 256;
  */
 export function readInAppCode(req: Request): InAppCodeRead {
   if (req.method !== 'POST') {
-    return refuse(`the in-client code must be POSTed (JSON or form body), not sent with ${describeMethod(req.method)}`);
+    const named = typeof req.method === 'string' && /^[A-Z]{1,16}$/.test(req.method);
+    const method = named ? `a ${req.method}` : 'another method';
+    return refuse(`the in-client code must be POSTed (JSON or form body), not sent with ${method}`);
   }
   const body: unknown = req.body;
   // Only the body's own field: an inherited one (a polluted Object.prototype) is no code.
@@ -21,13 +23,8 @@ export function readInAppCode(req: Request): InAppCodeRead {
       ? (body as { code?: unknown }).code
       : undefined;
   if (code === undefined || code === null || code === '') {
-    const unparsed = unparsedBody(req, body);
-    if (unparsed !== undefined) return refuse(unparsed);
-    return refuse(
-      body === undefined
-        ? 'no request body: POST the code as JSON {"code": ...} and parse it (express.json(), a body parser)'
-        : 'the request body has no "code"',
-    );
+    const noBody = 'no request body: POST the code as JSON {"code": ...} and parse it (express.json(), a body parser)';
+    return refuse(unparsedBody(req, body) ?? (body === undefined ? noBody : 'the request body has no "code"'));
   }
   if (Array.isArray(code)) return refuse('"code" was sent more than once');
   if (typeof code !== 'string') return refuse('"code" must be a string');
@@ -43,10 +40,12 @@ export function readInAppCode(req: Request): InAppCodeRead {
  * @koa/bodyparser leave `{}` for a type they do not parse). Names the Content-Type, never the body.
  */
 function unparsedBody(req: Request, body: unknown): string | undefined {
-  const headers = (req.headers ?? {}) as Record<string, unknown>;
-  if (!requestHasBody(headers) || !(body === undefined || isEmptyObject(body))) return undefined;
+  // A body declared by the headers: a non-zero Content-Length, or a Transfer-Encoding.
+  const declared =
+    /^\s*0*[1-9]\d*\s*$/.test(header(req, 'content-length') ?? '') || header(req, 'transfer-encoding') !== undefined;
+  if (!declared || !(body === undefined || isEmptyObject(body))) return undefined;
   const lead = 'no parsed request body reached the strategy';
-  const contentType = headerText(headers['content-type'])?.split(';')[0]?.trim().toLowerCase() ?? '';
+  const contentType = header(req, 'content-type')?.split(';')[0]?.trim().toLowerCase() ?? '';
   if (contentType === '') {
     return `${lead}: the request has a body but no Content-Type; post JSON with Content-Type: application/json`;
   }
@@ -66,15 +65,6 @@ function unparsedBody(req: Request, body: unknown): string | undefined {
   return `${lead}: ${named}; post the code as JSON {"code": ...} with Content-Type: application/json`;
 }
 
-/** A body declared by the headers: a non-zero Content-Length, or a Transfer-Encoding. */
-function requestHasBody(headers: Record<string, unknown>): boolean {
-  const length = headerText(headers['content-length']);
-  return (
-    (length !== undefined && /^\s*0*[1-9]\d*\s*$/.test(length)) ||
-    headerText(headers['transfer-encoding']) !== undefined
-  );
-}
-
 /** `{}` as a body parser leaves it: a plain object with no own keys. */
 function isEmptyObject(value: unknown): boolean {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
@@ -91,19 +81,18 @@ function isEmptyObject(value: unknown): boolean {
  *   site can only send after a CORS preflight), without an `Origin` naming this host.
  */
 export function crossSiteRefusal(req: Request): string | undefined {
-  const headers = (req.headers ?? {}) as Record<string, unknown>;
-  const fetchSite = headerText(headers['sec-fetch-site']);
+  const fetchSite = header(req, 'sec-fetch-site');
   if (fetchSite !== undefined) {
     return fetchSite.toLowerCase().includes('cross-site')
       ? 'The in-client login was posted from another site (Sec-Fetch-Site: cross-site).'
       : undefined;
   }
-  const origin = headerText(headers.origin);
-  const fromThisHost = originNamesThisHost(origin, headers);
+  const origin = header(req, 'origin');
+  const fromThisHost = originNamesThisHost(origin, req);
   if (origin && origin !== 'null' && !fromThisHost) {
     return 'The in-client login was posted from another site (its Origin names another host).';
   }
-  if (fromThisHost || /^application\/json\s*(;|$)/i.test(headerText(headers['content-type']) ?? '')) return undefined;
+  if (fromThisHost || /^application\/json\s*(;|$)/i.test(header(req, 'content-type') ?? '')) return undefined;
   return (
     'The in-client login may have been posted from another site: without Sec-Fetch-Site, only a JSON body ' +
     '(Content-Type: application/json) or an Origin naming this host shows that it was not.'
@@ -115,40 +104,23 @@ export function crossSiteRefusal(req: Request): string | undefined {
  * behind a proxy, `X-Forwarded-Host` or `Forwarded: host=`. A cross-site form can set none of
  * them, so none can be forged by the attack this stops. Default ports compare equal to none.
  */
-function originNamesThisHost(origin: string | undefined, headers: Record<string, unknown>): boolean {
-  if (!origin || origin === 'null') return false;
-  let url: URL;
-  try {
-    url = new URL(origin);
-  } catch {
-    return false;
-  }
-  const forwarded = [...(headerText(headers.forwarded) ?? '').matchAll(/(?:^|[;,\s])host="?([^";,\s]+)"?/gi)].map(
-    (match) => match[1] ?? '',
-  );
-  const hosts = [headerText(headers.host), headerText(headers[':authority']), headerText(headers['x-forwarded-host'])]
-    .flatMap((value) => (value ? value.split(',') : []))
-    .concat(forwarded);
-  return hosts.some((host) => sameHost(url, host.trim()));
+function originNamesThisHost(origin: string | undefined, req: Request): boolean {
+  if (!origin || !URL.canParse(origin)) return false;
+  const { protocol, host } = new URL(origin);
+  const forwardedHost = /(?:^|[;,\s])host="?([^";,\s]+)"?/gi;
+  const forwarded = Array.from((header(req, 'forwarded') ?? '').matchAll(forwardedHost), (match) => match[1] ?? '');
+  const hosts = ['host', ':authority', 'x-forwarded-host'].flatMap((name) => header(req, name)?.split(',') ?? []);
+  return hosts.concat(forwarded).some((candidate) => {
+    // As the origin's scheme would write it: a default port dropped.
+    const written = `${protocol}//${candidate.trim()}`;
+    return candidate.trim() !== '' && URL.canParse(written) && new URL(written).host === host;
+  });
 }
 
-/** `host` as the origin's scheme would write it (the default port dropped), compared. */
-function sameHost(origin: URL, host: string): boolean {
-  if (host === '') return false;
-  try {
-    return new URL(`${origin.protocol}//${host}`).host === origin.host;
-  } catch {
-    return false;
-  }
-}
-
-function headerText(value: unknown): string | undefined {
-  if (Array.isArray(value)) return value.join(',');
-  return typeof value === 'string' ? value : undefined;
-}
-
-function describeMethod(method: unknown): string {
-  return typeof method === 'string' && /^[A-Z]{1,16}$/.test(method) ? `a ${method}` : 'another method';
+/** A request header as text (a repeated one joined with commas), whatever the framework. */
+function header(req: Request, name: string): string | undefined {
+  const value = (req.headers as Record<string, unknown> | undefined)?.[name];
+  return Array.isArray(value) ? value.join(',') : typeof value === 'string' ? value : undefined;
 }
 
 function refuse(reason: string): InAppCodeRead {

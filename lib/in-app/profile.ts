@@ -1,6 +1,6 @@
 import { nonEmptyString, type Profile } from '../api/profile';
+import type { OrganizationClient } from '../organization/client';
 import { addMemberDetails, type MemberFields } from '../organization/member-fields';
-import type { DingTalkUserDetails } from '../organization/wire';
 import type { DingTalkInAppUserInfo } from './wire';
 
 /**
@@ -16,16 +16,14 @@ export interface InAppProfile extends Omit<Profile, '_json' | 'openId' | 'corpId
   _json: DingTalkInAppUserInfo;
 }
 
+/** What the organization answered about the user of an in-client code. */
+type InAppUser = Awaited<ReturnType<OrganizationClient['inAppUser']>>;
+
 /**
  * Maps DingTalk's answers to an InAppProfile. Pure: no I/O, no throwing; fields that are missing,
  * empty or of the wrong type are left out.
  */
-export function parseInAppProfile(
-  info: DingTalkInAppUserInfo,
-  raw: string,
-  corpId: string,
-  details: DingTalkUserDetails | undefined,
-): InAppProfile {
+export function parseInAppProfile({ info, raw, details }: InAppUser, corpId: string): InAppProfile {
   const displayName = nonEmptyString(info.name) ?? nonEmptyString(details?.name) ?? '';
   const profile: InAppProfile = {
     provider: 'dingtalk',

@@ -64,12 +64,8 @@ export class InAppStrategy {
    * `user/get` unless `skipUserDetails`. Calls `done(err)` with the package's typed errors.
    */
   userProfile(code: string, corpId: string, done: ProfileCallback): void {
-    const user = this._organization.inAppUser(code, corpId);
-    callBack(
-      this,
-      user.then(({ info, raw, details }) => parseInAppProfile(info, raw, corpId, details)),
-      done,
-    );
+    const profile = this._organization.inAppUser(code, corpId).then((user) => parseInAppProfile(user, corpId));
+    callBack(this, profile, done);
   }
 
   /**
@@ -85,40 +81,33 @@ export class InAppStrategy {
     const crossSite = read.ok ? crossSiteRefusal(req) : undefined;
     if (!read.ok) answer.fail(refusal('malformed_request', read.message), 400);
     else if (crossSite) answer.fail(refusal('cross_site_request', crossSite), 403);
-    else logIn(attempt, req, read.code, answer).catch((error: unknown) => answer.error(error));
+    else attempt._logIn(req, read.code, answer).catch((error: unknown) => answer.error(error));
     answer.endOfAuthenticate();
   }
-}
 
-/**
- * The rest of a login, after the request was read. `_corpId`, `userProfile` and `_verify` are
- * read from the per-request object now, so a subclass or a test may replace any of them.
- */
-async function logIn(strategy: InAppStrategy, req: Request, code: string, answer: LoginAnswer): Promise<void> {
-  const fields = strategy as unknown as {
-    _corpId: string | CorpIdFunction;
-    _passReqToCallback: boolean;
-    _verify: AnyVerify;
-  };
-  const corpId = typeof fields._corpId === 'function' ? await fields._corpId(req) : fields._corpId;
-  if (!isCorpId(corpId)) {
-    const message = 'The in-client login names no organization this app knows (corpId).';
-    return answer.fail(refusal('unknown_organization', message), 400);
+  /**
+   * The rest of a login, after the request was read. `_corpId`, `userProfile` and `_verify` are
+   * read from the per-request object now, so a subclass or a test may replace any of them.
+   */
+  private async _logIn(req: Request, code: string, answer: LoginAnswer): Promise<void> {
+    const corpId = typeof this._corpId === 'function' ? await this._corpId(req) : this._corpId;
+    if (!isCorpId(corpId)) {
+      const message = 'The in-client login names no organization this app knows (corpId).';
+      return answer.fail(refusal('unknown_organization', message), 400);
+    }
+    const profile = await profileOf(this, code, corpId).catch((error: unknown) => {
+      const refused = refusalOf(error);
+      if (!refused) throw error;
+      answer.fail(...refused);
+    });
+    if (!profile) return;
+    const verified: VerifyCallback = (err, user, info) => {
+      if (err) answer.error(err);
+      else if (!user) answer.fail(info);
+      else answer.give('success', [user, info]);
+    };
+    callVerify(this._verify, this, this._passReqToCallback ? [req, profile] : [profile], verified);
   }
-  let profile: InAppProfile | undefined;
-  try {
-    profile = await profileOf(strategy, code, corpId);
-  } catch (error) {
-    const refused = refusalOf(error);
-    if (!refused) throw error;
-    return answer.fail(...refused);
-  }
-  const verified: VerifyCallback = (err, user, info) => {
-    if (err) answer.error(err);
-    else if (!user) answer.fail(info);
-    else answer.give('success', [user, info]);
-  };
-  callVerify(fields._verify, strategy, fields._passReqToCallback ? [req, profile] : [profile], verified);
 }
 
 /** `userProfile`, as the app may have replaced it, called once and heard once. */
@@ -129,15 +118,14 @@ function profileOf(strategy: InAppStrategy, code: string, corpId: string): Promi
       // `profile.id` must never look up `undefined`.
       if (err) reject(err);
       else if (isProfileLike(profile)) resolve(profile);
-      else
-        reject(
-          new Error('passport-dingtalk-oauth2: userProfile gave no profile (an object with a non-empty string id)'),
-        );
+      else reject(new Error(`passport-dingtalk-oauth2: userProfile gave no profile (${profileShape})`));
     };
     // An async override may return the profile instead of calling done.
     callHook(strategy.userProfile, strategy, [code, corpId], 'userProfile', heard, (returned) => returned != null);
   });
 }
+
+const profileShape = 'an object with a non-empty string id';
 
 function isProfileLike(value: unknown): value is InAppProfile {
   const id = typeof value === 'object' && value !== null ? (value as { id?: unknown }).id : undefined;

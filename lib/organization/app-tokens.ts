@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 
 import type { Settings } from '../passport/settings';
-import { AppTokenCache } from './app-token-cache';
 import { isRejectedAppToken, type OrganizationClient } from './client';
 
 /** What the strategy tells `getAccessToken` when DingTalk refused the token it gave last time. */
@@ -25,9 +24,18 @@ export type GetAccessTokenFunction = (
   context: AccessTokenRequestContext,
 ) => string | undefined | Promise<string | undefined>;
 
+/** An app access token and its lifetime in seconds, as DingTalk answered (`expireIn`). */
+export type AppToken = { accessToken: string; expireIn: number };
+
 /** Where a login's app access token comes from; `rejected` is the one DingTalk just refused. */
 export type AppTokenSource = (corpId: string, rejected: string | undefined) => Promise<string>;
 
+// DingTalk asks apps to cache the token and to renew it before it expires ("建议…过期前10分钟"
+// 刷新, server API calling guide). A short-lived token is renewed once half its life is gone.
+const renewBeforeMs = 10 * 60 * 1000;
+// A failed renewal (the 403 QPS limit, a network blip) is not tried again sooner than this while
+// the token still works: one request per 5 s at most, however many logins arrive.
+const retryRenewalAfterMs = 5 * 1000;
 /** The most apps whose own token is kept per `fetch`: a process that builds strategies per tenant stays bounded. */
 const maxCachedApps = 256;
 const cachesByFetch = new WeakMap<object, Map<string, AppTokenCache>>();
@@ -47,14 +55,74 @@ export function appTokenSource(client: OrganizationClient, settings: Settings): 
     .digest('base64');
   const fetchToken = () => client.fetchAppToken();
   return (_corpId, rejected) => {
-    let cache = apps.get(key);
-    if (cache) apps.delete(key);
-    else if (apps.size >= maxCachedApps) apps.delete(apps.keys().next().value as string);
-    cache ??= new AppTokenCache();
+    // Taken out and put back last: the Map's first key is the least recently used app.
+    const cache = apps.get(key) ?? new AppTokenCache();
+    apps.delete(key);
+    if (apps.size >= maxCachedApps) apps.delete(apps.keys().next().value as string);
     apps.set(key, cache);
     if (rejected !== undefined) cache.forget(rejected);
     return cache.get(fetchToken);
   };
+}
+
+/**
+ * One app's own access token, shared by every login of every strategy with the same credentials:
+ * fetched once, reused until shortly before it expires, and fetched by one request however many
+ * logins wait for it (single flight). DingTalk throttles apps that ask for it often.
+ *
+ * The cache holds no way to fetch: each caller brings its own (its strategy's timeout, agent and
+ * fetch), and the one whose call starts a request is the one that makes it.
+ */
+class AppTokenCache {
+  #current: { accessToken: string; renewAt: number; expiresAt: number } | undefined;
+  #pending: Promise<string> | undefined;
+
+  /**
+   * The cached token while it is valid, or the one being fetched, or a new one. Past its renewal
+   * time, the first login starts the renewal and every login goes on with the cached token: a
+   * valid token is not held back by the token endpoint's latency, nor by its failure.
+   */
+  get(fetchToken: () => Promise<AppToken>): Promise<string> {
+    const current = this.#current;
+    const now = Date.now();
+    if (current && now < current.expiresAt) {
+      if (now >= current.renewAt && !this.#pending) {
+        // No failure is reported: the cached token serves, and the renewal is tried again later.
+        this.#start(fetchToken).catch(() => {
+          if (this.#current === current) current.renewAt = Date.now() + retryRenewalAfterMs;
+        });
+      }
+      return Promise.resolve(current.accessToken);
+    }
+    // Expired, forgotten or never fetched: every login waits for the one request, and a failure is
+    // not cached (once this request ends, the next login asks again).
+    return this.#pending ?? this.#start(fetchToken);
+  }
+
+  /**
+   * Forgets `token` because DingTalk refused it (40014, 42001). A token fetched since by another
+   * login is kept: only the refused one goes.
+   */
+  forget(token: string): void {
+    if (this.#current?.accessToken === token) this.#current = undefined;
+  }
+
+  #start(fetchToken: () => Promise<AppToken>): Promise<string> {
+    // The token's life is counted from the request: it may have been issued at any time until the answer.
+    const askedAt = Date.now();
+    const pending = fetchToken().then(({ accessToken, expireIn }) => {
+      const lifetimeMs = expireIn * 1000;
+      const renewAt = askedAt + Math.max(lifetimeMs - renewBeforeMs, lifetimeMs / 2);
+      this.#current = { accessToken, renewAt, expiresAt: askedAt + lifetimeMs };
+      return accessToken;
+    });
+    this.#pending = pending;
+    const settled = () => {
+      if (this.#pending === pending) this.#pending = undefined;
+    };
+    pending.then(settled, settled);
+    return pending;
+  }
 }
 
 /**

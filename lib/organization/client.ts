@@ -5,8 +5,7 @@ import { interpretResponse, isPlainObject } from '../api/response';
 import { isHeaderSafeToken, parseTokenResponse } from '../api/token';
 import type { DingTalkInAppUserInfo } from '../in-app/wire';
 import type { Settings } from '../passport/settings';
-import type { AppToken } from './app-token-cache';
-import { type AppTokenSource, appTokenSource, OrganizationSession } from './app-tokens';
+import { type AppToken, type AppTokenSource, appTokenSource, OrganizationSession } from './app-tokens';
 import type { DingTalkUnionIdResult, DingTalkUserDetails } from './wire';
 
 /** A member of the organization, as `lookupMember` hands it over. */
@@ -18,12 +17,12 @@ export interface DingTalkMember {
 }
 
 /** An oapi answer's `result`, and the body it came in. */
-export interface OapiResult<T> {
-  json: T;
-  raw: string;
-}
+type OapiResult<T> = { json: T; raw: string };
 
-const jsonHeaders = { 'content-type': 'application/json', accept: 'application/json' };
+const jsonPost = {
+  method: 'POST' as const,
+  headers: { 'content-type': 'application/json', accept: 'application/json' },
+};
 // DingTalk documents 7200 s. A shorter answer is kept that long (at least a minute, so a bogus 0
 // cannot make every login fetch), a longer one no longer than documented.
 const documentedLifetimeSeconds = 7200;
@@ -48,15 +47,9 @@ export class OrganizationClient {
   /** `POST /v1.0/oauth2/accessToken`: the internal app's own token. */
   async fetchAppToken(): Promise<AppToken> {
     const { clientID, clientSecret, accessTokenURL } = this.#settings;
-    const response = await sendRequest(this.#settings, {
-      endpoint: 'app-token',
-      url: accessTokenURL,
-      method: 'POST',
-      headers: jsonHeaders,
-      body: JSON.stringify({ appKey: clientID, appSecret: clientSecret }),
-      secrets: [clientSecret],
-    });
-    const token = parseTokenResponse(interpretResponse('app-token', response, [clientSecret]));
+    const body = { appKey: clientID, appSecret: clientSecret };
+    const { response, json } = await this.#post('app-token', accessTokenURL, body, [clientSecret]);
+    const token = parseTokenResponse(json);
     if (!token) throw new DingTalkResponseError('app-token', response.status, 'answered without an accessToken');
     const seconds = token.expireIn === undefined || token.expireIn <= 0 ? documentedLifetimeSeconds : token.expireIn;
     const expireIn = Math.min(Math.max(seconds, shortestLifetimeSeconds), documentedLifetimeSeconds);
@@ -86,11 +79,8 @@ export class OrganizationClient {
     const session = new OrganizationSession(this.#tokens, corpId);
     const info = await this.#call(session, 'userinfo', this.#settings.userInfoURL, { code }, [code]);
     const { json } = info as OapiResult<DingTalkInAppUserInfo>;
-    for (const field of ['unionid', 'userid'] as const) {
-      if (typeof json[field] !== 'string' || json[field].length === 0) {
-        throw new DingTalkResponseError('userinfo', 200, `answered without a ${field}`);
-      }
-    }
+    const missing = (['unionid', 'userid'] as const).find((field) => !nonEmptyString(json[field]));
+    if (missing) throw new DingTalkResponseError('userinfo', 200, `answered without a ${missing}`);
     const details = this.#settings.skipUserDetails ? undefined : await this.#details(session, json.userid);
     return { info: json, raw: info.raw, details: details?.json };
   }
@@ -116,23 +106,20 @@ export class OrganizationClient {
       const url = new URL(endpointURL);
       url.searchParams.set('access_token', accessToken);
       const secrets = [accessToken, this.#settings.clientSecret, ...bodySecrets];
-      const response = await sendRequest(this.#settings, {
-        endpoint,
-        url,
-        method: 'POST',
-        headers: jsonHeaders,
-        body: JSON.stringify(body),
-        secrets,
-      });
-      const json = interpretResponse(endpoint, response, secrets);
-      if (json.errcode !== 0 && json.errcode !== '0') {
+      const { response, json } = await this.#post(endpoint, url, body, secrets);
+      if (json.errcode !== 0 && json.errcode !== '0')
         throw new DingTalkResponseError(endpoint, response.status, 'answered without errcode 0');
-      }
-      if (!isPlainObject(json.result)) {
+      if (!isPlainObject(json.result))
         throw new DingTalkResponseError(endpoint, response.status, 'answered without a result object');
-      }
       return { json: json.result, raw: response.body };
     });
+  }
+
+  /** A JSON POST to DingTalk, its answer read; `secrets` are kept out of anything said about it. */
+  async #post(endpoint: DingTalkEndpoint, url: URL, body: object, secrets: string[]) {
+    const request = { ...jsonPost, endpoint, url, body: JSON.stringify(body), secrets };
+    const response = await sendRequest(this.#settings, request);
+    return { response, json: interpretResponse(endpoint, response, secrets) };
   }
 }
 

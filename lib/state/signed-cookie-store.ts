@@ -28,21 +28,13 @@ export interface SignedCookieStateStoreOptions {
 }
 
 /** What the signed cookie carries: the state, its expiry (ms), the binding, the app's `state` object. */
-interface Payload {
-  s: string;
-  e: number;
-  b: string;
-  d?: unknown;
-}
+type Payload = { s: string; e: number; b: string; d?: unknown };
 
-/** Where a login's cookies live (from its callback URL), and the hash of the app and callback path. */
-interface Place {
-  path: string;
-  secure: boolean;
-  binding: string;
-  /** `__Host-` on Path=/. */
-  prefix: string;
-}
+/**
+ * Where a login's cookies live (from its callback URL, `prefix` is `__Host-` on Path=/), and the
+ * `binding`: the hash of the app and callback path.
+ */
+type Place = { path: string; secure: boolean; binding: string; prefix: string };
 
 /** Where the store keeps its values for one request: Set-Cookie headers, or a Fastify session. */
 interface Carrier {
@@ -135,19 +127,13 @@ export class SignedCookieStateStore {
     // A browser drops a larger cookie without a word, and the login would fail on the way back.
     const bytes = carrier.bytes(this.#name(place, id), value, place, this.#maxAgeSeconds);
     if (bytes > maxCookieBytes) {
-      callback(
-        new Error(
-          `SignedCookieStateStore: the login's state object makes its cookie ${bytes} bytes, over the ${maxCookieBytes} bytes browsers keep; pass a smaller state (a return path or an id)`,
-        ),
-      );
+      const tooLarge = `the login's state object makes its cookie ${bytes} bytes, over the ${maxCookieBytes} bytes browsers keep`;
+      callback(new Error(`SignedCookieStateStore: ${tooLarge}; pass a smaller state (a return path or an id)`));
       return;
     }
     // The list of the newest logins: unsigned, so only a few well-formed ids are taken from it.
-    const listed = carrier.sent.find(([name]) => name === this.#name(place))?.[1] ?? '';
-    const ids = listed
-      .split('.')
-      .slice(-maxLogins)
-      .filter((old) => /^[\w-]{16}$/.test(old));
+    const listed = carrier.sent.find(([name]) => name === this.#name(place))?.[1]?.split('.') ?? [];
+    const ids = listed.slice(-maxLogins).filter((old) => /^[\w-]{16}$/.test(old));
     for (const old of ids.slice(0, 1 - maxLogins)) carrier.write(this.#name(place, old), '', place, 0);
     carrier.write(this.#name(place, id), value, place, this.#maxAgeSeconds);
     const list = [...ids.slice(1 - maxLogins), id].join('.');
@@ -157,30 +143,29 @@ export class SignedCookieStateStore {
 
   /** Called by passport-oauth2 on the callback: checks the cookie against the returned state. */
   verify(req: Request, providedState: string, meta: StateStoreMeta, callback: StateStoreVerifyCallback): void {
+    const checked = this.#check(req, providedState, meta);
+    if (typeof checked === 'string') callback(null, false, { message: checked });
+    else callback(null, true, checked.appState);
+  }
+
+  /** Uses up the state whose cookie came back: the app's `state` object, or why the state is refused. */
+  #check(req: Request, providedState: string, meta: StateStoreMeta): string | { appState: unknown } {
     const carrier = typeof providedState === 'string' && providedState !== '' ? carrierOf(req) : undefined;
     const place = this.#place(meta);
     const name = carrier && this.#name(place, hashOf(providedState));
     const value = carrier?.sent.find(([sent]) => sent === name)?.[1];
-    if (value === undefined) {
-      callback(null, false, { message: failures.missing });
-      return;
-    }
+    if (value === undefined) return failures.missing;
     carrier?.write(name as string, '', place, 0);
     const payload = this.#readSigned(value);
     const now = Date.now();
-    let failure: string | undefined;
-    if (!payload || !sameText(payload.s, providedState)) failure = failures.invalid;
-    else if (payload.e <= now) failure = failures.expired;
+    if (!payload || !sameText(payload.s, providedState)) return failures.invalid;
+    if (payload.e <= now) return failures.expired;
     // Made for another app or callback on this host.
-    else if (payload.b !== place.binding) failure = failures.invalid;
+    if (payload.b !== place.binding) return failures.invalid;
     // Used up now, before DingTalk is asked: a second callback with this state is refused.
-    else if (!this.#spent.spend(providedState, now)) failure = failures.replayed;
-    if (failure) {
-      callback(null, false, { message: failure });
-      return;
-    }
+    if (!this.#spent.spend(providedState, now)) return failures.replayed;
     if (typeof req === 'object' && req !== null) this.#letThrough.set(req, providedState);
-    callback(null, true, payload?.d);
+    return { appState: payload.d };
   }
 
   /**
