@@ -15,13 +15,17 @@
  */
 export type DingTalkEndpoint = 'token' | 'profile' | 'app-token' | 'userinfo' | 'member-lookup' | 'user-details';
 
-const endpointLabels: Record<DingTalkEndpoint, string> = {
-  token: 'token exchange (POST /v1.0/oauth2/userAccessToken)',
-  profile: 'profile request (GET /v1.0/contact/users/me)',
-  'app-token': 'app access token request (POST /v1.0/oauth2/accessToken)',
-  userinfo: 'in-client code exchange (POST /topapi/v2/user/getuserinfo)',
-  'member-lookup': 'member lookup (POST /topapi/user/getbyunionid)',
-  'user-details': 'user details request (POST /topapi/v2/user/get)',
+// Each endpoint's label in messages, and the permission (权限点) it needs, named as the developer
+// console lists it: the profile's Contact.User.Read (personal permission), qyapi_base for
+// getuserinfo, qyapi_get_member (成员信息读权限) for getbyunionid and user/get (DingTalk's page of
+// each; docs/dingtalk-answers.md).
+const endpoints: Record<DingTalkEndpoint, readonly [label: string, permission?: string]> = {
+  token: ['token exchange (POST /v1.0/oauth2/userAccessToken)'],
+  profile: ['profile request (GET /v1.0/contact/users/me)', 'Contact.User.Read'],
+  'app-token': ['app access token request (POST /v1.0/oauth2/accessToken)'],
+  userinfo: ['in-client code exchange (POST /topapi/v2/user/getuserinfo)', 'qyapi_base'],
+  'member-lookup': ['member lookup (POST /topapi/user/getbyunionid)', 'qyapi_get_member (成员信息读权限)'],
+  'user-details': ['user details request (POST /topapi/v2/user/get)', 'qyapi_get_member (成员信息读权限)'],
 };
 
 /** 502 Bad Gateway: DingTalk failed or answered something unusable. */
@@ -38,7 +42,7 @@ export class DingTalkError extends Error {
 
   /** `message` is prefixed with the endpoint; `options.cause` keeps the underlying error. */
   constructor(endpoint: DingTalkEndpoint, message: string, options?: { cause?: unknown; status?: number }) {
-    super(`DingTalk ${endpointLabels[endpoint]}: ${message}`, options);
+    super(`DingTalk ${endpoints[endpoint][0]}: ${message}`, options);
     this.name = new.target.name;
     this.endpoint = endpoint;
     this.status = options?.status ?? badGateway;
@@ -102,18 +106,8 @@ export class DingTalkAPIError extends DingTalkError {
 export type DingTalkAPIErrorDetails = { -readonly [K in keyof FromDingTalk]: FromDingTalk[K] };
 type FromDingTalk = Omit<DingTalkAPIError, keyof DingTalkError | 'throttled' | 'permissionDenied'>;
 
-// The permission (权限点) each endpoint needs, named as the developer console lists it: the
-// profile's Contact.User.Read (personal permission), qyapi_base for getuserinfo, qyapi_get_member
-// (成员信息读权限) for getbyunionid and user/get (DingTalk's page of each; docs/dingtalk-answers.md).
-const permissionOf: Partial<Record<DingTalkEndpoint, string>> = {
-  profile: 'Contact.User.Read',
-  userinfo: 'qyapi_base',
-  'member-lookup': 'qyapi_get_member (成员信息读权限)',
-  'user-details': 'qyapi_get_member (成员信息读权限)',
-};
-
 function permissionHint(endpoint: DingTalkEndpoint): string {
-  const permission = permissionOf[endpoint];
+  const permission = endpoints[endpoint][1];
   const which = permission ? `the permission ${permission}` : 'a permission';
   const orSkip = endpoint === 'user-details' ? ', or set skipUserDetails: true' : '';
   return `The app lacks ${which}: add it under 权限管理 in the DingTalk developer console${orSkip}.`;
