@@ -106,13 +106,6 @@ export class DingTalkAPIError extends DingTalkError {
 export type DingTalkAPIErrorDetails = { -readonly [K in keyof FromDingTalk]: FromDingTalk[K] };
 type FromDingTalk = Omit<DingTalkAPIError, keyof DingTalkError | 'throttled' | 'permissionDenied'>;
 
-function permissionHint(endpoint: DingTalkEndpoint): string {
-  const permission = endpoints[endpoint][1];
-  const which = permission ? `the permission ${permission}` : 'a permission';
-  const orSkip = endpoint === 'user-details' ? ', or set skipUserDetails: true' : '';
-  return `The app lacks ${which}: add it under 权限管理 in the DingTalk developer console${orSkip}.`;
-}
-
 // What to do about the oapi errors an app meets with an app token ("服务端API错误码").
 const oapiHints = new Map(
   Object.entries({
@@ -158,7 +151,10 @@ function describeAPIError(endpoint: DingTalkEndpoint, details: DingTalkAPIErrorD
   } else if (hint) {
     parts.push(hint);
   } else if (details.dingtalkStatus === 403 || permissionCodes.has(details.subCode ?? details.code)) {
-    parts.push(permissionHint(endpoint));
+    const permission = endpoints[endpoint][1];
+    const which = permission ? `the permission ${permission}` : 'a permission';
+    const orSkip = endpoint === 'user-details' ? ', or set skipUserDetails: true' : '';
+    parts.push(`The app lacks ${which}: add it under 权限管理 in the DingTalk developer console${orSkip}.`);
   }
   if (details.requestId) parts.push(`(requestid ${details.requestId})`);
   return parts.join(' ');
