@@ -65,12 +65,11 @@ export function parseProfile(json: DingTalkUserInfo, raw: string, corpId?: strin
  * (an `email` has been seen from another organization), so both are `verified: false`, and neither
  * may identify the user: `id` (the unionId) does.
  */
-function emailsOf(email: unknown, loginEmail: unknown): Array<{ value: string; verified: false }> {
-  const emails: Array<{ value: string; verified: false }> = [];
+function emailsOf(email: unknown, loginEmail: unknown) {
+  const emails: NonNullable<Profile['emails']> = [];
   for (const value of [nonEmptyString(email), nonEmptyString(loginEmail)]) {
-    if (value && !emails.some((known) => known.value.toLowerCase() === value.toLowerCase())) {
+    if (value && !emails.some((known) => known.value.toLowerCase() === value.toLowerCase()))
       emails.push({ value, verified: false });
-    }
   }
   return emails;
 }
