@@ -1,10 +1,11 @@
 import { DingTalkAPIError, type DingTalkAPIErrorDetails, type DingTalkEndpoint, DingTalkResponseError } from './errors';
+import type { FetchResponse } from './http';
 
-/** An answer from DingTalk, read in full (up to the size bound). */
-export interface ReceivedResponse {
-  status: number;
-  /** The answer's headers, read only when an answer is not a success (each lookup costs). */
-  headers: { get(name: string): string | null };
+/**
+ * An answer from DingTalk, read in full (up to the size bound). Its headers are read only when an
+ * answer is not a success (each lookup costs).
+ */
+export interface ReceivedResponse extends Pick<FetchResponse, 'status' | 'headers'> {
   body: string;
 }
 
@@ -95,7 +96,7 @@ function textField(json: Record<string, unknown>, ...names: string[]): string | 
 }
 
 /** A header of an answer, or null; a fetch whose headers throw is treated as sending none. */
-export function headerOf(response: { headers: { get(name: string): string | null } }, name: string): string | null {
+export function headerOf(response: Pick<FetchResponse, 'headers'>, name: string): string | null {
   try {
     const value = response.headers.get(name);
     return typeof value === 'string' ? value : null;
