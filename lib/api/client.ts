@@ -1,7 +1,7 @@
 import type { Settings } from '../passport/settings';
 import { DingTalkError, DingTalkResponseError } from './errors';
 import { sendRequest } from './http';
-import { type Profile, parseProfile } from './profile';
+import { nonEmptyString, type Profile, parseProfile } from './profile';
 import { interpretResponse } from './response';
 import { isHeaderSafeToken, parseTokenResponse } from './token';
 import type { DingTalkTokenResponse, DingTalkUserInfo } from './wire';
@@ -18,22 +18,19 @@ export class DingTalkClient {
 
   /** Trades the authCode from the callback for a user access token. */
   exchangeAuthCode(code: string): Promise<DingTalkTokenResponse> {
-    const { clientID: clientId, clientSecret } = this.#settings;
-    return this.#requestToken({ clientId, clientSecret, code, grantType: 'authorization_code' }, code);
+    return this.#requestToken('authorization_code', 'code', code);
   }
 
   /** Trades a refresh token for a new access token. */
   refreshAccessToken(refreshToken: string): Promise<DingTalkTokenResponse> {
-    const { clientID: clientId, clientSecret } = this.#settings;
-    return this.#requestToken({ clientId, clientSecret, refreshToken, grantType: 'refresh_token' }, refreshToken);
+    return this.#requestToken('refresh_token', 'refreshToken', refreshToken);
   }
 
   /** Reads the profile of the user the access token belongs to. */
   async fetchProfile(accessToken: string): Promise<Profile> {
     // An HTTP client would quote a value it cannot send as a header in its error: refused here first.
-    if (!isHeaderSafeToken(accessToken)) {
+    if (!isHeaderSafeToken(accessToken))
       throw new DingTalkError('profile', 'the access token is not one DingTalk issues: an HTTP header cannot carry it');
-    }
     const secrets = [accessToken, this.#settings.clientSecret];
     const response = await sendRequest(this.#settings, {
       endpoint: 'profile',
@@ -43,22 +40,21 @@ export class DingTalkClient {
       secrets,
     });
     const json = interpretResponse('profile', response, secrets);
-    if (typeof json.unionId !== 'string' || json.unionId.length === 0) {
+    if (!nonEmptyString(json.unionId))
       throw new DingTalkResponseError('profile', response.status, 'answered without a unionId');
-    }
     return parseProfile(json as DingTalkUserInfo, response.body);
   }
 
-  /** `body` is DingTalk's JSON body, the app's credentials and the grant; `grantSecret` its code or token. */
-  async #requestToken(body: Record<string, string>, grantSecret: string): Promise<DingTalkTokenResponse> {
-    const { clientSecret, tokenURL } = this.#settings;
-    const secrets = [clientSecret, grantSecret];
+  /** Sends the app's credentials and the grant, whose `code` or `refreshToken` is `grant`. */
+  async #requestToken(grantType: string, field: 'code' | 'refreshToken', grant: string) {
+    const { clientID: clientId, clientSecret, tokenURL } = this.#settings;
+    const secrets = [clientSecret, grant];
     const response = await sendRequest(this.#settings, {
       endpoint: 'token',
       url: tokenURL,
       method: 'POST',
       headers: jsonHeaders,
-      body: JSON.stringify(body),
+      body: JSON.stringify({ clientId, clientSecret, [field]: grant, grantType }),
       secrets,
     });
     const json = interpretResponse('token', response, secrets);

@@ -15,13 +15,17 @@
  */
 export type DingTalkEndpoint = 'token' | 'profile' | 'app-token' | 'userinfo' | 'member-lookup' | 'user-details';
 
-const endpointLabels: Record<DingTalkEndpoint, string> = {
-  token: 'token exchange (POST /v1.0/oauth2/userAccessToken)',
-  profile: 'profile request (GET /v1.0/contact/users/me)',
-  'app-token': 'app access token request (POST /v1.0/oauth2/accessToken)',
-  userinfo: 'in-client code exchange (POST /topapi/v2/user/getuserinfo)',
-  'member-lookup': 'member lookup (POST /topapi/user/getbyunionid)',
-  'user-details': 'user details request (POST /topapi/v2/user/get)',
+// Each endpoint's label in messages, and the permission (权限点) it needs, named as the developer
+// console lists it: the profile's Contact.User.Read (personal permission), qyapi_base for
+// getuserinfo, qyapi_get_member (成员信息读权限) for getbyunionid and user/get (DingTalk's page of
+// each; docs/dingtalk-answers.md).
+const endpoints: Record<DingTalkEndpoint, readonly [label: string, permission?: string]> = {
+  token: ['token exchange (POST /v1.0/oauth2/userAccessToken)'],
+  profile: ['profile request (GET /v1.0/contact/users/me)', 'Contact.User.Read'],
+  'app-token': ['app access token request (POST /v1.0/oauth2/accessToken)'],
+  userinfo: ['in-client code exchange (POST /topapi/v2/user/getuserinfo)', 'qyapi_base'],
+  'member-lookup': ['member lookup (POST /topapi/user/getbyunionid)', 'qyapi_get_member (成员信息读权限)'],
+  'user-details': ['user details request (POST /topapi/v2/user/get)', 'qyapi_get_member (成员信息读权限)'],
 };
 
 /** 502 Bad Gateway: DingTalk failed or answered something unusable. */
@@ -38,32 +42,12 @@ export class DingTalkError extends Error {
 
   /** `message` is prefixed with the endpoint; `options.cause` keeps the underlying error. */
   constructor(endpoint: DingTalkEndpoint, message: string, options?: { cause?: unknown; status?: number }) {
-    super(`DingTalk ${endpointLabels[endpoint]}: ${message}`, options);
+    super(`DingTalk ${endpoints[endpoint][0]}: ${message}`, options);
     this.name = new.target.name;
     this.endpoint = endpoint;
     this.status = options?.status ?? badGateway;
     this.statusCode = this.status;
   }
-}
-
-/** What DingTalk said in an error answer, already stripped of secrets. */
-export interface DingTalkAPIErrorDetails {
-  /** HTTP status of DingTalk's answer. */
-  dingtalkStatus: number;
-  /** DingTalk's error code, always a string (`"InvalidAuthentication"`, `"90018"`). */
-  code: string;
-  /** DingTalk's own message, often in Chinese. */
-  description: string;
-  /** DingTalk's request id, to quote when asking DingTalk support. */
-  requestId?: string;
-  /** With the oapi's errcode 88 (鉴权异常): the actual problem, such as `"40014"`. */
-  subCode?: string;
-  /** DingTalk's message for `subCode`. */
-  subDescription?: string;
-  /** Permissions the app lacks, from `accessdenieddetail.requiredScopes` on a 403. */
-  requiredScopes?: string[];
-  /** Seconds to wait before retrying, from a `Retry-After` header. */
-  retryAfterSeconds?: number;
 }
 
 // DingTalk's gateway reports throttling with these numeric codes or a "toofast" message, its v1.0
@@ -79,11 +63,11 @@ const throttleWords = /toofast|Qp[sm]Limit/i;
 /** DingTalk answered with an error of its own (a JSON body carrying `code`, or `errcode`). */
 export class DingTalkAPIError extends DingTalkError {
   /** HTTP status of DingTalk's answer (the app answers with `status`, a 5xx). */
-  readonly dingtalkStatus: number;
+  readonly dingtalkStatus!: number;
   /** DingTalk's error code, always a string (`"InvalidAuthentication"`, `"90018"`). */
-  readonly code: string;
+  readonly code!: string;
   /** DingTalk's own message, often in Chinese; empty when DingTalk sent none. */
-  readonly description: string;
+  readonly description!: string;
   /** DingTalk's request id, to quote when asking DingTalk support. */
   readonly requestId?: string;
   /** With the oapi's errcode 88 (鉴权异常): the actual problem, such as `"40014"`. */
@@ -103,14 +87,8 @@ export class DingTalkAPIError extends DingTalkError {
   constructor(endpoint: DingTalkEndpoint, details: DingTalkAPIErrorDetails) {
     const throttled = isThrottling(endpoint, details);
     super(endpoint, describeAPIError(endpoint, details, throttled), { status: throttled ? 503 : badGateway });
-    this.dingtalkStatus = details.dingtalkStatus;
-    this.code = details.code;
-    this.description = details.description;
-    if (details.requestId !== undefined) this.requestId = details.requestId;
-    if (details.subCode !== undefined) this.subCode = details.subCode;
-    if (details.subDescription !== undefined) this.subDescription = details.subDescription;
-    if (details.requiredScopes !== undefined) this.requiredScopes = details.requiredScopes;
-    if (details.retryAfterSeconds !== undefined) this.retryAfterSeconds = details.retryAfterSeconds;
+    // Each field is declared above, so one DingTalk did not send stays an own property, undefined.
+    Object.assign(this, details);
     this.throttled = throttled;
     this.permissionDenied =
       !throttled &&
@@ -121,40 +99,28 @@ export class DingTalkAPIError extends DingTalkError {
   }
 }
 
-// The permission (权限点) each endpoint needs, named as the developer console lists it: the
-// profile's Contact.User.Read (personal permission), qyapi_base for getuserinfo, qyapi_get_member
-// (成员信息读权限) for getbyunionid and user/get (DingTalk's page of each; docs/dingtalk-answers.md).
-const permissionOf: Partial<Record<DingTalkEndpoint, string>> = {
-  profile: 'Contact.User.Read',
-  userinfo: 'qyapi_base',
-  'member-lookup': 'qyapi_get_member (成员信息读权限)',
-  'user-details': 'qyapi_get_member (成员信息读权限)',
-};
-
-function permissionHint(endpoint: DingTalkEndpoint): string {
-  const permission = permissionOf[endpoint];
-  const which = permission ? `the permission ${permission}` : 'a permission';
-  const orSkip = endpoint === 'user-details' ? ', or set skipUserDetails: true' : '';
-  return `The app lacks ${which}: add it under 权限管理 in the DingTalk developer console${orSkip}.`;
-}
+/**
+ * What DingTalk said in an error answer, already stripped of secrets: the fields of
+ * `DingTalkAPIError` that come from DingTalk, writable (derived, so the two never drift apart).
+ */
+export type DingTalkAPIErrorDetails = { -readonly [K in keyof FromDingTalk]: FromDingTalk[K] };
+type FromDingTalk = Omit<DingTalkAPIError, keyof DingTalkError | 'throttled' | 'permissionDenied'>;
 
 // What to do about the oapi errors an app meets with an app token ("服务端API错误码").
-const oapiHints = new Map([
-  [
-    '60020',
-    "The server's egress IP is not in the app's IP allow-list (开发者后台 → 开发配置 → 安全设置 → 服务器出口IP).",
-  ],
-  ['40001', 'The app access token is not valid: check clientID and clientSecret.'],
-  ['40014', 'DingTalk refused the app access token (不合法的access_token).'],
-  ['42001', 'The app access token has expired.'],
-  [
-    '40079',
-    'DingTalk has no authorization for this user (不存在的授权信息): the user may be outside the app’s visible ' +
+const oapiHints = new Map(
+  Object.entries({
+    60020:
+      "The server's egress IP is not in the app's IP allow-list (开发者后台 → 开发配置 → 安全设置 → 服务器出口IP).",
+    40001: 'The app access token is not valid: check clientID and clientSecret.',
+    40014: 'DingTalk refused the app access token (不合法的access_token).',
+    42001: 'The app access token has expired.',
+    40079:
+      'DingTalk has no authorization for this user (不存在的授权信息): the user may be outside the app’s visible ' +
       'range (可见范围), or the app is not published or not installed in the organization.',
-  ],
-  ['33012', 'DingTalk has no member with this userid in the organization.'],
-  ['60121', 'DingTalk has no member with this userid in the organization (找不到该用户).'],
-]);
+    33012: 'DingTalk has no member with this userid in the organization.',
+    60121: 'DingTalk has no member with this userid in the organization (找不到该用户).',
+  }),
+);
 
 // The oapi answers in errcode/sub_code; its errmsg varies (English in some answers) and decides nothing.
 const oapiEndpoints: ReadonlySet<DingTalkEndpoint> = new Set(['userinfo', 'member-lookup', 'user-details']);
@@ -172,22 +138,23 @@ function isThrottling(endpoint: DingTalkEndpoint, details: DingTalkAPIErrorDetai
 
 function describeAPIError(endpoint: DingTalkEndpoint, details: DingTalkAPIErrorDetails, throttled: boolean): string {
   const parts = [`HTTP ${details.dingtalkStatus} ${details.code}: ${details.description || '(no message)'}`];
-  if (details.subCode !== undefined) {
+  if (details.subCode !== undefined)
     parts.push(`(sub_code ${details.subCode}: ${details.subDescription || 'no message'})`);
-  }
   const hint = oapiHints.get(details.subCode ?? details.code);
   if (throttled) {
     parts.push('DingTalk limits how often the app may call it: retry later.');
-  } else if (details.requiredScopes && details.requiredScopes.length > 0) {
-    const scopes = details.requiredScopes.join(', ');
+  } else if (details.requiredScopes?.length) {
     parts.push(
-      `The app lacks the permission ${scopes}: enable it in the DingTalk developer console ` +
+      `The app lacks the permission ${details.requiredScopes.join(', ')}: enable it in the DingTalk developer console ` +
         `(开发者后台 → 权限管理 → 个人权限), then log in again.`,
     );
   } else if (hint) {
     parts.push(hint);
   } else if (details.dingtalkStatus === 403 || permissionCodes.has(details.subCode ?? details.code)) {
-    parts.push(permissionHint(endpoint));
+    const permission = endpoints[endpoint][1];
+    const which = permission ? `the permission ${permission}` : 'a permission';
+    const orSkip = endpoint === 'user-details' ? ', or set skipUserDetails: true' : '';
+    parts.push(`The app lacks ${which}: add it under 权限管理 in the DingTalk developer console${orSkip}.`);
   }
   if (details.requestId) parts.push(`(requestid ${details.requestId})`);
   return parts.join(' ');
@@ -205,17 +172,13 @@ export class DingTalkResponseError extends DingTalkError {
   }
 }
 
-/** The request never got an answer: DNS, refused or reset connection, TLS failure. */
-export class DingTalkNetworkError extends DingTalkError {
-  /**
-   * `options.cause` is a copy of the error the HTTP client raised (its `name`, message, stack,
-   * `code` such as `'ECONNRESET'`, `errno`, `type`, `syscall` and causes), with the request's secrets
-   * and the query strings of the URLs it quotes cut out.
-   */
-  constructor(endpoint: DingTalkEndpoint, message: string, options?: { cause?: unknown; status?: number }) {
-    super(endpoint, message, options);
-  }
-}
+/**
+ * The request never got an answer: DNS, refused or reset connection, TLS failure. Its `cause` is a
+ * copy of the error the HTTP client raised (its `name`, message, stack, `code` such as
+ * `'ECONNRESET'`, `errno`, `type`, `syscall` and causes), with the request's secrets and the query
+ * strings of the URLs it quotes cut out.
+ */
+export class DingTalkNetworkError extends DingTalkError {}
 
 /** DingTalk did not answer within the strategy's `timeout` (`status` is 504). */
 export class DingTalkTimeoutError extends DingTalkNetworkError {

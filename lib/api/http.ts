@@ -1,7 +1,7 @@
 import type { Agent } from 'node:http';
 import { Readable } from 'node:stream';
 import { type DingTalkEndpoint, DingTalkNetworkError, DingTalkResponseError, DingTalkTimeoutError } from './errors';
-import { headerOf, type ReceivedResponse, redactSecrets } from './response';
+import { headerOf, type ReceivedResponse, redactSecrets, type Secrets } from './response';
 
 /** What the strategy hands to `fetch`: node-fetch v2 and Node's global fetch both accept it. */
 export interface FetchRequestInit {
@@ -48,15 +48,15 @@ export interface HttpSettings {
   maxResponseBytes: number;
 }
 
-export interface OutgoingRequest {
+export interface OutgoingRequest extends Pick<FetchRequestInit, 'method' | 'headers' | 'body'> {
   endpoint: DingTalkEndpoint;
   url: URL;
-  method: 'GET' | 'POST';
-  headers: Record<string, string>;
-  body?: string;
   /** What the request carries that must never be repeated: cut out of any error it causes. */
-  secrets: readonly (string | undefined)[];
+  secrets: Secrets;
 }
+
+const redirectRefused =
+  'answered with a redirect, which is never followed (it would resend the credentials); DingTalk’s API does not redirect, so a proxy or a wrong URL may be in the way';
 
 /** The reason the deadline aborts with, told apart from an abort for size. */
 const timedOut = Symbol('timed out');
@@ -86,22 +86,14 @@ export async function sendRequest(settings: HttpSettings, request: OutgoingReque
   }
 }
 
-async function exchange(
-  settings: HttpSettings,
-  { endpoint, url, method, headers, body }: OutgoingRequest,
-  signal: AbortSignal,
-): Promise<ReceivedResponse> {
+async function exchange(settings: HttpSettings, request: OutgoingRequest, signal: AbortSignal) {
+  const { endpoint, url, method, headers, body } = request;
   const agent = settings.agentFor(url);
   const response = await settings.fetch(url.href, { method, headers, body, signal, redirect: 'manual', agent });
   const { status } = response;
   // A 3xx, an opaque redirect (status 0, as browsers' fetch gives), or one a fetch followed anyway.
-  if (status === 0 || (status >= 300 && status < 400) || response.redirected === true) {
-    throw new DingTalkResponseError(
-      endpoint,
-      status,
-      'answered with a redirect, which is never followed (it would resend the credentials); DingTalk’s API does not redirect, so a proxy or a wrong URL may be in the way',
-    );
-  }
+  if (status === 0 || (status >= 300 && status < 400) || response.redirected === true)
+    throw new DingTalkResponseError(endpoint, status, redirectRefused);
   const maxBytes = settings.maxResponseBytes;
   const tooLarge = () =>
     new DingTalkResponseError(endpoint, status, `answered with a body larger than ${maxBytes} bytes`);

@@ -37,7 +37,7 @@ export interface Profile extends PassportProfile {
  * Maps DingTalk's current-user answer to a Profile. Pure: no I/O, no throwing; fields that are
  * missing, empty or of the wrong type are left out.
  */
-export function parseProfile(json: DingTalkUserInfo, raw: string, corpId?: string): Profile {
+export function parseProfile(json: DingTalkUserInfo, raw: string): Profile {
   const profile: Profile = {
     provider: 'dingtalk',
     id: json.unionId,
@@ -48,31 +48,22 @@ export function parseProfile(json: DingTalkUserInfo, raw: string, corpId?: strin
   };
   const openId = nonEmptyString(json.openId);
   if (openId) profile.openId = openId;
-  if (corpId) profile.corpId = corpId;
-  const emails = emailsOf(json.email, json.loginEmail);
+  // `loginEmail` is an address of the same user, so it belongs in Passport's `emails` as much as
+  // `email` does, for an app that only wants somewhere to write to; `email` comes first, as it always
+  // has, and the same address (in any letter case) is listed once. Neither is verified by DingTalk
+  // (an `email` has been seen from another organization), so both are `verified: false`, and neither
+  // may identify the user: `id` (the unionId) does.
+  const emails: NonNullable<Profile['emails']> = [];
+  for (const value of [nonEmptyString(json.email), nonEmptyString(json.loginEmail)]) {
+    if (value && !emails.some((known) => known.value.toLowerCase() === value.toLowerCase()))
+      emails.push({ value, verified: false });
+  }
   if (emails.length > 0) profile.emails = emails;
   const avatarUrl = nonEmptyString(json.avatarUrl);
   if (avatarUrl) profile.photos = [{ value: avatarUrl }];
   const phoneNumber = phoneNumberOf(json.mobile, json.stateCode);
   if (phoneNumber) profile.phoneNumbers = [{ value: phoneNumber }];
   return profile;
-}
-
-/**
- * `loginEmail` is an address of the same user, so it belongs in Passport's `emails` as much as
- * `email` does, for an app that only wants somewhere to write to; `email` comes first, as it always
- * has, and the same address (in any letter case) is listed once. Neither is verified by DingTalk
- * (an `email` has been seen from another organization), so both are `verified: false`, and neither
- * may identify the user: `id` (the unionId) does.
- */
-function emailsOf(email: unknown, loginEmail: unknown): Array<{ value: string; verified: false }> {
-  const emails: Array<{ value: string; verified: false }> = [];
-  for (const value of [nonEmptyString(email), nonEmptyString(loginEmail)]) {
-    if (value && !emails.some((known) => known.value.toLowerCase() === value.toLowerCase())) {
-      emails.push({ value, verified: false });
-    }
-  }
-  return emails;
 }
 
 /**

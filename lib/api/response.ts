@@ -1,10 +1,11 @@
 import { DingTalkAPIError, type DingTalkAPIErrorDetails, type DingTalkEndpoint, DingTalkResponseError } from './errors';
+import type { FetchResponse } from './http';
 
-/** An answer from DingTalk, read in full (up to the size bound). */
-export interface ReceivedResponse {
-  status: number;
-  /** The answer's headers, read only when an answer is not a success (each lookup costs). */
-  headers: { get(name: string): string | null };
+/**
+ * An answer from DingTalk, read in full (up to the size bound). Its headers are read only when an
+ * answer is not a success (each lookup costs).
+ */
+export interface ReceivedResponse extends Pick<FetchResponse, 'status' | 'headers'> {
   body: string;
 }
 
@@ -13,11 +14,7 @@ export interface ReceivedResponse {
  * this order: a DingTalk error body, then an unparseable body, then success. `secrets` are the
  * values sent with the request; they are cut out of anything DingTalk says back.
  */
-export function interpretResponse(
-  endpoint: DingTalkEndpoint,
-  response: ReceivedResponse,
-  secrets: readonly (string | undefined)[],
-): Record<string, unknown> {
+export function interpretResponse(endpoint: DingTalkEndpoint, response: ReceivedResponse, secrets: Secrets) {
   let json: Record<string, unknown> | undefined;
   try {
     const value: unknown = JSON.parse(response.body);
@@ -30,22 +27,15 @@ export function interpretResponse(
   if (apiError) throw new DingTalkAPIError(endpoint, apiError);
   if (json && ok) return json;
   const kind = headerOf(response, 'content-type')?.split(';')[0]?.trim() || 'no content type';
+  if (!response.body)
+    throw new DingTalkResponseError(endpoint, response.status, `answered with an empty body (${kind})`);
   const what = ok ? 'a body that is not a JSON object' : 'an error page that is not DingTalk JSON';
-  const proxy = `answered with ${what} (${kind}); a proxy or gateway may be in the way`;
-  throw new DingTalkResponseError(
-    endpoint,
-    response.status,
-    response.body ? proxy : `answered with an empty body (${kind})`,
-  );
+  const message = `answered with ${what} (${kind}); a proxy or gateway may be in the way`;
+  throw new DingTalkResponseError(endpoint, response.status, message);
 }
 
 /** Reads DingTalk's v1.0 error shape (`code` string) and the legacy one (`errcode` number). */
-function readAPIError(
-  response: ReceivedResponse,
-  ok: boolean,
-  json: Record<string, unknown>,
-  secrets: readonly (string | undefined)[],
-): DingTalkAPIErrorDetails | undefined {
+function readAPIError(response: ReceivedResponse, ok: boolean, json: Record<string, unknown>, secrets: Secrets) {
   const { code, errcode, status } = json;
   // The legacy oapi gateway answers HTTP 200 with a non-zero errcode, which its own calling
   // guide writes as a string ("errcode":"0"): a number in either form is an error.
@@ -84,8 +74,8 @@ function readAPIError(
   }
   const detail = json.accessdenieddetail;
   const scopes = isPlainObject(detail) && Array.isArray(detail.requiredScopes) ? detail.requiredScopes : [];
-  const requiredScopes = scopes.filter((scope): scope is string => typeof scope === 'string');
-  if (requiredScopes.length > 0) details.requiredScopes = requiredScopes.map((scope) => clean(scope, 200));
+  const requiredScopes = scopes.flatMap((scope) => (typeof scope === 'string' ? [clean(scope, 200)] : []));
+  if (requiredScopes.length > 0) details.requiredScopes = requiredScopes;
   // Retry-After in seconds or as an HTTP date.
   const retryAfter = headerOf(response, 'retry-after');
   const seconds = Number(retryAfter);
@@ -106,7 +96,7 @@ function textField(json: Record<string, unknown>, ...names: string[]): string | 
 }
 
 /** A header of an answer, or null; a fetch whose headers throw is treated as sending none. */
-export function headerOf(response: { headers: { get(name: string): string | null } }, name: string): string | null {
+export function headerOf(response: Pick<FetchResponse, 'headers'>, name: string): string | null {
   try {
     const value = response.headers.get(name);
     return typeof value === 'string' ? value : null;
@@ -115,8 +105,11 @@ export function headerOf(response: { headers: { get(name: string): string | null
   }
 }
 
+/** The values a request carries that must never be repeated (the client secret, a token, a code). */
+export type Secrets = readonly (string | undefined)[];
+
 /** Replaces every occurrence of each secret in `text`, in any letter case, with `[redacted]`. */
-export function redactSecrets(text: string, secrets: readonly (string | undefined)[]): string {
+export function redactSecrets(text: string, secrets: Secrets): string {
   let result = text;
   for (const secret of secrets) {
     // A very short value would also blank out ordinary words, and cannot be a real credential.

@@ -14,9 +14,8 @@ export function parseTokenResponse(json: Record<string, unknown>): DingTalkToken
   const keptRefreshToken = typeof refreshToken === 'string' && refreshToken.length > 0 ? refreshToken : undefined;
   const keptCorpId = typeof corpId === 'string' && corpId.length > 0 ? corpId : undefined;
   // DingTalk's usual answer is kept as it is, with no copy (each costs microseconds on a login).
-  if (keptSeconds === expireIn && keptRefreshToken === refreshToken && keptCorpId === corpId) {
+  if (keptSeconds === expireIn && keptRefreshToken === refreshToken && keptCorpId === corpId)
     return json as DingTalkTokenResponse;
-  }
   // The spread last and no `delete`: on Node 20 either one gives the object a hidden class of its
   // own each time.
   const { accessToken: _a, refreshToken: _r, expireIn: _e, corpId: _c, ...rest } = json;
