@@ -14,11 +14,16 @@ export interface MemberProfile extends Omit<Profile, 'corpId'>, MemberFields {}
  * hands out again, or a frozen one, is never written to. `emails`, `photos` and `phoneNumbers`
  * come from the details only where `users/me` had none.
  */
-export function withMember(profile: object, member: DingTalkMember, corpId: string): MemberProfile {
-  const merged = Object.assign(Object.create(Object.getPrototypeOf(profile)), profile) as MemberProfile;
-  merged.userId = member.userId;
-  merged.corpId = corpId;
-  const details = member.details;
+export function withMember(
+  profile: object,
+  corpId: string,
+  userId: string,
+  details: DingTalkMember['details'],
+): MemberProfile {
+  const merged: MemberProfile = Object.assign(Object.create(Object.getPrototypeOf(profile)), profile, {
+    userId,
+    corpId,
+  });
   if (details) {
     if (typeof details.admin === 'boolean') merged.isAdmin = details.admin;
     addMemberDetails(merged, details);
