@@ -33,11 +33,8 @@ export interface PassportAttempt extends PassportActions {
   userProfile(accessToken: string, done: ProfileCallback): unknown;
   lookupMember(unionId: string, corpId: string, done: LookupMemberCallback): unknown;
   tokenParams(options: object): object;
-}
-
-/** The object passport-oauth2 runs one login on, pointing at its answer. */
-export interface Login extends PassportAttempt {
-  [answerKey]: BrowserLogin;
+  /** On the object passport-oauth2 runs a login on: the login's answer. */
+  [answerKey]?: BrowserLogin;
 }
 
 /**
@@ -55,9 +52,8 @@ export interface Login extends PassportAttempt {
  * Everything else, and the order of the steps, is passport-oauth2's own.
  */
 export class BrowserLogin extends LoginAnswer {
-  readonly login: Login;
+  readonly login: PassportAttempt;
   readonly req: unknown;
-  readonly #attempt: PassportAttempt;
   /** The state the callback came with, for the store to let go of when DingTalk refuses the code. */
   state: string | undefined;
   /** DingTalk's `error=` refusal, given once the state store has checked the state. */
@@ -73,8 +69,7 @@ export class BrowserLogin extends LoginAnswer {
   constructor(attempt: PassportAttempt, req: unknown) {
     super(attempt);
     this.req = req;
-    this.#attempt = attempt;
-    const login = Object.create(attempt) as Login;
+    const login = Object.create(attempt) as PassportAttempt;
     login[answerKey] = this;
     // The actions are this login's own functions: apps call them detached (`.catch(this.error)`).
     for (const outcome of ['success', 'error', 'redirect', 'pass'] as const) {
@@ -95,7 +90,7 @@ export class BrowserLogin extends LoginAnswer {
     const client = Object.create(tokens) as TokenClient;
     client.getOAuthAccessToken = (code, params, callback) => this.#exchange(tokens, code, params, callback);
     login._oauth2 = client;
-    login.userProfile = (accessToken, done) => this.#loadProfile(accessToken, done);
+    login.userProfile = (accessToken, done) => this.#loadProfile(attempt.userProfile, accessToken, done);
     this.login = login;
   }
 
@@ -174,8 +169,8 @@ export class BrowserLogin extends LoginAnswer {
   }
 
   /** `userProfile` as the app has it now, then the organization: its corpId, and with `memberLookup` the member. */
-  #loadProfile(accessToken: string, done: ProfileCallback): void {
-    callHook(this.#attempt.userProfile, this.login, [accessToken], 'userProfile', (err, profile) =>
+  #loadProfile(userProfile: PassportAttempt['userProfile'], accessToken: string, done: ProfileCallback): void {
+    callHook(userProfile, this.login, [accessToken], 'userProfile', (err, profile) =>
       // A throw from here on (a profile getter, what the profile answer leads to) is the login's
       // error, not the hook's: the hook has been heard already.
       this.guard(() => {
@@ -235,7 +230,7 @@ export class BrowserLogin extends LoginAnswer {
         );
         return;
       }
-      const merged = withMember(profile as object, corpId, userId, details);
+      const merged = withMember(profile as object, { userId, details }, corpId);
       this.memberConfirmed = true;
       done(null, merged);
     }
@@ -262,7 +257,7 @@ function unionIdOf(profile: unknown): string | { problem: string } {
  * answers with its result. It keeps the app's `length`: passport-oauth2 picks the form by it.
  */
 export function guardVerify(verify: AnyFunction): AnyFunction {
-  function guardedVerify(this: Login, ...args: unknown[]): void {
+  function guardedVerify(this: PassportAttempt, ...args: unknown[]): void {
     const answer = this[answerKey];
     if (answer) {
       if (answer.verifyCalled) return;

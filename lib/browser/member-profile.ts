@@ -14,13 +14,8 @@ export interface MemberProfile extends Omit<Profile, 'corpId'>, MemberFields {}
  * hands out again, or a frozen one, is never written to. `emails`, `photos` and `phoneNumbers`
  * come from the details only where `users/me` had none.
  */
-export function withMember(
-  profile: object,
-  corpId: string,
-  userId: string,
-  details: DingTalkMember['details'],
-): MemberProfile {
-  const merged: MemberProfile = Object.assign(Object.create(Object.getPrototypeOf(profile)), profile, {
+export function withMember(profile: object, { userId, details }: DingTalkMember, corpId: string): MemberProfile {
+  const merged = Object.assign(Object.create(Object.getPrototypeOf(profile)) as MemberProfile, profile, {
     userId,
     corpId,
   });
