@@ -204,19 +204,14 @@ function startOrFinish(answer: BrowserLogin, req: Request, options: DingTalkAuth
     answer.fail(refusal('malformed_callback', `Invalid DingTalk callback: ${callback.reason}.`), 400);
     return;
   }
-  const settings = login._settings;
-  if (
-    callback.kind === 'start' &&
-    settings.memberLookup &&
-    options.scope !== undefined &&
-    !scopeHasCorpId(options.scope)
-  ) {
+  const { memberLookup, allowHttpCallbackURL } = login._settings;
+  if (callback.kind === 'start' && memberLookup && options.scope !== undefined && !scopeHasCorpId(options.scope)) {
     throw new Error(`passport-dingtalk-oauth2: the scope of this login drops "corpid": ${missingCorpIdScope}`);
   }
   const configured = options.callbackURL || login._callbackURL;
   const callbackURL = configured && resolveCallbackURL(req, configured, login._trustProxy);
   // The configured absolute URL was checked at construction; a resolved or per-request one is checked here.
-  if (callbackURL && callbackURL !== login._callbackURL && !settings.allowHttpCallbackURL) {
+  if (callbackURL && callbackURL !== login._callbackURL && !allowHttpCallbackURL) {
     const insecure = insecureCallbackURL(callbackURL);
     if (insecure) throw new Error(insecure);
   }
