@@ -186,54 +186,52 @@ export class BrowserLogin extends LoginAnswer {
    */
   #lookUpMember(profile: unknown, done: ProfileCallback): void {
     const unionId = unionIdOf(profile);
+    if (typeof unionId !== 'string') {
+      done(new Error(`passport-dingtalk-oauth2: memberLookup needs the profile's unionId, but ${unionId.problem}`));
+      return;
+    }
     // Never undefined here: a token answer without one ended the login (#tokenRefusal).
     const corpId = this.corpId as string;
+    if (!isCorpId(corpId)) {
+      done(new DingTalkResponseError('token', 200, 'named an organization (corpId) of a form DingTalk never issues'));
+      return;
+    }
     const lookupMember = this.login.lookupMember;
+    if (typeof lookupMember !== 'function') {
+      done(
+        new Error('passport-dingtalk-oauth2: memberLookup is on, but the strategy’s lookupMember is not a function'),
+      );
+      return;
+    }
     // Whatever the answer holds (a getter that throws, a profile field that cannot be set), the
     // login gets one answer, and nothing escapes into the hook's own promise.
     const heard = (err: unknown, member: unknown) =>
       this.guard(() => this.#takeMember(profile, corpId, err, member, done));
-    if (typeof unionId !== 'string') {
-      done(new Error(`passport-dingtalk-oauth2: memberLookup needs the profile's unionId, but ${unionId.problem}`));
-    } else if (!isCorpId(corpId)) {
-      done(new DingTalkResponseError('token', 200, 'named an organization (corpId) of a form DingTalk never issues'));
-    } else if (typeof lookupMember !== 'function') {
-      done(
-        new Error('passport-dingtalk-oauth2: memberLookup is on, but the strategy’s lookupMember is not a function'),
-      );
-    } else {
-      // An async override may return the member (or false) instead of calling done.
-      callHook(
-        lookupMember,
-        this.login,
-        [unionId, corpId],
-        'lookupMember',
-        heard,
-        (returned) => returned !== undefined,
-      );
-    }
+    // An async override may return the member (or false) instead of calling done.
+    callHook(lookupMember, this.login, [unionId, corpId], 'lookupMember', heard, (returned) => returned !== undefined);
   }
 
   /** The lookup's answer: a member's profile on to verify, or the login's refusal or error. */
   #takeMember(profile: unknown, corpId: string, err: unknown, member: unknown, done: ProfileCallback): void {
     const refused = refusalOf(err);
-    if (refused) this.fail(...refused);
-    else if (err) done(err);
-    else if (!member) {
-      this.fail(refusal('not_a_member', `This DingTalk account is not a member of the organization ${corpId}.`), 403);
-    } else {
-      // Read once: a getter may answer differently each time.
-      const { userId, details } = member as Partial<DingTalkMember>;
-      if (typeof userId !== 'string' || userId.length === 0) {
-        done(
-          new Error('passport-dingtalk-oauth2: lookupMember gave neither a member (an object with a userId) nor false'),
-        );
-        return;
-      }
-      const merged = withMember(profile as object, { userId, details }, corpId);
-      this.memberConfirmed = true;
-      done(null, merged);
+    if (refused || err || !member) {
+      const message = `This DingTalk account is not a member of the organization ${corpId}.`;
+      if (refused) this.fail(...refused);
+      else if (err) done(err);
+      else this.fail(refusal('not_a_member', message), 403);
+      return;
     }
+    // Read once: a getter may answer differently each time.
+    const { userId, details } = member as Partial<DingTalkMember>;
+    if (typeof userId !== 'string' || userId.length === 0) {
+      done(
+        new Error('passport-dingtalk-oauth2: lookupMember gave neither a member (an object with a userId) nor false'),
+      );
+      return;
+    }
+    const merged = withMember(profile as object, { userId, details }, corpId);
+    this.memberConfirmed = true;
+    done(null, merged);
   }
 }
 
