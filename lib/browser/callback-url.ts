@@ -14,38 +14,31 @@ interface IncomingRequest {
  * X-Forwarded-Proto only for a proxy they trust, and then that proxy's X-Forwarded-Host is the
  * host the browser used. With `proxy` set, passport-oauth2's rule applies: the forwarded headers
  * count when `proxy` is true or the Express app trusts proxies.
- * An absolute callbackURL is returned as it is; undefined means the request names no host.
+ * An absolute callbackURL is returned as it is; a request that names no host throws (status 400).
  */
-export function resolveCallbackURL(
-  req: IncomingRequest,
-  callbackURL: string,
-  proxyOption: boolean | undefined,
-): string | undefined {
+export function resolveCallbackURL(req: IncomingRequest, callbackURL: string, proxy: boolean | undefined): string {
   if (/^[a-z][a-z0-9+.-]*:/i.test(callbackURL)) return callbackURL;
-  const origin = proxyOption === undefined ? frameworkOrigin(req) : passportOrigin(req, proxyOption);
-  if (!origin) return undefined;
-  try {
-    return new URL(callbackURL, origin).href;
-  } catch {
-    return undefined;
+  let https: boolean;
+  let forwarded: boolean;
+  if (proxy === undefined) {
+    // A plain node:http request has no `protocol`: its socket tells.
+    https = req.protocol === 'https' || (req.protocol !== 'http' && isTLS(req));
+    // https over a plain connection: the framework trusted the proxy's X-Forwarded-Proto.
+    forwarded = https && !isTLS(req);
+  } else {
+    forwarded = proxy || Boolean(req.app?.get?.('trust proxy'));
+    https = isTLS(req) || (forwarded && firstValue(req.headers?.['x-forwarded-proto'])?.toLowerCase() === 'https');
   }
-}
-
-function frameworkOrigin(req: IncomingRequest): string | undefined {
-  // A plain node:http request has no `protocol`: its socket tells.
-  const protocol = req.protocol === 'http' || req.protocol === 'https' ? req.protocol : isTLS(req) ? 'https' : 'http';
-  // https over a plain connection: the framework trusted the proxy's X-Forwarded-Proto.
-  const trustedProxy = protocol === 'https' && !isTLS(req);
-  const host = (trustedProxy && firstValue(req.headers?.['x-forwarded-host'])) || firstValue(req.headers?.host);
-  return host ? `${protocol}://${host}` : undefined;
-}
-
-function passportOrigin(req: IncomingRequest, proxyOption: boolean): string | undefined {
-  const trustProxy = proxyOption || Boolean(req.app?.get?.('trust proxy'));
-  const forwardedProto = trustProxy ? firstValue(req.headers?.['x-forwarded-proto'])?.toLowerCase() : undefined;
-  const tls = isTLS(req) || forwardedProto === 'https';
-  const host = (trustProxy && firstValue(req.headers?.['x-forwarded-host'])) || firstValue(req.headers?.host);
-  return host ? `${tls ? 'https' : 'http'}://${host}` : undefined;
+  const host = (forwarded && firstValue(req.headers?.['x-forwarded-host'])) || firstValue(req.headers?.host);
+  try {
+    if (host) return new URL(callbackURL, `${https ? 'https' : 'http'}://${host}`).href;
+  } catch {
+    // A host no URL can hold: as good as none.
+  }
+  const error = new Error(
+    'passport-dingtalk-oauth2: the callbackURL is relative and the request names no host to resolve it against',
+  );
+  throw Object.assign(error, { status: 400, statusCode: 400 });
 }
 
 /** A TLSSocket has `encrypted: true`; Node's plain sockets do not declare it. */

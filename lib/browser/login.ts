@@ -27,50 +27,22 @@ export interface PassportAttempt extends PassportActions {
   /** SignedCookieStateStore's `codeRefused`: DingTalk refused the code that came with `state`. */
   _stateStore: { codeRefused?(req: unknown, state: string): void };
   _settings: Settings;
+  // passport-oauth2's own fields.
+  _callbackURL?: string;
+  _trustProxy?: boolean;
   userProfile(accessToken: string, done: ProfileCallback): unknown;
   lookupMember(unionId: string, corpId: string, done: LookupMemberCallback): unknown;
   tokenParams(options: object): object;
-}
-
-/** The object passport-oauth2 runs one login on, pointing at its answer. */
-export interface Login extends PassportAttempt {
-  [answerKey]: BrowserLogin;
-}
-
-/** One browser login's answer, and what the login has learnt so far. */
-export class BrowserLogin extends LoginAnswer {
-  readonly req: unknown;
-  /** The state the callback came with, for the store to let go of when DingTalk refuses the code. */
-  state: string | undefined;
-  /** DingTalk's `error=` refusal, given once the state store has checked the state. */
-  refused: DingTalkChallenge | undefined;
-  /** Puts back the query the request came with, once the login is answered. */
-  restoreQuery: (() => void) | undefined;
-  exchangeStarted = false;
-  tokenHeard = false;
-  verifyCalled = false;
-  corpId: string | undefined;
-  /** With `memberLookup`: the lookup found a member, and verify may run. */
-  memberConfirmed = false;
-
-  constructor(attempt: PassportActions, req: unknown) {
-    super(attempt);
-    this.req = req;
-  }
-
-  override give(outcome: Outcome, args: unknown[]): void {
-    this.restoreQuery?.();
-    this.restoreQuery = undefined;
-    super.give(outcome, args);
-  }
+  /** On the object passport-oauth2 runs a login on: the login's answer. */
+  [answerKey]?: BrowserLogin;
 }
 
 /**
- * The object to run one login on: a child of passport's per-request object (or of a strategy
- * handed over directly), whose own functions add DingTalk's outcomes around the app's hooks,
- * which are looked up when they are called (apps stub and subclass them):
- * - one answer per request, whatever a hook calls twice or throws; the actions are this login's
- *   own functions (apps call them detached: `.catch(this.error)`);
+ * One browser login: its answer, what it has learnt so far, and `login`, the object to run it on.
+ * That is a child of passport's per-request object (or of a strategy handed over directly), whose
+ * own functions add DingTalk's outcomes around the app's hooks, which are looked up when they are
+ * called (apps stub and subclass them):
+ * - one answer per request, whatever a hook calls twice or throws;
  * - a `fail()` from the state store carries `reason: 'state_mismatch'`;
  * - a code DingTalk refused is `fail(401)`, and the organization allow-list holds before the
  *   profile is loaded and verify runs;
@@ -79,184 +51,188 @@ export class BrowserLogin extends LoginAnswer {
  *   non-member fails (403) before verify, a member's fields join the profile (on a copy).
  * Everything else, and the order of the steps, is passport-oauth2's own.
  */
-export function loginFor(attempt: PassportAttempt, req: unknown): Login {
-  const answer = new BrowserLogin(attempt, req);
-  const login = Object.create(attempt) as Login;
-  login[answerKey] = answer;
-  login.success = (...args) => answer.give('success', args);
-  login.fail = (challenge, status) =>
-    // Before the exchange, the only fail() passport-oauth2 makes is the state store's refusal.
-    answer.give('fail', [answer.exchangeStarted ? challenge : stateRefusal(challenge), status]);
-  login.error = (...args) => answer.give('error', args);
-  login.redirect = (...args) => answer.give('redirect', args);
-  login.pass = (...args) => answer.give('pass', args);
-  // passport-oauth2 calls it in the state store's callback, which an async store runs outside any try.
-  login.tokenParams = (options) => {
+export class BrowserLogin extends LoginAnswer {
+  readonly login: PassportAttempt;
+  readonly req: unknown;
+  /** The state the callback came with, for the store to let go of when DingTalk refuses the code. */
+  state: string | undefined;
+  /** DingTalk's `error=` refusal, given once the state store has checked the state. */
+  refused: DingTalkChallenge | undefined;
+  /** Puts back the query the request came with, once the login is answered. */
+  restoreQuery: (() => void) | undefined;
+  exchangeStarted = false;
+  verifyCalled = false;
+  corpId: string | undefined;
+  /** With `memberLookup`: the lookup found a member, and verify may run. */
+  memberConfirmed = false;
+
+  constructor(attempt: PassportAttempt, req: unknown) {
+    super(attempt);
+    this.req = req;
+    const login = Object.create(attempt) as PassportAttempt;
+    login[answerKey] = this;
+    // The actions are this login's own functions: apps call them detached (`.catch(this.error)`).
+    for (const outcome of ['success', 'error', 'redirect', 'pass'] as const) {
+      login[outcome] = (...args) => this.give(outcome, args);
+    }
+    login.fail = (challenge, status) =>
+      // Before the exchange, the only fail() passport-oauth2 makes is the state store's refusal.
+      this.give('fail', [this.exchangeStarted ? challenge : stateRefusal(challenge), status]);
+    // passport-oauth2 calls it in the state store's callback, which an async store runs outside any try.
+    login.tokenParams = (options) => {
+      let params = {};
+      this.guard(() => {
+        params = attempt.tokenParams.call(login, options);
+      });
+      return params;
+    };
+    const tokens = attempt._oauth2;
+    const client = Object.create(tokens) as TokenClient;
+    client.getOAuthAccessToken = (code, params, callback) => this.#exchange(tokens, code, params, callback);
+    login._oauth2 = client;
+    login.userProfile = (accessToken, done) => this.#loadProfile(attempt.userProfile, accessToken, done);
+    this.login = login;
+  }
+
+  override give(outcome: Outcome, args: unknown[]): void {
+    this.restoreQuery?.();
+    this.restoreQuery = undefined;
+    super.give(outcome, args);
+  }
+
+  /** Runs `work`: a throw is the login's error, which no caller (a promise, a store) would hear. */
+  guard(work: () => void): void {
     try {
-      return attempt.tokenParams.call(login, options);
+      work();
     } catch (thrown) {
-      answer.error(thrown);
-      return {};
+      this.error(thrown);
     }
-  };
-  const tokens = attempt._oauth2;
-  const client = Object.create(tokens) as TokenClient;
-  client.getOAuthAccessToken = (code, params, callback) => exchangeCode(login, tokens, code, params, callback);
-  login._oauth2 = client;
-  login.userProfile = (accessToken, done) => loadProfile(login, attempt, accessToken, done);
-  return login;
-}
+  }
 
-/**
- * The login's own exchange, guarded. Once it has started, a refresh (verify's, through
- * `this._oauth2`) goes through; another exchange of the code (a store that called back twice)
- * does not, nor one after the login was answered.
- */
-function exchangeCode(login: Login, tokens: TokenClient, code: string, params: object, callback: TokenCallback): void {
-  const answer = login[answerKey];
-  if (answer.exchangeStarted) {
-    if ((params as { grant_type?: unknown } | null)?.grant_type === 'refresh_token') {
-      tokens.getOAuthAccessToken(code, params, callback);
-    }
-    return;
-  }
-  if (answer.answered) return;
-  answer.exchangeStarted = true;
-  if (answer.refused) {
-    answer.fail(answer.refused);
-    return;
-  }
-  try {
-    tokens.getOAuthAccessToken(code, params, (err, accessToken, refreshToken, results) => {
-      if (answer.tokenHeard || answer.answered) return;
-      answer.tokenHeard = true;
-      // What follows (the profile, verify) runs inside this callback: a hook that throws there
-      // must reach the error handler, not escape into the token client's promise.
-      try {
-        if (!refusedToken(login, err, accessToken, results)) callback(err, accessToken, refreshToken, results);
-      } catch (thrown) {
-        answer.error(thrown);
+  /**
+   * The login's own exchange, guarded. Once it has started, a refresh (verify's, through
+   * `this._oauth2`) goes through; another exchange of the code (a store that called back twice)
+   * does not, nor one after the login was answered.
+   */
+  #exchange(tokens: TokenClient, code: string, params: object, callback: TokenCallback): void {
+    if (this.exchangeStarted) {
+      if ((params as { grant_type?: unknown } | null)?.grant_type === 'refresh_token') {
+        tokens.getOAuthAccessToken(code, params, callback);
       }
-    });
-  } catch (thrown) {
-    answer.error(thrown);
+      return;
+    }
+    if (this.answered) return;
+    this.exchangeStarted = true;
+    if (this.refused) {
+      this.fail(this.refused);
+      return;
+    }
+    let heard = false;
+    this.guard(() =>
+      tokens.getOAuthAccessToken(code, params, (err, accessToken, refreshToken, results) => {
+        if (heard || this.answered) return;
+        heard = true;
+        // What follows (the profile, verify) runs inside this callback: a hook that throws there
+        // must reach the error handler, not escape into the token client's promise.
+        this.guard(() => {
+          const refused = this.#tokenRefusal(err, accessToken, results);
+          if (refused) this.fail(...refused);
+          else callback(err, accessToken, refreshToken, results);
+        });
+      }),
+    );
   }
-}
 
-/** Fails the login for a code DingTalk refused, or an organization that may not log in. */
-function refusedToken(login: Login, err: unknown, accessToken: unknown, results: unknown): boolean {
-  const answer = login[answerKey];
-  const refused = refusalOf(err);
-  if (refused) {
+  /** Why the login fails after the token answer: a code DingTalk refused, or an organization that may not log in. */
+  #tokenRefusal(err: unknown, accessToken: unknown, results: unknown): [DingTalkChallenge, number] | undefined {
+    const refused = refusalOf(err);
     // The state store may let go of the state (SignedCookieStateStore clears its cookie).
-    if (answer.state !== undefined) login._stateStore.codeRefused?.(answer.req, answer.state);
-    answer.fail(...refused);
-    return true;
-  }
-  if (err || !accessToken) return false;
-  const found = (results as { corpId?: unknown } | null)?.corpId;
-  const corpId = typeof found === 'string' && found.length > 0 ? found : undefined;
-  answer.corpId = corpId;
-  const { allowedCorpIds, memberLookup } = login._settings;
-  if (allowedCorpIds && !(corpId && allowedCorpIds.has(corpId))) {
-    const message = corpId
-      ? `The organization ${corpId} may not log in to this app.`
-      : 'DingTalk did not say which organization was picked: this app needs the scope "openid corpid".';
-    answer.fail(refusal('organization_not_allowed', message), 403);
-    return true;
-  }
-  if (memberLookup && !corpId) {
+    if (refused && this.state !== undefined) this.login._stateStore.codeRefused?.(this.req, this.state);
+    if (refused || err || !accessToken) return refused;
+    const found = (results as { corpId?: unknown } | null)?.corpId;
+    const corpId = typeof found === 'string' && found.length > 0 ? found : undefined;
+    this.corpId = corpId;
+    const { allowedCorpIds, memberLookup } = this.login._settings;
+    if (allowedCorpIds && !(corpId && allowedCorpIds.has(corpId))) {
+      const message = corpId
+        ? `The organization ${corpId} may not log in to this app.`
+        : 'DingTalk did not say which organization was picked: this app needs the scope "openid corpid".';
+      return [refusal('organization_not_allowed', message), 403];
+    }
     // The scope had corpid (the options make sure of it), yet DingTalk named no organization: the
     // user picked none, so they are no organization's member. Nobody to ask, no profile to load.
-    const message = 'DingTalk named no organization for this login, so the user is not a member of one.';
-    answer.fail(refusal('not_a_member', message), 403);
-    return true;
-  }
-  return false;
-}
-
-/** `userProfile` as the app has it now, then the organization: its corpId, and with `memberLookup` the member. */
-function loadProfile(login: Login, attempt: PassportAttempt, accessToken: string, done: ProfileCallback): void {
-  const answer = login[answerKey];
-  callHook(attempt.userProfile, login, [accessToken], 'userProfile', (err, profile) => {
-    // A throw from here on (a profile getter, what the profile answer leads to) is the login's
-    // error, not the hook's: the hook has been heard already.
-    try {
-      if (err || !login._settings.memberLookup) done(err, withCorpId(profile, answer.corpId));
-      else lookUpMember(login, profile, done);
-    } catch (thrown) {
-      answer.error(thrown);
+    if (memberLookup && !corpId) {
+      const message = 'DingTalk named no organization for this login, so the user is not a member of one.';
+      return [refusal('not_a_member', message), 403];
     }
-  });
-}
+    return undefined;
+  }
 
-/**
- * Asks the app's `lookupMember` who the profile's user is in the organization of the token
- * answer: a member goes on to verify with their fields, anyone else fails (403, `not_a_member`).
- */
-function lookUpMember(login: Login, profile: unknown, done: ProfileCallback): void {
-  const answer = login[answerKey];
-  const unionId = unionIdOf(profile);
-  if (typeof unionId !== 'string') {
-    done(new Error(`passport-dingtalk-oauth2: memberLookup needs the profile's unionId, but ${unionId.problem}`));
-    return;
+  /** `userProfile` as the app has it now, then the organization: its corpId, and with `memberLookup` the member. */
+  #loadProfile(userProfile: PassportAttempt['userProfile'], accessToken: string, done: ProfileCallback): void {
+    callHook(userProfile, this.login, [accessToken], 'userProfile', (err, profile) =>
+      // A throw from here on (a profile getter, what the profile answer leads to) is the login's
+      // error, not the hook's: the hook has been heard already.
+      this.guard(() => {
+        if (err || !this.login._settings.memberLookup) done(err, withCorpId(profile, this.corpId));
+        else this.#lookUpMember(profile, done);
+      }),
+    );
   }
-  // Never undefined here: a token answer without one ended the login (refusedToken).
-  const corpId = answer.corpId as string;
-  if (!isCorpId(corpId)) {
-    done(new DingTalkResponseError('token', 200, 'named an organization (corpId) of a form DingTalk never issues'));
-    return;
-  }
-  const lookupMember = login.lookupMember;
-  if (typeof lookupMember !== 'function') {
-    done(new Error('passport-dingtalk-oauth2: memberLookup is on, but the strategy’s lookupMember is not a function'));
-    return;
-  }
-  const heard = (err: unknown, member: unknown) => {
+
+  /**
+   * Asks the app's `lookupMember` who the profile's user is in the organization of the token
+   * answer: a member goes on to verify with their fields, anyone else fails (403, `not_a_member`).
+   */
+  #lookUpMember(profile: unknown, done: ProfileCallback): void {
+    const unionId = unionIdOf(profile);
+    if (typeof unionId !== 'string') {
+      done(new Error(`passport-dingtalk-oauth2: memberLookup needs the profile's unionId, but ${unionId.problem}`));
+      return;
+    }
+    // Never undefined here: a token answer without one ended the login (#tokenRefusal).
+    const corpId = this.corpId as string;
+    if (!isCorpId(corpId)) {
+      done(new DingTalkResponseError('token', 200, 'named an organization (corpId) of a form DingTalk never issues'));
+      return;
+    }
+    const lookupMember = this.login.lookupMember;
+    if (typeof lookupMember !== 'function') {
+      done(
+        new Error('passport-dingtalk-oauth2: memberLookup is on, but the strategy’s lookupMember is not a function'),
+      );
+      return;
+    }
     // Whatever the answer holds (a getter that throws, a profile field that cannot be set), the
     // login gets one answer, and nothing escapes into the hook's own promise.
-    try {
-      takeMember(answer, profile, corpId, err, member, done);
-    } catch (thrown) {
-      answer.error(thrown);
-    }
-  };
-  // An async override may return the member (or false) instead of calling done.
-  callHook(lookupMember, login, [unionId, corpId], 'lookupMember', heard, (returned) => returned !== undefined);
-}
+    const heard = (err: unknown, member: unknown) =>
+      this.guard(() => this.#takeMember(profile, corpId, err, member, done));
+    // An async override may return the member (or false) instead of calling done.
+    callHook(lookupMember, this.login, [unionId, corpId], 'lookupMember', heard, (returned) => returned !== undefined);
+  }
 
-/** The lookup's answer: a member's profile on to verify, or the login's refusal or error. */
-function takeMember(
-  answer: BrowserLogin,
-  profile: unknown,
-  corpId: string,
-  err: unknown,
-  member: unknown,
-  done: ProfileCallback,
-): void {
-  const refused = refusalOf(err);
-  if (refused) {
-    answer.fail(...refused);
-    return;
+  /** The lookup's answer: a member's profile on to verify, or the login's refusal or error. */
+  #takeMember(profile: unknown, corpId: string, err: unknown, member: unknown, done: ProfileCallback): void {
+    const refused = refusalOf(err);
+    if (refused || err || !member) {
+      const message = `This DingTalk account is not a member of the organization ${corpId}.`;
+      if (refused) this.fail(...refused);
+      else if (err) done(err);
+      else this.fail(refusal('not_a_member', message), 403);
+      return;
+    }
+    // Read once: a getter may answer differently each time.
+    const { userId, details } = member as Partial<DingTalkMember>;
+    if (typeof userId !== 'string' || userId.length === 0) {
+      done(
+        new Error('passport-dingtalk-oauth2: lookupMember gave neither a member (an object with a userId) nor false'),
+      );
+      return;
+    }
+    const merged = withMember(profile as object, { userId, details }, corpId);
+    this.memberConfirmed = true;
+    done(null, merged);
   }
-  if (err) {
-    done(err);
-    return;
-  }
-  if (!member) {
-    const message = `This DingTalk account is not a member of the organization ${corpId}.`;
-    answer.fail(refusal('not_a_member', message), 403);
-    return;
-  }
-  // Read once: a getter may answer differently each time.
-  const { userId, details } = member as { userId?: unknown; details?: DingTalkMember['details'] };
-  if (typeof userId !== 'string' || userId.length === 0) {
-    done(new Error('passport-dingtalk-oauth2: lookupMember gave neither a member (an object with a userId) nor false'));
-    return;
-  }
-  const merged = withMember(profile as object, details ? { userId, details } : { userId }, corpId);
-  answer.memberConfirmed = true;
-  done(null, merged);
 }
 
 /**
@@ -279,7 +255,7 @@ function unionIdOf(profile: unknown): string | { problem: string } {
  * answers with its result. It keeps the app's `length`: passport-oauth2 picks the form by it.
  */
 export function guardVerify(verify: AnyFunction): AnyFunction {
-  function guardedVerify(this: Login, ...args: unknown[]): void {
+  function guardedVerify(this: PassportAttempt, ...args: unknown[]): void {
     const answer = this[answerKey];
     if (answer) {
       if (answer.verifyCalled) return;

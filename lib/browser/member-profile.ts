@@ -14,11 +14,11 @@ export interface MemberProfile extends Omit<Profile, 'corpId'>, MemberFields {}
  * hands out again, or a frozen one, is never written to. `emails`, `photos` and `phoneNumbers`
  * come from the details only where `users/me` had none.
  */
-export function withMember(profile: object, member: DingTalkMember, corpId: string): MemberProfile {
-  const merged = Object.assign(Object.create(Object.getPrototypeOf(profile)), profile) as MemberProfile;
-  merged.userId = member.userId;
-  merged.corpId = corpId;
-  const details = member.details;
+export function withMember(profile: object, { userId, details }: DingTalkMember, corpId: string): MemberProfile {
+  const merged = Object.assign(Object.create(Object.getPrototypeOf(profile)) as MemberProfile, profile, {
+    userId,
+    corpId,
+  });
   if (details) {
     if (typeof details.admin === 'boolean') merged.isAdmin = details.admin;
     addMemberDetails(merged, details);

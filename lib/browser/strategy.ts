@@ -6,7 +6,7 @@ import { DingTalkClient } from '../api/client';
 import { DingTalkError } from '../api/errors';
 import type { Profile } from '../api/profile';
 import { OrganizationClient } from '../organization/client';
-import { answerKey, callBack } from '../passport/answer';
+import { callBack } from '../passport/answer';
 import { refusal } from '../passport/challenge';
 import {
   insecureCallbackURL,
@@ -18,7 +18,7 @@ import {
 import { buildAuthorizationParams, type DingTalkAuthenticateOptions } from './authorization-params';
 import { presentQuery, readCallbackQuery } from './callback-request';
 import { resolveCallbackURL } from './callback-url';
-import { guardVerify, type Login, type LookupMemberCallback, loginFor, type PassportAttempt } from './login';
+import { BrowserLogin, guardVerify, type LookupMemberCallback, type PassportAttempt } from './login';
 import type { MemberProfile } from './member-profile';
 import type {
   StrategyOptions,
@@ -43,12 +43,6 @@ type AnyStrategyOptions =
 export type ProfileOf<TLookup extends boolean> = TLookup extends true ? MemberProfile : Profile;
 
 type TokenCallback = (err: unknown, accessToken?: string, refreshToken?: string, results?: object) => void;
-
-/** passport-oauth2's own fields this strategy reads, per request. */
-interface OAuth2Fields {
-  _callbackURL?: string;
-  _trustProxy?: boolean;
-}
 
 /**
  * Passport strategy for "Login with DingTalk" (钉钉登录), DingTalk's browser OAuth 2.0 flow.
@@ -180,78 +174,46 @@ export class Strategy<TLookup extends boolean = false> extends OAuth2Strategy {
    * `authCode` as `req.query.code`.
    */
   override authenticate(req: Request, options: DingTalkAuthenticateOptions = {}): void {
-    const login = loginFor(this as unknown as PassportAttempt, req);
-    try {
-      startOrFinish(login, req, options);
-    } catch (thrown) {
-      // A hook outside passport-oauth2's own try (authorizationParams, a store's store()) threw.
-      login[answerKey].error(thrown);
-    }
-    login[answerKey].endOfAuthenticate();
+    const answer = new BrowserLogin(this as unknown as PassportAttempt, req);
+    // A hook outside passport-oauth2's own try (authorizationParams, a store's store()) may throw.
+    answer.guard(() => startOrFinish(answer, req, options));
+    answer.endOfAuthenticate();
   }
 }
 
 /** What passport-oauth2 is built with: the settings it knows, and nothing unknown. */
 function passportOAuth2Options(settings: Settings): OAuth2Strategy.StrategyOptions {
   const { clientID, clientSecret, callbackURL, scope, skipUserProfile, passReqToCallback } = settings;
-  const options: Record<string, unknown> = {
-    clientID,
-    clientSecret,
-    callbackURL,
-    authorizationURL: settings.authorizationURL.href,
-    tokenURL: settings.tokenURL.href,
-    scope,
-    scopeSeparator: ' ',
-    skipUserProfile,
-    passReqToCallback,
-  };
-  for (const name of ['state', 'store', 'proxy', 'sessionKey'] as const) {
-    if (settings[name] !== undefined) options[name] = settings[name];
-  }
-  return options as unknown as OAuth2Strategy.StrategyOptions;
+  // Left undefined, these are as good as absent to passport-oauth2.
+  const { state, store, proxy, sessionKey } = settings;
+  const urls = { authorizationURL: settings.authorizationURL.href, tokenURL: settings.tokenURL.href };
+  const options = { clientID, clientSecret, callbackURL, ...urls, scope, skipUserProfile, passReqToCallback };
+  return { ...options, state, store, proxy, sessionKey } as unknown as OAuth2Strategy.StrategyOptions;
 }
 
 /**
  * Refuses first what DingTalk never sends, then hands the login to passport-oauth2 with
  * `authCode` as `req.query.code`, and DingTalk's `error=` as a callback whose state is checked
  * first, as for any callback (so that the store uses it up and a forged refusal is told apart),
- * then failing with `access_denied`.
+ * then failing with `access_denied`. A throw is the login's error.
  */
-function startOrFinish(login: Login, req: Request, options: DingTalkAuthenticateOptions): void {
-  const answer = login[answerKey];
+function startOrFinish(answer: BrowserLogin, req: Request, options: DingTalkAuthenticateOptions): void {
+  const { login } = answer;
   const callback = readCallbackQuery(req);
   if (callback.kind === 'malformed') {
     answer.fail(refusal('malformed_callback', `Invalid DingTalk callback: ${callback.reason}.`), 400);
     return;
   }
-  const settings = login._settings;
-  if (
-    callback.kind === 'start' &&
-    settings.memberLookup &&
-    options.scope !== undefined &&
-    !scopeHasCorpId(options.scope)
-  ) {
-    answer.error(new Error(`passport-dingtalk-oauth2: the scope of this login drops "corpid": ${missingCorpIdScope}`));
-    return;
+  const { memberLookup, allowHttpCallbackURL } = login._settings;
+  if (callback.kind === 'start' && memberLookup && options.scope !== undefined && !scopeHasCorpId(options.scope)) {
+    throw new Error(`passport-dingtalk-oauth2: the scope of this login drops "corpid": ${missingCorpIdScope}`);
   }
-  const fields = login as unknown as OAuth2Fields;
-  const configured = options.callbackURL || fields._callbackURL;
-  let callbackURL: string | undefined;
-  if (configured) {
-    callbackURL = resolveCallbackURL(req, configured, fields._trustProxy);
-    if (!callbackURL) {
-      answer.error(unresolvableCallbackURL());
-      return;
-    }
-    // The configured absolute URL was checked at construction; a resolved or per-request one is checked here.
-    const insecure =
-      settings.allowHttpCallbackURL || callbackURL === fields._callbackURL
-        ? undefined
-        : insecureCallbackURL(callbackURL);
-    if (insecure) {
-      answer.error(new Error(insecure));
-      return;
-    }
+  const configured = options.callbackURL || login._callbackURL;
+  const callbackURL = configured && resolveCallbackURL(req, configured, login._trustProxy);
+  // The configured absolute URL was checked at construction; a resolved or per-request one is checked here.
+  if (callbackURL && callbackURL !== login._callbackURL && !allowHttpCallbackURL) {
+    const insecure = insecureCallbackURL(callbackURL);
+    if (insecure) throw new Error(insecure);
   }
   if (callback.kind === 'refused') {
     // passport-oauth2 would answer anything but access_denied with a server error; DingTalk
@@ -264,20 +226,13 @@ function startOrFinish(login: Login, req: Request, options: DingTalkAuthenticate
     // gives the refusal without asking DingTalk. The app's handlers see the query as it came.
     answer.restoreQuery = presentQuery(req, { ...callback.query, error: undefined, code: 'refused' });
   } else if (callback.kind === 'authorized') {
-    if (callback.present) presentQuery(req, { ...callback.query, code: callback.code });
-    const sent = callback.query.state;
-    if (typeof sent === 'string') answer.state = sent;
+    // passport-oauth2 reads `req.query.code`: DingTalk sends `authCode`, and node:http has no `req.query`.
+    if (req.query?.code !== callback.code) presentQuery(req, { ...callback.query, code: callback.code });
+    answer.state = callback.state;
   }
   // One absolute callback URL for both legs: the state store sees the same `meta.callbackURL`
   // in store() and verify(), and passport-oauth2's own resolution (which reads
   // `req.connection`, absent on Fastify) never runs.
   const resolved = callbackURL && callbackURL !== configured ? { ...options, callbackURL } : options;
   OAuth2Strategy.prototype.authenticate.call(login, req, resolved);
-}
-
-function unresolvableCallbackURL(): Error {
-  const error = new Error(
-    'passport-dingtalk-oauth2: the callbackURL is relative and the request names no host to resolve it against',
-  );
-  return Object.assign(error, { status: 400, statusCode: 400 });
 }
