@@ -192,7 +192,7 @@ for (const framework of ['Express', 'Koa', 'Fastify'])
       else
         assert.match(
           first.setCookie,
-          /^dingtalk_state_[\w-]{16}=[\w-]+\.[\w-]+; Max-Age=600; Path=\/auth\/callback; HttpOnly; SameSite=Lax\ndingtalk_state=[\w-]{16}; Max-Age=600; Path=\/; HttpOnly; SameSite=Lax$/,
+          /^dingtalk_state_[\w-]{16}=[\w-]+\.[\w-]+; Max-Age=600; Path=\/auth\/callback; HttpOnly; SameSite=Lax\ndingtalk_state_list_[\w-]{16}=[\w-]{16}\.[\w-]{43}; Max-Age=600; Path=\/; HttpOnly; SameSite=Lax$/,
         );
       for (const { state } of [second, first]) {
         const answer = await finish(browser, b, state);
@@ -436,14 +436,34 @@ describe('SignedCookieStateStore, the store alone', () => {
       const [name, value] = leg.cookie().split('=');
       assert.match(name ?? '', new RegExp(`^${prefix}_[\\w-]{16}$`));
       assert.match(value ?? '', /^[\w-]+\.[\w-]+$/);
-      assert.deepEqual(leg.headers, [
-        `${name}=${value}; Max-Age=600; ${attributes}`,
-        // The list of the newest logins, on Path=/ where the login route sees it.
-        `${prefix}=${name?.slice(-16)}; Max-Age=600; Path=/; HttpOnly; SameSite=Lax; Secure`,
-      ]);
+      assert.equal(leg.headers[0], `${name}=${value}; Max-Age=600; ${attributes}`);
+      // The list of the newest logins, signed, on Path=/ where the login route sees it.
+      const list = new RegExp(
+        `^${prefix}_list_[\\w-]{16}=${name?.slice(-16)}\\.[\\w-]{43}; Max-Age=600; Path=/; HttpOnly; SameSite=Lax; Secure$`,
+      );
+      assert.match(leg.headers[1] ?? '', list);
+      assert.equal(leg.headers.length, 2);
       const callback = onStore(store, url, leg.cookie());
       assert.equal((await callback.finish(state)).ok, true);
       assert.deepEqual(callback.headers, [`${name}=; Max-Age=0; ${attributes}`]);
+    }
+  });
+
+  it('clears older logins by its own signed list: one planted under its name (sent first) is passed over', async () => {
+    const store = new SignedCookieStateStore({ secret, hostOnly: false });
+    const logins: string[] = [];
+    let cookie: string | undefined;
+    for (let i = 0; i < 4; i++) {
+      const leg = onStore(store, url, cookie);
+      await leg.start();
+      const cleared = leg.headers
+        .filter((header) => header.includes('Max-Age=0;'))
+        .map((header) => header.split('=')[0]);
+      assert.deepEqual(cleared, i === 3 ? [logins[0]] : [], `login ${i}`);
+      logins.push(leg.cookie().split('=')[0] ?? '');
+      const list = (leg.headers.at(-1) ?? '').split(';')[0] ?? '';
+      // A sibling subdomain's cookie on the parent domain, Path=/, comes first in the header.
+      cookie = `${list.split('=')[0]}=AAAAAAAAAAAAAAAA.forged; ${list}`;
     }
   });
 
@@ -465,7 +485,8 @@ describe('SignedCookieStateStore, the store alone', () => {
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) {
       await carriers[1][1].start();
-      ids.push(String(data.get('__Host-dingtalk_state')).split('.').at(-1) ?? '');
+      const list = [...data.keys()].find((key) => key.startsWith('__Host-dingtalk_state_list_')) ?? '';
+      ids.push(String(data.get(list)).split('.').at(-2) ?? '');
     }
     const logins = [...data.keys()].filter((key) => loginCookieName.test(key));
     assert.deepEqual(

@@ -14,6 +14,9 @@ import type { InAppVerifyFunction, InAppVerifyFunctionWithRequest } from './veri
 type ProfileCallback = (err?: unknown, profile?: InAppProfile) => void;
 type AnyVerify = (...args: unknown[]) => unknown;
 
+// Keyed by a symbol: a subclass's own `_logIn` or `logIn` cannot replace the login by accident.
+const logIn = Symbol('logIn');
+
 /**
  * Passport strategy for the login inside the DingTalk client (免登): the page gets a code from
  * `dd.requestAuthCode({ corpId, clientId })` and POSTs it; this strategy exchanges it for the
@@ -81,7 +84,7 @@ export class InAppStrategy {
     const crossSite = read.ok ? crossSiteRefusal(req) : undefined;
     if (!read.ok) answer.fail(refusal('malformed_request', read.message), 400);
     else if (crossSite) answer.fail(refusal('cross_site_request', crossSite), 403);
-    else attempt._logIn(req, read.code, answer).catch((error: unknown) => answer.error(error));
+    else attempt[logIn](req, read.code, answer).catch((error: unknown) => answer.error(error));
     answer.endOfAuthenticate();
   }
 
@@ -89,7 +92,7 @@ export class InAppStrategy {
    * The rest of a login, after the request was read. `_corpId`, `userProfile` and `_verify` are
    * read from the per-request object now, so a subclass or a test may replace any of them.
    */
-  private async _logIn(req: Request, code: string, answer: LoginAnswer): Promise<void> {
+  private async [logIn](req: Request, code: string, answer: LoginAnswer): Promise<void> {
     const corpId = typeof this._corpId === 'function' ? await this._corpId(req) : this._corpId;
     if (!isCorpId(corpId)) {
       const message = 'The in-client login names no organization this app knows (corpId).';

@@ -131,13 +131,13 @@ export class SignedCookieStateStore {
       callback(new Error(`SignedCookieStateStore: ${tooLarge}; pass a smaller state (a return path or an id)`));
       return;
     }
-    // The list of the newest logins: unsigned, so only a few well-formed ids are taken from it.
-    const listed = carrier.sent.find(([name]) => name === this.#name(place))?.[1]?.split('.') ?? [];
-    const ids = listed.slice(-maxLogins).filter((old) => /^[\w-]{16}$/.test(old));
+    const listName = this.#name(place, `list_${place.binding}`);
+    const ids = this.#newestLogins(carrier, listName);
     for (const old of ids.slice(0, 1 - maxLogins)) carrier.write(this.#name(place, old), '', place, 0);
     carrier.write(this.#name(place, id), value, place, this.#maxAgeSeconds);
     const list = [...ids.slice(1 - maxLogins), id].join('.');
-    carrier.write(this.#name(place), list, { ...place, path: '/' }, this.#maxAgeSeconds);
+    const signedList = `${list}.${sign(list, this.#secrets[0] as Buffer)}`;
+    carrier.write(listName, signedList, { ...place, path: '/' }, this.#maxAgeSeconds);
     callback(null, state);
   }
 
@@ -179,6 +179,23 @@ export class SignedCookieStateStore {
     this.#spent.delete(state);
   }
 
+  /**
+   * The ids of this app and callback's newest logins, from the list on Path=/ by which the login
+   * route clears older cookies it cannot see. Signed and named after the binding: neither a sibling
+   * subdomain's planted list (sent first, under the same name) nor another app's can stand for it.
+   */
+  #newestLogins(carrier: Carrier, listName: string): string[] {
+    for (const [name, value] of carrier.sent) {
+      const at = value.lastIndexOf('.');
+      const list = value.slice(0, at);
+      const signature = value.slice(at + 1);
+      if (name === listName && at > 0 && this.#secrets.some((secret) => sameText(sign(list, secret), signature))) {
+        return list.split('.').slice(-maxLogins);
+      }
+    }
+    return [];
+  }
+
   #readSigned(cookie: string): Payload | undefined {
     const [encoded = '', signature, extra] = cookie.split('.');
     if (signature === undefined || extra !== undefined) return undefined;
@@ -191,9 +208,9 @@ export class SignedCookieStateStore {
     }
   }
 
-  /** A login's cookie, named after its id (a hash of its state); without an id, the list of the newest. */
-  #name(place: Place, id?: string): string {
-    return `${place.prefix}${this.#cookieName}${id === undefined ? '' : `_${id}`}`;
+  /** A login's cookie, named after its id (a hash of its state), or the list of the newest. */
+  #name(place: Place, id: string): string {
+    return `${place.prefix}${this.#cookieName}_${id}`;
   }
 
   /**
