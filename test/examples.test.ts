@@ -458,7 +458,10 @@ describe('example/signed-cookie-state.js: no session, the state in a signed cook
       /^dingtalk_state_[\w-]{16}=[^;]*(?=.*; Path=\/auth\/dingtalk\/callback)(?=.*; HttpOnly)(?=.*; SameSite=Lax)/,
     );
     // The newest logins' ids, on Path=/ where the login route sees them.
-    assert.match(list ?? '', /^dingtalk_state_list_[\w-]{16}=[\w-]{16}\.[\w-]{43}; Max-Age=600; Path=\/; HttpOnly; SameSite=Lax$/);
+    assert.match(
+      list ?? '',
+      /^dingtalk_state_list_[\w-]{16}=[\w-]{16}\.[\w-]{43}; Max-Age=600; Path=\/; HttpOnly; SameSite=Lax$/,
+    );
   });
 
   it('logs 王五 in through the consent page and answers a token that /me accepts, and no other', async () => {

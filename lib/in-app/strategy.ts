@@ -92,7 +92,7 @@ export class InAppStrategy {
    * The rest of a login, after the request was read. `_corpId`, `userProfile` and `_verify` are
    * read from the per-request object now, so a subclass or a test may replace any of them.
    */
-  private async [logIn](req: Request, code: string, answer: LoginAnswer): Promise<void> {
+  async [logIn](req: Request, code: string, answer: LoginAnswer): Promise<void> {
     const corpId = typeof this._corpId === 'function' ? await this._corpId(req) : this._corpId;
     if (!isCorpId(corpId)) {
       const message = 'The in-client login names no organization this app knows (corpId).';
