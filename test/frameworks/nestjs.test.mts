@@ -128,7 +128,7 @@ describe('NestJS 12 on Fastify (example/nestjs-fastify): SignedCookieStateStore,
   function readValue(jar: Map<string, string>): { name: string; value: string } | undefined {
     const cookie = jar.get('session');
     const data = (cookie && codec().decodeSecureSession(decodeURIComponent(cookie))?.data()) || {};
-    const name = Object.keys(data).find((key) => key.startsWith('dingtalk_state_'));
+    const name = Object.keys(data).find((key) => /^dingtalk_state_[\w-]{16}$/.test(key));
     return name && typeof data[name] === 'string' ? { name, value: data[name] } : undefined;
   }
   function writeValue(jar: Map<string, string>, value: (name: string, old: string) => string): void {
